@@ -37,7 +37,17 @@ export const ErrorCode = {
   CONTROL_BAD_REQUEST: 'CONTROL_BAD_REQUEST',
   SHORTCUT_INVALID: 'PLUGIN_SHORTCUT_INVALID',
 
+  // Publishing to Scope apps (report-model §6.1), in the order of a request's life.
+  /** Could not reach the app, or the connection broke before an answer: refused, reset, DNS, TLS. */
+  APP_UNREACHABLE: 'APP_UNREACHABLE',
+  /** The publish request did not finish within the app client's `timeoutMs` (12 s upstream). */
+  APP_TIMEOUT: 'APP_TIMEOUT',
+  /** The app answered with an HTTP status other than 200. */
+  APP_HTTP_STATUS: 'APP_HTTP_STATUS',
+
   // Host-side failures.
+  /** A configuration value is unusable (e.g. an `--app` URL that is not http(s)). */
+  CONFIG_INVALID: 'HOST_CONFIG_INVALID',
   WORKER_CRASHED: 'HOST_WORKER_CRASHED',
   SHUTTING_DOWN: 'HOST_SHUTTING_DOWN',
   INTERNAL: 'HOST_INTERNAL',
