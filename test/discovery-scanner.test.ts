@@ -87,6 +87,7 @@ describe('scanSockets', () => {
     const found = result.sockets.find((s) => s.id === 'testPlugin');
     assert.equal(found?.ino, st.ino);
     assert.equal(found?.dev, st.dev);
+    assert.equal(found?.birthtimeMs, st.birthtimeMs);
     assert.deepEqual(result.problems, []);
     assert.equal(result.rootMissing, false);
   });
@@ -221,7 +222,13 @@ function runScanAs(uid: number, scanRoot: string): ScanResult | undefined {
 }
 
 describe('nextTable: what a scan does to the plugin table', () => {
-  const sock = (path: string, ino: number): DiscoveredSocket => ({ path, id: pluginIdFromPath(path), dev: 1, ino });
+  const sock = (path: string, ino: number, birthtimeMs = 1000): DiscoveredSocket => ({
+    path,
+    id: pluginIdFromPath(path),
+    dev: 1,
+    ino,
+    birthtimeMs,
+  });
   const scan = (sockets: DiscoveredSocket[], extra: Partial<ScanResult> = {}): ScanResult => ({
     sockets,
     invalid: [],
@@ -231,12 +238,13 @@ describe('nextTable: what a scan does to the plugin table', () => {
   });
   const table = (...sockets: DiscoveredSocket[]): Map<string, DiscoveredSocket> => new Map(sockets.map((s) => [s.path, s]));
 
-  it('adds, removes, and treats a new inode at the same path as removed + added', () => {
-    const prev = table(sock('/r/a.sock', 1), sock('/r/b.sock', 2), sock('/r/c.sock', 3));
-    const up = nextTable(prev, scan([sock('/r/a.sock', 1), sock('/r/b.sock', 20), sock('/r/d.sock', 4)]), '/r');
-    assert.deepEqual([...up.table.keys()], ['/r/a.sock', '/r/b.sock', '/r/d.sock']);
-    assert.deepEqual(up.diff.removed.map((s) => [s.path, s.ino]), [['/r/b.sock', 2], ['/r/c.sock', 3]]);
-    assert.deepEqual(up.diff.added.map((s) => [s.path, s.ino]), [['/r/b.sock', 20], ['/r/d.sock', 4]]);
+  it('adds, removes, and treats a new inode or birth time at the same path as removed + added', () => {
+    const prev = table(sock('/r/a.sock', 1), sock('/r/b.sock', 2), sock('/r/c.sock', 3), sock('/r/e.sock', 5));
+    const next = [sock('/r/a.sock', 1), sock('/r/b.sock', 20), sock('/r/d.sock', 4), sock('/r/e.sock', 5, 2000)];
+    const up = nextTable(prev, scan(next), '/r');
+    assert.deepEqual([...up.table.keys()], ['/r/a.sock', '/r/b.sock', '/r/d.sock', '/r/e.sock']);
+    assert.deepEqual(up.diff.removed.map((s) => [s.path, s.ino]), [['/r/b.sock', 2], ['/r/c.sock', 3], ['/r/e.sock', 5]]);
+    assert.deepEqual(up.diff.added.map((s) => [s.path, s.ino]), [['/r/b.sock', 20], ['/r/d.sock', 4], ['/r/e.sock', 5]]);
   });
 
   it('empties the table when the root is missing (its sockets are gone too)', () => {

@@ -16,7 +16,7 @@ import type { DiscoveredSocket, ScanResult } from './socket-scanner.js';
  *   (ENOENT: deleted directory, dangling symlink) keeps nothing.
  */
 
-/** A socket replaced at the same path (new inode) is in both lists: removed old, added new. */
+/** A socket replaced at the same path (new inode or birth time) is in both lists: removed old, added new. */
 export interface DiscoveryDiff {
   added: DiscoveredSocket[];
   removed: DiscoveredSocket[];
@@ -72,9 +72,12 @@ export function diffTables(
   return { added: added.sort(byPath), removed: removed.sort(byPath) };
 }
 
-/** Identity is path + inode: a server that re-created its socket is a new plugin process. */
+/**
+ * Identity is path + inode + birth time: a server that re-created its socket is a new plugin
+ * process. The inode alone is not enough (ext4 reuses a freed inode at once).
+ */
 function sameSocket(a: DiscoveredSocket, b: DiscoveredSocket): boolean {
-  return a.dev === b.dev && a.ino === b.ino;
+  return a.dev === b.dev && a.ino === b.ino && a.birthtimeMs === b.birthtimeMs;
 }
 
 /** Re-sorts after kept entries were appended (plugin-protocol §1.1: ascending path order). */

@@ -11,7 +11,7 @@ import { isValidPluginId, pluginIdFromPath } from './plugin-id.js';
  *
  * Cost model (thousands of sockets): one `readdir(withFileTypes)` per directory — `d_type` tells
  * sockets, directories and symlinks apart without a stat — plus one `stat` per socket for its
- * inode (identity is path + inode, so a restarted server is noticed) and one `stat` + `realpath`
+ * inode and birth time (identity is path + both, so a restarted server is noticed) and one `stat` + `realpath`
  * per symlink. Reads run concurrently, one directory level at a time, bounded by `CONCURRENCY`.
  *
  * Loop protection: Linux has no directory hard links, so a loop needs a symlink. Real directories
@@ -30,6 +30,12 @@ export interface DiscoveredSocket {
   /** Of the socket itself, after following links. */
   readonly dev: number;
   readonly ino: number;
+  /**
+   * Creation time of the socket file (statx birth time; libuv falls back to ctime where the FS has
+   * none). Part of the identity because ext4 hands a freed inode straight to the next file: a
+   * plugin that unlinks and re-creates its socket usually gets the SAME inode number (measured).
+   */
+  readonly birthtimeMs: number;
 }
 
 export interface ScanProblem {
@@ -132,7 +138,8 @@ export async function scanSockets(root: string, options: ScanOptions = {}): Prom
   named.forEach((entry, i) => {
     const st = stats[i];
     if (st === undefined || !st.isSocket()) return;
-    result.sockets.push({ path: entry.path, id: pluginIdFromPath(entry.path), dev: st.dev, ino: st.ino });
+    const { dev, ino, birthtimeMs } = st;
+    result.sockets.push({ path: entry.path, id: pluginIdFromPath(entry.path), dev, ino, birthtimeMs });
   });
   result.problems.sort(byPath);
   return result;

@@ -1,0 +1,323 @@
+import { resolve } from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import type { Logger } from 'pino';
+import { nextTable, type DiscoveryDiff } from './scan-table.js';
+import { DEFAULT_MAX_DEPTH, scanSockets, type DiscoveredSocket, type ScanResult } from './socket-scanner.js';
+
+export type { DiscoveryDiff } from './scan-table.js';
+export type { DiscoveredSocket } from './socket-scanner.js';
+
+/**
+ * Plugin discovery: keeps a table path → socket of the plugins under `root` and reports changes.
+ *
+ * Why rescans and not watcher bookkeeping (style §2 item 11, anti-pattern 3): a full scan is the
+ * only source of truth. Chokidar events (add/unlink/addDir/unlinkDir/error) merely trigger a
+ * debounced full rescan so a new socket is seen within tens of ms instead of `rescanIntervalMs`;
+ * a missed event, a failed watch or an inotify limit cost latency, never correctness, because the
+ * periodic rescan runs anyway.
+ *
+ * Watcher facts measured with chokidar 5 (engineering-notes §2 and our own checks): sockets are
+ * reported as add/unlink, also in directories created later; a symlink loop terminates; watching a
+ * path that does not exist yet reports nothing when it is created, and a watched root that is
+ * deleted and re-created is not picked up again. Hence: no watcher while the root is missing (a
+ * cheap 500 ms stat retry runs instead, so a root created later — even several levels deep — is
+ * found within a second; upstream needs a restart, plugin-protocol §5 item 7), and the watcher is
+ * re-created whenever the root's inode changes.
+ */
+
+export interface DiscoveryOptions {
+  /** Plugin root. `""` disables plugins: no scanning, no watching, no errors logged (check 42). */
+  root: string;
+  /** Full rescan period, the safety net behind the watcher. */
+  rescanIntervalMs: number;
+  logger: Logger;
+  /** Called after each applied scan that changed the table (also for the first scan). */
+  onDiff(diff: DiscoveryDiff): void;
+  /** Coalesce bursts of watcher events into one rescan. Default 20 ms. */
+  debounceMs?: number;
+  /** Directories deeper than this below the root are not scanned. Default 32. */
+  maxDepth?: number;
+  /**
+   * Use a file watcher for immediate add/remove. Default true. Chokidar holds one inotify watch
+   * and some memory per directory (≈85 MB extra RSS for 3000 directories, engineering-notes §2);
+   * with `false` changes are seen at the next periodic rescan only.
+   */
+  watch?: boolean;
+}
+
+/** While the root is missing, how often to look for it (a stat, nothing more). */
+const MISSING_ROOT_RETRY_MS = 500;
+
+type RootState = 'unknown' | 'present' | 'missing' | 'failed';
+
+export class Discovery {
+  readonly #root: string;
+  readonly #rootPath: string;
+  readonly #rescanIntervalMs: number;
+  readonly #debounceMs: number;
+  readonly #maxDepth: number;
+  readonly #watchEnabled: boolean;
+  readonly #log: Logger;
+  readonly #onDiff: (diff: DiscoveryDiff) => void;
+
+  // Owned by this object and replaced (never mutated) on each applied scan, so a caller holding
+  // `current` keeps a consistent point-in-time snapshot.
+  #table: ReadonlyMap<string, DiscoveredSocket> = new Map();
+  #scans = 0;
+  #rootState: RootState = 'unknown';
+
+  #starting: Promise<void> | undefined;
+  #closing: Promise<void> | undefined;
+  #closed = false;
+  /** The scan running now, and the one queued behind it: at most one of each (coalescing). */
+  #inFlight: Promise<void> | undefined;
+  #queued: Promise<void> | undefined;
+
+  #periodic: NodeJS.Timeout | undefined;
+  #missingRetry: NodeJS.Timeout | undefined;
+  #debounce: NodeJS.Timeout | undefined;
+  #watcher: FSWatcher | undefined;
+  /** `dev:ino` of the root the current watcher was created on. */
+  #watchedRoot: string | undefined;
+  readonly #watcherClosings = new Set<Promise<void>>();
+
+  // Log-once bookkeeping: an entry lives while the condition persists, so a condition that goes
+  // away and comes back is logged again, but a steady one is logged once, not every scan.
+  #loggedInvalid = new Set<string>();
+  #loggedProblems = new Set<string>();
+  readonly #loggedWatcherErrors = new Set<string>();
+
+  constructor(options: DiscoveryOptions) {
+    if (typeof options.root !== 'string') throw new TypeError('discovery: root must be a string');
+    if (!(options.rescanIntervalMs > 0) || !Number.isFinite(options.rescanIntervalMs)) {
+      throw new RangeError(`discovery: rescanIntervalMs must be a positive number, got ${options.rescanIntervalMs}`);
+    }
+    const debounceMs = options.debounceMs ?? 20;
+    if (!(debounceMs >= 0) || !Number.isFinite(debounceMs)) {
+      throw new RangeError(`discovery: debounceMs must be a non-negative number, got ${debounceMs}`);
+    }
+    const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+    if (!Number.isInteger(maxDepth) || maxDepth < 0) {
+      throw new RangeError(`discovery: maxDepth must be a non-negative integer, got ${maxDepth}`);
+    }
+    this.#root = options.root;
+    this.#rootPath = options.root === '' ? '' : resolve(options.root);
+    this.#rescanIntervalMs = options.rescanIntervalMs;
+    this.#debounceMs = debounceMs;
+    this.#maxDepth = maxDepth;
+    this.#watchEnabled = options.watch ?? true;
+    this.#log = options.logger.child({ component: 'discovery' });
+    this.#onDiff = options.onDiff;
+  }
+
+  /** Resolves after the first full scan has been applied. Repeat calls share the first. */
+  start(): Promise<void> {
+    this.#starting ??= this.#start();
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
+    if (this.#closed) return;
+    if (this.#root === '') {
+      this.#log.info('plugin root is empty; plugins disabled');
+      return;
+    }
+    await this.rescanNow();
+    if (this.#closed) return;
+    // Timers are unref'd: discovery must never be what keeps a process alive.
+    this.#periodic = setInterval(() => void this.rescanNow(), this.#rescanIntervalMs).unref();
+  }
+
+  /**
+   * One full scan now. If a scan is running, the returned promise settles after a scan that
+   * started after this call (at most one is queued, shared by all callers meanwhile).
+   */
+  rescanNow(): Promise<void> {
+    if (this.#closed || this.#root === '') return Promise.resolve();
+    if (this.#queued !== undefined) return this.#queued;
+    if (this.#inFlight !== undefined) {
+      this.#queued = this.#inFlight.then(() => {
+        this.#queued = undefined;
+        return this.#startScan();
+      });
+      return this.#queued;
+    }
+    return this.#startScan();
+  }
+
+  get current(): ReadonlyMap<string, DiscoveredSocket> {
+    return this.#table;
+  }
+
+  get scans(): number {
+    return this.#scans;
+  }
+
+  /** Idempotent. Stops the watcher and timers; no `onDiff` is called once this resolves. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#periodic);
+    clearInterval(this.#missingRetry);
+    clearTimeout(this.#debounce);
+    this.#stopWatcher();
+    await Promise.all([this.#inFlight, this.#queued, ...this.#watcherClosings]);
+  }
+
+  #startScan(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    const scan = this.#scanAndApply().finally(() => {
+      if (this.#inFlight === scan) this.#inFlight = undefined;
+    });
+    this.#inFlight = scan;
+    return scan;
+  }
+
+  async #scanAndApply(): Promise<void> {
+    let scan: ScanResult;
+    try {
+      scan = await scanSockets(this.#root, { maxDepth: this.#maxDepth });
+    } catch (err) {
+      // scanSockets reports fs trouble as data; a throw is a bug. Keep the table, say so.
+      this.#log.error({ err }, 'plugin scan failed; keeping the current plugin set');
+      return;
+    }
+    if (this.#closed) return;
+    this.#scans += 1;
+    this.#apply(scan);
+  }
+
+  #apply(scan: ScanResult): void {
+    const update = nextTable(this.#table, scan, this.#rootPath);
+    this.#logRootState(scan, update.rootFailed);
+    this.#logOnce(scan, update.rootFailed);
+    this.#table = update.table;
+    this.#manageWatch(scan);
+
+    const { added, removed } = update.diff;
+    if (added.length === 0 && removed.length === 0) return;
+    for (const s of removed) this.#log.debug({ path: s.path, id: s.id, ino: s.ino }, 'plugin socket removed');
+    for (const s of added) this.#log.debug({ path: s.path, id: s.id, ino: s.ino }, 'plugin socket added');
+    try {
+      this.#onDiff(update.diff);
+    } catch (err) {
+      // The table is already applied; a throwing consumer must not stop discovery.
+      this.#log.error({ err }, 'discovery onDiff handler threw');
+    }
+  }
+
+  #logRootState(scan: ScanResult, rootFailed: boolean): void {
+    const state: RootState = scan.rootMissing ? 'missing' : rootFailed ? 'failed' : 'present';
+    const before = this.#rootState;
+    this.#rootState = state;
+    const root = this.#rootPath;
+    if (state === 'missing' && before !== 'missing') {
+      // Not existing at start-up is normal (no plugins installed yet): info. Disappearing later
+      // takes every plugin with it: warn.
+      if (before === 'unknown') this.#log.info({ root }, 'plugin root does not exist; waiting for it to appear');
+      else this.#log.warn({ root }, 'plugin root disappeared; all plugins removed, waiting for it to reappear');
+    } else if (state === 'present' && (before === 'missing' || before === 'failed')) {
+      this.#log.info({ root }, before === 'missing' ? 'plugin root appeared' : 'plugin root readable again');
+    }
+    // A failed root is logged through the problem list (once per code) in #logOnce.
+  }
+
+  #logOnce(scan: ScanResult, rootFailed: boolean): void {
+    // On a failed root only the root's problem is known; keep the other entries so that
+    // sub-path warnings are not repeated when the root recovers in the same state.
+    const problems = new Set<string>(rootFailed ? this.#loggedProblems : []);
+    for (const p of scan.problems) {
+      const key = `${p.code}\0${p.path}`;
+      problems.add(key);
+      if (this.#loggedProblems.has(key)) continue;
+      if (p.path === this.#rootPath) {
+        this.#log.warn({ root: p.path, code: p.code, error: p.message }, 'plugin root unreadable; keeping the current plugin set');
+      } else {
+        this.#log.warn({ path: p.path, code: p.code, error: p.message }, 'plugin path unreadable; skipped');
+      }
+    }
+    this.#loggedProblems = problems;
+    if (rootFailed) return;
+
+    const invalid = new Set<string>();
+    for (const { path, id } of scan.invalid) {
+      invalid.add(path);
+      if (!this.#loggedInvalid.has(path)) this.#log.warn({ path, id }, 'invalid plugin id; socket ignored');
+    }
+    this.#loggedInvalid = invalid;
+  }
+
+  /** Watcher while the root exists (re-created if the root was replaced), stat retry while not. */
+  #manageWatch(scan: ScanResult): void {
+    if (scan.rootMissing) {
+      this.#stopWatcher();
+      this.#missingRetry ??= setInterval(() => void this.rescanNow(), MISSING_ROOT_RETRY_MS).unref();
+      return;
+    }
+    clearInterval(this.#missingRetry);
+    this.#missingRetry = undefined;
+    if (!this.#watchEnabled || scan.rootId === undefined) return;
+    const rootKey = `${scan.rootId.dev}:${scan.rootId.ino}`;
+    if (this.#watcher !== undefined && this.#watchedRoot === rootKey) return;
+    this.#stopWatcher();
+    this.#startWatcher(rootKey);
+  }
+
+  #startWatcher(rootKey: string): void {
+    const watcher = watch(this.#rootPath, {
+      ignoreInitial: true,
+      followSymlinks: true,
+      depth: this.#maxDepth,
+      // The scanner reports unreadable paths (once); chokidar need not.
+      ignorePermissionErrors: true,
+      // Keep directories and sockets. Chokidar's README example (`stats?.isFile()`) would drop
+      // sockets, which are neither files nor directories (engineering-notes §2).
+      ignored: (_path: string, stats?: { isDirectory(): boolean; isSocket(): boolean }) =>
+        stats !== undefined && !stats.isDirectory() && !stats.isSocket(),
+    });
+    const trigger = (): void => this.#trigger();
+    watcher
+      .on('add', trigger)
+      .on('unlink', trigger)
+      .on('addDir', trigger)
+      .on('unlinkDir', trigger)
+      // Sockets created between our scan and chokidar's initial walk are swallowed by
+      // ignoreInitial; one rescan at ready closes that gap.
+      .on('ready', trigger)
+      .on('error', (err: unknown) => {
+        const code = (err as NodeJS.ErrnoException | undefined)?.code ?? 'UNKNOWN';
+        if (!this.#loggedWatcherErrors.has(code)) {
+          this.#loggedWatcherErrors.add(code);
+          this.#log.warn({ err, code }, 'plugin root watcher error; relying on periodic rescans');
+        }
+        trigger();
+      });
+    this.#watcher = watcher;
+    this.#watchedRoot = rootKey;
+  }
+
+  #stopWatcher(): void {
+    const watcher = this.#watcher;
+    if (watcher === undefined) return;
+    this.#watcher = undefined;
+    this.#watchedRoot = undefined;
+    const closing = watcher
+      .close()
+      .catch((err: unknown) => this.#log.debug({ err }, 'plugin root watcher close failed'))
+      .finally(() => this.#watcherClosings.delete(closing));
+    this.#watcherClosings.add(closing);
+  }
+
+  /** Coalesces a burst of events: the first arms a timer, later ones ride on it (no starvation). */
+  #trigger(): void {
+    if (this.#closed || this.#debounce !== undefined) return;
+    this.#debounce = setTimeout(() => {
+      this.#debounce = undefined;
+      void this.rescanNow();
+    }, this.#debounceMs).unref();
+  }
+}
