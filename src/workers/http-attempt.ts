@@ -1,0 +1,249 @@
+/**
+ * One HTTP request/response over a plugin's undici `Client`, as a raw dispatch handler.
+ *
+ * Why a handler and not `Client.request()`: we need the server's reason phrase (upstream shows
+ * `500 Internal Server Error` from the status line), the moment the first response byte arrives
+ * (a stale keep-alive connection may only be retried before it), and byte counting that can stop
+ * the transfer the moment the (decompressed) body passes the cap, without a stream in between.
+ *
+ * The attempt never owns the deadline: the exchange in plugin-client.ts aborts it.
+ */
+import { STATUS_CODES } from 'node:http';
+import { createGunzip, type Gunzip } from 'node:zlib';
+import type { Dispatcher } from 'undici';
+import { ErrorCode, errorData, type ErrorData } from '../shared/errors.js';
+import { gunzipError, tooLargeError, transportError, type ExchangeState, type Phase } from './transport-errors.js';
+
+/** A non-200 body is read this far so the connection can be reused, then dropped. */
+const DRAIN_LIMIT_BYTES = 64 * 1024;
+
+export type AttemptEnd =
+  | { readonly kind: 'response'; readonly statusCode: number; readonly statusText: string; readonly body: Buffer }
+  | {
+      readonly kind: 'failed';
+      readonly error: ErrorData;
+      /** Failed on a reused keep-alive connection before any response byte: safe to retry a GET. */
+      readonly stale: boolean;
+    };
+
+export interface AttemptOptions {
+  readonly verb: string;
+  readonly url: string;
+  readonly socketPath: string;
+  readonly timeoutMs: number;
+  readonly maxResponseBytes: number;
+  /** Called when the request goes out on a connection; returns whether that connection served a request before. */
+  readonly onDispatched: () => boolean;
+  readonly onEnd: (end: AttemptEnd) => void;
+}
+
+/** Error codes meaning "the connection went away", the ones a stale pooled connection produces. */
+const CONNECTION_GONE = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+
+export class HttpAttempt implements Dispatcher.DispatchHandler {
+  readonly #o: AttemptOptions;
+  #phase: Phase = 'connect';
+  #responseBegun = false;
+  #reused = false;
+  #bodyBytes = 0;
+  #decodedBytes = 0;
+  #expectedBytes: number | undefined;
+  #statusCode = 0;
+  #statusText = '';
+  /** Status was not 200: read and discard the body, the answer is the status alone. */
+  #draining = false;
+  #chunks: Buffer[] = [];
+  #gunzip: Gunzip | null = null;
+  #controller: Dispatcher.DispatchController | null = null;
+  /** Set when aborted before undici handed us a controller (still queued or connecting). */
+  #pendingAbort: Error | null = null;
+  #done = false;
+
+  constructor(options: AttemptOptions) {
+    this.#o = options;
+  }
+
+  /** Snapshot for error messages (how far the exchange got). */
+  state(): ExchangeState {
+    return {
+      verb: this.#o.verb,
+      url: this.#o.url,
+      socketPath: this.#o.socketPath,
+      timeoutMs: this.#o.timeoutMs,
+      phase: this.#phase,
+      responseBegun: this.#responseBegun,
+      bodyBytes: this.#bodyBytes,
+      expectedBytes: this.#expectedBytes,
+    };
+  }
+
+  /** Undici has not started this request on a connection yet. */
+  get started(): boolean {
+    return this.#controller !== null;
+  }
+
+  /**
+   * Stops the attempt without reporting (the caller already settled). Aborting an undici request
+   * in flight destroys its connection, which is what we want for a plugin that missed its deadline.
+   */
+  abort(reason: Error): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#stop(reason);
+  }
+
+  /** The status code known so far (0 before headers); a draining non-200 can still answer. */
+  partialResponse(): AttemptEnd | null {
+    if (!this.#draining) return null;
+    return { kind: 'response', statusCode: this.#statusCode, statusText: this.#statusText, body: Buffer.alloc(0) };
+  }
+
+  // --- undici DispatchHandler -----------------------------------------------------------------
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    if (this.#pendingAbort !== null) {
+      controller.abort(this.#pendingAbort);
+      return;
+    }
+    this.#controller = controller;
+    this.#phase = 'headers';
+    this.#reused = this.#o.onDispatched();
+  }
+
+  onResponseStarted(): void {
+    this.#responseBegun = true;
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+    statusMessage?: string,
+  ): void {
+    if (this.#done || statusCode < 200) return; // 1xx: the real answer follows
+    this.#responseBegun = true;
+    this.#phase = 'body';
+    this.#statusCode = statusCode;
+    this.#statusText = statusMessage || STATUS_CODES[statusCode] || '';
+    const length = Number(first(headers['content-length']));
+    this.#expectedBytes = Number.isSafeInteger(length) && length >= 0 ? length : undefined;
+    if (statusCode !== 200) {
+      this.#draining = true;
+      return;
+    }
+    if (this.#expectedBytes !== undefined && this.#expectedBytes > this.#o.maxResponseBytes) {
+      this.#fail(tooLargeError());
+      return;
+    }
+    const encoding = (first(headers['content-encoding']) ?? '').trim().toLowerCase();
+    if (encoding === 'gzip' || encoding === 'x-gzip') {
+      this.#startGunzip();
+    } else if (encoding !== '' && encoding !== 'identity') {
+      this.#fail(errorData(ErrorCode.DECODE, `decoding error: unsupported Content-Encoding ${JSON.stringify(encoding)} (only gzip is accepted)`));
+    }
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#done) return;
+    this.#bodyBytes += chunk.length;
+    if (this.#draining) {
+      if (this.#bodyBytes > DRAIN_LIMIT_BYTES) this.#answer(this.partialResponse()!);
+      return;
+    }
+    // Raw bytes count too: a compressed body is never allowed to be larger than the cap either.
+    if (this.#bodyBytes > this.#o.maxResponseBytes) {
+      this.#fail(tooLargeError());
+      return;
+    }
+    if (this.#gunzip !== null) {
+      this.#gunzip.write(chunk);
+    } else {
+      this.#decodedBytes += chunk.length;
+      this.#chunks.push(chunk);
+    }
+  }
+
+  onResponseEnd(): void {
+    if (this.#done) return;
+    if (this.#draining) {
+      this.#answer(this.partialResponse()!);
+    } else if (this.#gunzip !== null) {
+      this.#phase = 'gunzip';
+      this.#gunzip.end();
+    } else {
+      this.#answer(this.#complete());
+    }
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
+    if (this.#done) return;
+    const partial = this.partialResponse();
+    if (partial !== null) {
+      // We already know the status; a broken non-200 body changes nothing about the answer.
+      this.#answer(partial);
+      return;
+    }
+    const code = (err as { code?: string }).code ?? '';
+    const stale = this.#reused && !this.#responseBegun && this.#phase === 'headers' && CONNECTION_GONE.has(code);
+    this.#fail(transportError(err, this.state()), stale);
+  }
+
+  // --- internals ----------------------------------------------------------------------------
+
+  #startGunzip(): void {
+    const gunzip = createGunzip();
+    this.#gunzip = gunzip;
+    gunzip.on('data', (out: Buffer) => {
+      if (this.#done) return;
+      this.#decodedBytes += out.length;
+      // Counting what zlib produces is the gzip-bomb guard: stop as soon as the cap is passed.
+      if (this.#decodedBytes > this.#o.maxResponseBytes) {
+        this.#fail(tooLargeError());
+        return;
+      }
+      this.#chunks.push(out);
+    });
+    gunzip.on('error', (err) => {
+      if (!this.#done) this.#fail(gunzipError(err));
+    });
+    gunzip.on('end', () => {
+      if (!this.#done) this.#answer(this.#complete());
+    });
+  }
+
+  #complete(): AttemptEnd {
+    const body = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#decodedBytes);
+    this.#chunks = [];
+    return { kind: 'response', statusCode: this.#statusCode, statusText: this.#statusText, body };
+  }
+
+  #answer(end: AttemptEnd): void {
+    this.#done = true;
+    // A drained non-200 that was cut short leaves an unread body: drop the connection.
+    if (this.#draining) this.#stop(new Error('non-200 body not needed'));
+    this.#o.onEnd(end);
+  }
+
+  #fail(error: ErrorData, stale = false): void {
+    this.#done = true;
+    this.#stop(new Error(error.message));
+    this.#o.onEnd({ kind: 'failed', error, stale });
+  }
+
+  #stop(reason: Error): void {
+    this.#chunks = [];
+    if (this.#gunzip !== null) {
+      this.#gunzip.removeAllListeners('data');
+      this.#gunzip.on('error', () => {}); // a late zlib error after destroy must not crash the worker
+      this.#gunzip.destroy();
+      this.#gunzip = null;
+    }
+    // No-op when undici already completed or failed the request.
+    if (this.#controller !== null) this.#controller.abort(reason);
+    else this.#pendingAbort = reason;
+  }
+}
+
+function first(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
