@@ -198,7 +198,14 @@ export class AppClient {
   #pump(): void {
     if (this.#closing !== null || this.#inFlight !== null || this.#retryTimer !== null) return;
     const body = this.#queue.shift();
-    if (body !== undefined) void this.#send(body);
+    if (body !== undefined) this.#start(body);
+  }
+
+  /** Runs #send detached; it handles its own errors, this only guards against bugs (no unhandled rejection). */
+  #start(body: PublishBody): void {
+    this.#send(body).catch((err: unknown) => {
+      this.#logger.error({ url: this.url, err }, 'app publish loop failed unexpectedly');
+    });
   }
 
   async #send(body: PublishBody): Promise<void> {
@@ -270,7 +277,7 @@ export class AppClient {
     this.#retryTimer = null;
     const body = this.#retryBody;
     this.#retryBody = null;
-    if (body !== null) void this.#send(body);
+    if (body !== null) this.#start(body);
     else this.#pump();
   }
 
