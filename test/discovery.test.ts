@@ -4,6 +4,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
 import { pino } from 'pino';
+import { ErrorCode } from '../src/shared/errors.js';
 import { Discovery, type DiscoveryDiff, type DiscoveryOptions } from '../src/main/discovery/discovery.js';
 import { tempDir } from './helpers/tmp.js';
 import { waitFor } from './helpers/wait.js';
@@ -229,8 +230,9 @@ describe('Discovery', () => {
   it('rejects invalid options', () => {
     const logger = pino({ level: 'silent' });
     const onDiff = (): void => {};
-    assert.throws(() => new Discovery({ root: '/x', rescanIntervalMs: 0, logger, onDiff }), RangeError);
-    assert.throws(() => new Discovery({ root: '/x', rescanIntervalMs: 1000, debounceMs: -1, logger, onDiff }), RangeError);
-    assert.throws(() => new Discovery({ root: '/x', rescanIntervalMs: 1000, maxDepth: 1.5, logger, onDiff }), RangeError);
+    const code = { code: ErrorCode.CONFIG_INVALID };
+    assert.throws(() => new Discovery({ root: '/x', rescanIntervalMs: 0, logger, onDiff }), code);
+    assert.throws(() => new Discovery({ root: '/x', rescanIntervalMs: 1000, debounceMs: -1, logger, onDiff }), code);
+    assert.throws(() => new Discovery({ root: '/x', rescanIntervalMs: 1000, maxDepth: 1.5, logger, onDiff }), code);
   });
 });

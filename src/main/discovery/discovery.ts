@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
+import { ErrorCode, HostError } from '../../shared/errors.js';
 import { nextTable, type DiscoveryDiff } from './scan-table.js';
 import { DEFAULT_MAX_DEPTH, scanSockets, type DiscoveredSocket, type ScanResult } from './socket-scanner.js';
 
@@ -48,6 +49,10 @@ export interface DiscoveryOptions {
 /** While the root is missing, how often to look for it (a stat, nothing more). */
 const MISSING_ROOT_RETRY_MS = 500;
 
+function invalid(message: string): HostError {
+  return new HostError(ErrorCode.CONFIG_INVALID, message);
+}
+
 type RootState = 'unknown' | 'present' | 'missing' | 'failed';
 
 export class Discovery {
@@ -88,17 +93,17 @@ export class Discovery {
   readonly #loggedWatcherErrors = new Set<string>();
 
   constructor(options: DiscoveryOptions) {
-    if (typeof options.root !== 'string') throw new TypeError('discovery: root must be a string');
+    if (typeof options.root !== 'string') throw invalid('discovery: root must be a string');
     if (!(options.rescanIntervalMs > 0) || !Number.isFinite(options.rescanIntervalMs)) {
-      throw new RangeError(`discovery: rescanIntervalMs must be a positive number, got ${options.rescanIntervalMs}`);
+      throw invalid(`discovery: rescanIntervalMs must be a positive number, got ${options.rescanIntervalMs}`);
     }
     const debounceMs = options.debounceMs ?? 20;
     if (!(debounceMs >= 0) || !Number.isFinite(debounceMs)) {
-      throw new RangeError(`discovery: debounceMs must be a non-negative number, got ${debounceMs}`);
+      throw invalid(`discovery: debounceMs must be a non-negative number, got ${debounceMs}`);
     }
     const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
     if (!Number.isInteger(maxDepth) || maxDepth < 0) {
-      throw new RangeError(`discovery: maxDepth must be a non-negative integer, got ${maxDepth}`);
+      throw invalid(`discovery: maxDepth must be a non-negative integer, got ${maxDepth}`);
     }
     this.#root = options.root;
     this.#rootPath = options.root === '' ? '' : resolve(options.root);

@@ -1,6 +1,7 @@
-import type { Dirent } from 'node:fs';
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { readdirSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { isValidPluginId, pluginIdFromPath } from './plugin-id.js';
 
 /**
@@ -11,8 +12,16 @@ import { isValidPluginId, pluginIdFromPath } from './plugin-id.js';
  *
  * Cost model (thousands of sockets): one `readdir(withFileTypes)` per directory — `d_type` tells
  * sockets, directories and symlinks apart without a stat — plus one `stat` per socket for its
- * inode and birth time (identity is path + both, so a restarted server is noticed) and one `stat` + `realpath`
- * per symlink. Reads run concurrently, one directory level at a time, bounded by `CONCURRENCY`.
+ * inode and birth time (identity is path + both, so a restarted server is noticed) and one
+ * `stat` + `realpath` per symlink.
+ *
+ * Why synchronous fs calls, time-sliced: measured on 3000 sockets in 3000 directories (warm
+ * dentry cache), fs.promises with 64 in flight took 77 ms wall and 73 ms of main-thread time;
+ * callbacks 72/65 ms; the same calls done synchronously took 20 ms. The async API costs more
+ * main-thread CPU than the syscalls themselves, so it buys nothing here. To keep the event loop
+ * responsive (the main thread also serves the merged report), the walk yields with
+ * `setImmediate` whenever a slice has run for `SLICE_MS`. The cost: a single syscall on a hung
+ * network filesystem would block the main thread; plugin roots are local (tmpfs under /var/run).
  *
  * Loop protection: Linux has no directory hard links, so a loop needs a symlink. Real directories
  * are walked first, each reached exactly once, and their canonical path (realpath of the root +
@@ -68,8 +77,8 @@ export interface ScanOptions {
 
 export const DEFAULT_MAX_DEPTH = 32;
 export const MAX_DEPTH_CODE = 'MAX_DEPTH';
-/** Enough to keep libuv's 4 fs threads busy without queueing thousands of requests at once. */
-const CONCURRENCY = 64;
+/** Longest stretch of synchronous fs work before the scan yields to the event loop. */
+const SLICE_MS = 5;
 
 interface DirTask {
   /** Path as found under the root (through symlinks): what sockets below it are named by. */
@@ -94,160 +103,150 @@ export async function scanSockets(root: string, options: ScanOptions = {}): Prom
 
   let realRoot: string;
   try {
-    const st = await stat(rootPath);
+    const st = statSync(rootPath);
     if (!st.isDirectory()) {
       result.problems.push({ path: rootPath, code: 'ENOTDIR', message: 'plugin root is not a directory' });
       return result;
     }
     result.rootId = { dev: st.dev, ino: st.ino };
-    realRoot = await realpath(rootPath);
+    realRoot = realpathSync(rootPath);
   } catch (err) {
     if (isGone(err)) result.rootMissing = true;
     else result.problems.push(problemOf(rootPath, err));
     return result;
   }
 
-  const visited = new Set<string>();
-  const socketEntries: Entry[] = [];
+  const walk = new Walk(maxDepth, result);
+  walk.visited.add(realRoot);
   let pendingDirs: DirTask[] = [{ path: rootPath, real: realRoot, depth: 0 }];
-  visited.add(realRoot);
-
   while (pendingDirs.length > 0) {
-    const symlinks = await walkRealTrees(pendingDirs, maxDepth, visited, socketEntries, result);
+    const symlinks = await walk.realTrees(pendingDirs);
     if (result.rootMissing) return result;
-    pendingDirs = await resolveSymlinks(symlinks, maxDepth, visited, socketEntries, result);
+    pendingDirs = await walk.symlinks(symlinks);
   }
 
-  socketEntries.sort(byPath);
-  const named: Entry[] = [];
-  for (const entry of socketEntries) {
+  walk.sockets.sort(byPath);
+  for (const entry of walk.sockets) {
     const id = pluginIdFromPath(entry.path);
-    if (isValidPluginId(id)) named.push(entry);
-    else result.invalid.push({ path: entry.path, id });
-  }
-  // The inode of every socket: stat follows a symlink to the socket it names.
-  const stats = await mapLimit(named, async (entry) => {
-    try {
-      return await stat(entry.path);
-    } catch (err) {
-      // A socket unlinked since its directory was read is simply gone: no problem to report.
-      if (!isGone(err)) result.problems.push(problemOf(entry.path, err));
-      return undefined;
+    if (!isValidPluginId(id)) {
+      result.invalid.push({ path: entry.path, id });
+      continue;
     }
-  });
-  named.forEach((entry, i) => {
-    const st = stats[i];
-    if (st === undefined || !st.isSocket()) return;
+    await walk.slice();
+    // The inode of the socket itself: stat follows a symlink to the socket it names.
+    const st = walk.stat(entry.path, false);
+    if (st === undefined || !st.isSocket()) continue;
     const { dev, ino, birthtimeMs } = st;
-    result.sockets.push({ path: entry.path, id: pluginIdFromPath(entry.path), dev, ino, birthtimeMs });
-  });
+    result.sockets.push({ path: entry.path, id, dev, ino, birthtimeMs });
+  }
   result.problems.sort(byPath);
   return result;
 }
 
-/**
- * Breadth-first over real (non-symlink) directories, starting from `starts`. Sockets go to
- * `sockets`; symlinks are returned for the caller to resolve once the real tree is known.
- */
-async function walkRealTrees(
-  starts: DirTask[],
-  maxDepth: number,
-  visited: Set<string>,
-  sockets: Entry[],
-  result: ScanResult,
-): Promise<Entry[]> {
-  const symlinks: Entry[] = [];
-  let level = starts;
-  while (level.length > 0) {
-    const listings = await mapLimit(level, (dir) => readDir(dir, result));
-    const next: DirTask[] = [];
-    level.forEach((dir, i) => {
-      for (const dirent of listings[i] ?? []) {
+/** The state of one scan: what was visited, what was found, and the time slice. */
+class Walk {
+  readonly visited = new Set<string>();
+  readonly sockets: Entry[] = [];
+  #sliceStart = performance.now();
+
+  constructor(
+    readonly maxDepth: number,
+    readonly result: ScanResult,
+  ) {}
+
+  /** Yields to the event loop once the current slice of synchronous work is used up. */
+  async slice(): Promise<void> {
+    if (performance.now() - this.#sliceStart < SLICE_MS) return;
+    await yieldToLoop();
+    this.#sliceStart = performance.now();
+  }
+
+  /**
+   * Breadth-first over real (non-symlink) directories, starting from `starts`. Sockets are
+   * collected; symlinks are returned, to be resolved once the real tree is known.
+   */
+  async realTrees(starts: DirTask[]): Promise<Entry[]> {
+    const symlinks: Entry[] = [];
+    const queue = [...starts];
+    for (let i = 0; i < queue.length; i++) {
+      const dir = queue[i] as DirTask;
+      await this.slice();
+      for (const dirent of this.#readDir(dir)) {
         const entry = { path: join(dir.path, dirent.name), depth: dir.depth + 1 };
-        if (dirent.isSocket()) sockets.push(entry);
+        if (dirent.isSocket()) this.sockets.push(entry);
         else if (dirent.isSymbolicLink()) symlinks.push(entry);
         else if (dirent.isDirectory()) {
           const real = join(dir.real, dirent.name);
-          if (entry.depth > maxDepth) result.problems.push(tooDeep(entry.path, maxDepth));
-          else if (!visited.has(real)) {
-            visited.add(real);
-            next.push({ ...entry, real });
+          if (entry.depth > this.maxDepth) this.result.problems.push(tooDeep(entry.path, this.maxDepth));
+          else if (!this.visited.has(real)) {
+            this.visited.add(real);
+            queue.push({ ...entry, real });
           }
         }
         // Regular files, FIFOs, devices: ignored (plugin-protocol §1.1).
       }
-    });
-    level = next;
-  }
-  return symlinks;
-}
-
-async function readDir(dir: DirTask, result: ScanResult): Promise<Dirent[] | undefined> {
-  try {
-    return await readdir(dir.path, { withFileTypes: true });
-  } catch (err) {
-    if (isGone(err)) {
-      // The root vanished between its stat and its listing: the same as a missing root.
-      if (dir.depth === 0) result.rootMissing = true;
-      // A sub-directory removed mid-scan is just gone.
-    } else {
-      result.problems.push(problemOf(dir.path, err));
     }
-    return undefined;
+    return symlinks;
   }
-}
 
-/**
- * Follows each symlink: a socket target joins `sockets` under the link's path; a directory
- * target not walked yet becomes a start for the next round. Decisions are taken in path order so
- * that which of two links to the same directory wins is deterministic.
- */
-async function resolveSymlinks(
-  links: Entry[],
-  maxDepth: number,
-  visited: Set<string>,
-  sockets: Entry[],
-  result: ScanResult,
-): Promise<DirTask[]> {
-  links.sort(byPath);
-  const targets = await mapLimit(links, async (link) => {
+  #readDir(dir: DirTask): Dirent[] {
     try {
-      const st = await stat(link.path);
-      if (st.isSocket()) return { kind: 'socket' as const };
-      if (st.isDirectory()) return { kind: 'dir' as const, real: await realpath(link.path) };
-      return undefined;
+      return readdirSync(dir.path, { withFileTypes: true });
     } catch (err) {
+      if (!isGone(err)) this.result.problems.push(problemOf(dir.path, err));
+      // The root vanished between its stat and its listing: the same as a missing root.
+      // A sub-directory removed mid-scan is just gone.
+      else if (dir.depth === 0) this.result.rootMissing = true;
+      return [];
+    }
+  }
+
+  /**
+   * Follows each symlink, in path order so that which of two links to the same directory wins
+   * is deterministic: a socket target counts under the link's path; a directory target not
+   * walked yet is returned as a start for the next round.
+   */
+  async symlinks(links: Entry[]): Promise<DirTask[]> {
+    const starts: DirTask[] = [];
+    for (const link of links.sort(byPath)) {
+      await this.slice();
       // A dangling link (ENOENT) or a link loop (ELOOP) is worth one warning, like upstream.
-      result.problems.push(problemOf(link.path, err));
+      const st = this.stat(link.path, true);
+      if (st === undefined) continue;
+      if (st.isSocket()) this.sockets.push(link);
+      else if (!st.isDirectory()) continue;
+      else if (link.depth > this.maxDepth) this.result.problems.push(tooDeep(link.path, this.maxDepth));
+      else {
+        const real = this.#realpath(link.path);
+        if (real === undefined || this.visited.has(real)) continue;
+        this.visited.add(real);
+        starts.push({ ...link, real });
+      }
+    }
+    return starts;
+  }
+
+  /**
+   * `stat` following links; failures become problems. `reportGone`: whether ENOENT is a problem
+   * (a dangling link is; a socket unlinked since its directory was read is simply gone).
+   */
+  stat(path: string, reportGone: boolean): Stats | undefined {
+    try {
+      return statSync(path);
+    } catch (err) {
+      if (reportGone || !isGone(err)) this.result.problems.push(problemOf(path, err));
       return undefined;
     }
-  });
-  const starts: DirTask[] = [];
-  links.forEach((link, i) => {
-    const target = targets[i];
-    if (target === undefined) return;
-    if (target.kind === 'socket') sockets.push(link);
-    else if (link.depth > maxDepth) result.problems.push(tooDeep(link.path, maxDepth));
-    else if (!visited.has(target.real)) {
-      visited.add(target.real);
-      starts.push({ ...link, real: target.real });
-    }
-  });
-  return starts;
-}
+  }
 
-/** Runs `fn` over `items` with at most CONCURRENCY in flight; results keep the input order. */
-async function mapLimit<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let nextIndex = 0;
-  const runner = async (): Promise<void> => {
-    while (nextIndex < items.length) {
-      const i = nextIndex++;
-      results[i] = await fn(items[i] as T);
+  #realpath(path: string): string | undefined {
+    try {
+      return realpathSync(path);
+    } catch (err) {
+      this.result.problems.push(problemOf(path, err));
+      return undefined;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, runner));
-  return results;
+  }
 }
 
 function isGone(err: unknown): boolean {
