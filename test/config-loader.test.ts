@@ -283,6 +283,8 @@ test('help and version', async () => {
   for (const key of ['pluginsRoot', 'handshake.retryMaxMs', 'publish.queueSize', 'metrics.perPlugin']) {
     assert.match(help.text, new RegExp(`^  ${key.replace('.', '\\.')} `, 'm'));
   }
+  for (const line of help.text.split('\n')) assert.ok(line.length <= 100, `help line too long: ${line}`);
+  assert.doesNotMatch(help.text, /\S default /, 'type column runs into the default column');
   assert.deepEqual((await loadConfig(['-h'], env)).kind, 'help');
   // --help wins over a config file that does not exist: the file is not read.
   assert.equal((await loadConfig(['--config', '/nope.json', '--help'], env)).kind, 'help');

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from './config-error.js';
 import { badAddress, expectation, notUrl, show } from '../shared/config/validate.js';
 import { isHttpUrl, parseListen } from '../shared/config/address.js';
-import { LOG_LEVELS, PROBE_ID_PATTERN } from '../shared/config/schema.js';
+import { LOG_LEVELS, MAX_INT32, PROBE_ID_PATTERN } from '../shared/config/schema.js';
 import { closest } from '../shared/config/suggest.js';
 import { configKeys } from '../shared/config/json-schema.js';
 import type { ConfigOverrides } from '../shared/config/resolve.js';
@@ -121,10 +121,11 @@ export function helpText(): string {
     const overrides = f.key === '' ? '' : ` [${f.key}]`;
     return `  ${left.padEnd(28)}${f.help}${overrides}`;
   });
-  // An enum's members are listed with its flag (--log-level); the column only says "enum".
+  // Short type column: an enum's members are listed with its flag (--log-level), and the timer
+  // cap on durations is said once below the table.
   const keyRows = configKeys().map((k) => {
-    const type = k.type.includes(' | ') ? 'enum' : k.type;
-    return `  ${k.key.padEnd(30)}${type.padEnd(16)}default ${k.default}`;
+    const type = k.type.includes(' | ') ? 'enum' : k.type.replace(`1-${MAX_INT32}`, '>= 1');
+    return `  ${k.key.padEnd(30)}${type.padEnd(15)} default ${k.default}`;
   });
   return [
     `Usage: ${PROGRAM} [--config FILE] [--plugins-root DIR] [--listen HOST:PORT] [--probe-id ID]`,
@@ -139,6 +140,7 @@ export function helpText(): string {
     'Config file keys (JSON; unknown keys are errors; see docs/configuration.md and',
     'schema/config.schema.json):',
     ...keyRows,
+    `  (*Ms keys are milliseconds; they and maxResponseBytes are at most ${MAX_INT32})`,
     '',
     'Bad flags or config: one error line on stderr, exit status 2.',
     '',
