@@ -310,6 +310,26 @@ describe('deadline and lifecycle', () => {
     }
   });
 
+  test('destroy() cuts short a close() that waits on a hung request', async () => {
+    const path = sock();
+    const server = await serveRaw(path, (s) => s.resume());
+    const c = newClient(path, { timeoutMs: 10_000 });
+    try {
+      const pending = c.get('/report');
+      await new Promise((r) => setTimeout(r, 50));
+      const closing = c.close();
+      const t0 = performance.now();
+      const destroying = c.destroy();
+      assert.equal(destroying, closing, 'both verbs share one shutdown');
+      const result = await pending;
+      await closing;
+      assert.ok(performance.now() - t0 < 1_000);
+      assert.equal(!result.ok && result.error.code, ErrorCode.SHUTTING_DOWN);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('a POST on a connection that dies is not retried (not idempotent)', async () => {
     const path = sock();
     const server = await serveRaw(path, (s) =>

@@ -60,6 +60,7 @@ export class PluginClient {
   #inFlight: HttpAttempt | null = null;
   #settleInFlight: ((result: HttpResult) => void) | null = null;
   #closing: Promise<void> | null = null;
+  #destroyed = false;
   /** Clients given up on (destroyed after a request got stuck before it was even dispatched). */
   #discarded = new Set<Promise<void>>();
 
@@ -117,14 +118,19 @@ export class PluginClient {
     if (inFlight !== null && settle !== null) {
       settle({ ok: false, error: closedClientError(inFlight.state()), latencyMs: 0 });
     }
-    if (this.#closing === null) this.#closing = this.#shutdown(true);
-    else void this.#client?.destroy().catch(() => {});
+    if (this.#closing === null) {
+      this.#closing = this.#shutdown(true);
+    } else if (!this.#destroyed) {
+      // A graceful close() is under way: cut it short.
+      void this.#client?.destroy().catch(() => {});
+    }
+    this.#destroyed = true;
     return this.#closing;
   }
 
   async #shutdown(immediately: boolean): Promise<void> {
+    // `#client` stays set (for destroy() during close()); `#closing` keeps new requests out.
     const client = this.#client;
-    this.#client = null;
     const done: Promise<unknown>[] = [...this.#discarded];
     if (client !== null) done.push(immediately ? client.destroy() : client.close());
     await Promise.allSettled(done);
