@@ -128,6 +128,31 @@ async function closeServer(server: Server, place: SocketPlace, removeOnExit: boo
   if (removeOnExit) await removeSocketPlace(place);
 }
 
+/**
+ * Per-request state. The AbortController is made only when a handler reads `ctx.signal`: at
+ * thousands of requests a second it is a measurable part of the cost, and most handlers never
+ * look at it.
+ */
+class Exchange implements RequestContext {
+  closed = false;
+  #aborter: AbortController | undefined;
+  constructor(
+    readonly probeId: string,
+    readonly apiVersion: string,
+  ) {}
+  get signal(): AbortSignal {
+    if (this.#aborter === undefined) {
+      this.#aborter = new AbortController();
+      if (this.closed) this.#aborter.abort();
+    }
+    return this.#aborter.signal;
+  }
+  close(): void {
+    this.closed = true;
+    this.#aborter?.abort();
+  }
+}
+
 function handleRequest(this: Server, req: IncomingMessage, res: ServerResponse): void {
   const endpoint = endpoints.get(this);
   const arrive = now();
@@ -135,22 +160,17 @@ function handleRequest(this: Server, req: IncomingMessage, res: ServerResponse):
   const q = url.indexOf('?');
   const path = q === -1 ? url : url.slice(0, q);
   const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
-  const aborter = new AbortController();
   const method = req.method ?? 'GET';
+  const ctx = new Exchange(query.get('probe_id') ?? '', query.get('api_version') ?? '');
   const onRequest = endpoint?.options.onRequest;
   res.once('close', () => {
     if (res.writableFinished) return;
-    aborter.abort();
+    ctx.close(); // the client went away before the answer was written
     onRequest?.({ method, path, arrive, finish: now(), status: 0 });
   });
   if (onRequest) res.once('finish', () => onRequest({ method, path, arrive, finish: now(), status: res.statusCode }));
   if (endpoint === undefined) return sendJson(res, 500, { error: 'plugin server not registered' });
 
-  const ctx: RequestContext = {
-    probeId: query.get('probe_id') ?? '',
-    apiVersion: query.get('api_version') ?? '',
-    signal: aborter.signal,
-  };
   switch (path) {
     case '/report':
       if (method !== 'GET') return methodNotAllowed(res, 'GET');
@@ -180,19 +200,19 @@ function handshakeOf(spec: PluginSpecWire): object {
   };
 }
 
-async function serveReport(endpoint: Endpoint, req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
+async function serveReport(endpoint: Endpoint, req: IncomingMessage, res: ServerResponse, ctx: Exchange): Promise<void> {
   let body: string;
   try {
     const report = await endpoint.options.report(ctx);
     body = typeof report === 'string' ? report : JSON.stringify(endpoint.reportSpec ? withSpec(report, endpoint.spec) : report);
   } catch (err) {
-    if (!ctx.signal.aborted) sendJson(res, 500, { error: messageOf(err) });
+    if (!ctx.closed) sendJson(res, 500, { error: messageOf(err) });
     return;
   }
-  if (ctx.signal.aborted) return; // the client gave up; nobody to answer
+  if (ctx.closed) return; // the client gave up; nobody to answer
   if (endpoint.options.gzip && acceptsGzip(req.headers['accept-encoding'])) {
     const zipped = await gzip(body);
-    if (ctx.signal.aborted) return;
+    if (ctx.closed) return;
     res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'Content-Length': zipped.length });
     res.end(zipped);
     return;
@@ -200,7 +220,7 @@ async function serveReport(endpoint: Endpoint, req: IncomingMessage, res: Server
   sendBody(res, 200, body);
 }
 
-async function serveControl(endpoint: Endpoint, req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
+async function serveControl(endpoint: Endpoint, req: IncomingMessage, res: ServerResponse, ctx: Exchange): Promise<void> {
   const control = endpoint.options.control;
   if (!control) return sendJson(res, 404, { error: 'not found' });
   let request: ControlRequest;
@@ -213,10 +233,10 @@ async function serveControl(endpoint: Endpoint, req: IncomingMessage, res: Serve
   try {
     response = await control(request, ctx);
   } catch (err) {
-    if (!ctx.signal.aborted) sendJson(res, 500, { error: messageOf(err) });
+    if (!ctx.closed) sendJson(res, 500, { error: messageOf(err) });
     return;
   }
-  if (ctx.signal.aborted) return;
+  if (ctx.closed) return;
   const wire: Record<string, unknown> = {};
   if (response.value !== undefined) wire.value = response.value;
   if (response.error !== undefined && response.error !== '') wire.error = response.error;
