@@ -1,0 +1,324 @@
+/**
+ * Decoding one node (report-model §3.1, §3.2), the decoder's hot path: a 200 KB report is mostly
+ * nodes, and most of a node is `latest` entries and metric samples, so those loops avoid closures
+ * and path strings (paths are built only when something fails).
+ *
+ * Normalisation on the way in: `id` from the map key and `topology` from the enclosing topology
+ * (gotcha G1, §7); string sets sorted and de-duplicated; samples sorted by instant with one sample
+ * per instant; missing `min`/`max` computed from the samples (G3); `active_controls` members sorted;
+ * legacy forms converted (§3.1 `latestControls`, `counters`; §3.2 SEED node `controls`).
+ */
+import { DecodeFailure, ReportErrorCode, keySegment } from './report-error.js';
+import { compareStrings, splitControls } from './strings.js';
+import { ZERO_TIME, compareTimestamps, type Timestamp } from './timestamp.js';
+import {
+  EMPTY_MAP,
+  badType,
+  int,
+  isObject,
+  optArray,
+  optFloat,
+  optObject,
+  reqObject,
+  setMap,
+  stringSet,
+  str,
+  time,
+  type Json,
+} from './decode-values.js';
+import type { LatestEntry, Metric, Node, Sample } from './types.js';
+
+export const ACTIVE_CONTROLS = 'active_controls';
+
+/** How deep `children` may nest; upstream never sends more than one level. */
+export const MAX_CHILD_DEPTH = 32;
+
+export interface NodeContext {
+  /** Wall-clock time for legacy `counters` (upstream stamps them at decode); computed once. */
+  now(): Timestamp;
+}
+
+const EMPTY_SAMPLES: readonly Sample[] = Object.freeze([]) as readonly Sample[];
+
+function fail(err: unknown, segment: string): never {
+  throw err instanceof DecodeFailure ? err.at(segment) : err;
+}
+
+/** `key`: the node's map key (`undefined` for `children` elements); `topology`: enclosing name. */
+export function decodeNode(raw: Json | undefined, key: string | undefined, topology: string | undefined, depth: number, ctx: NodeContext): Node {
+  const o = reqObject(raw);
+  let section = 'id';
+  try {
+    const id = str(o.id) || (key ?? '');
+    section = 'topology';
+    const topo = topology ?? str(o.topology);
+    section = 'sets';
+    const sets = setMap(o.sets);
+    section = 'adjacency';
+    const adjacency = stringSet(o.adjacency);
+    section = 'latest';
+    let latest = decodeLatest(o.latest);
+    if (o.controls !== undefined) {
+      section = 'controls';
+      latest = applySeedControls(latest, o.controls);
+    }
+    if (o.latestControls !== undefined) {
+      section = 'latestControls';
+      latest = applyLatestControls(latest, o.latestControls);
+    }
+    if (o.counters !== undefined) {
+      section = 'counters';
+      latest = applyCounters(latest, o.counters, ctx);
+    }
+    section = 'metrics';
+    const metrics = decodeMetrics(o.metrics);
+    section = 'parents';
+    const parents = setMap(o.parents);
+    section = 'children';
+    const children = o.children === undefined || o.children === null ? EMPTY_MAP : decodeChildren(o.children, depth + 1, ctx);
+    return { id, topology: topo, sets, adjacency, latest, metrics, parents, children };
+  } catch (err) {
+    fail(err, keySegment(section));
+  }
+}
+
+function decodeChildren(raw: Json, depth: number, ctx: NodeContext): ReadonlyMap<string, Node> {
+  if (depth > MAX_CHILD_DEPTH) throw new DecodeFailure(ReportErrorCode.TOO_DEEP, `children nested deeper than ${MAX_CHILD_DEPTH} levels`);
+  const a = optArray(raw)!;
+  if (a.length === 0) return EMPTY_MAP;
+  const out = new Map<string, Node>();
+  for (let i = 0; i < a.length; i++) {
+    try {
+      // Upstream NodeSet re-keys decoded elements by id; a later duplicate replaces an earlier one.
+      const child = decodeNode(a[i], undefined, undefined, depth, ctx);
+      out.set(child.id, child);
+    } catch (err) {
+      fail(err, `[${i}]`);
+    }
+  }
+  return out;
+}
+
+function decodeLatest(raw: Json | undefined): ReadonlyMap<string, LatestEntry> {
+  const o = optObject(raw);
+  if (o === undefined) return EMPTY_MAP;
+  const keys = Object.keys(o);
+  if (keys.length === 0) return EMPTY_MAP;
+  const out = new Map<string, LatestEntry>();
+  let k = '';
+  let part = '';
+  try {
+    for (k of keys) {
+      const e = reqObject(o[k]);
+      part = '.timestamp';
+      const timestamp = time(e.timestamp);
+      part = '.value';
+      const v = e.value;
+      // Go's decoder turns a JSON number into its string form (`42` -> "42").
+      const value = typeof v === 'string' ? v : typeof v === 'number' ? String(finite(v)) : str(v);
+      out.set(k, k === ACTIVE_CONTROLS ? { timestamp, value: normaliseControls(value) } : { timestamp, value });
+      part = '';
+    }
+  } catch (err) {
+    fail(err, keySegment(k) + part);
+  }
+  return out;
+}
+
+/** A finite number (for its string form); throws for Infinity. */
+function finite(v: number): number {
+  if (!Number.isFinite(v)) throw new DecodeFailure(ReportErrorCode.BAD_NUMBER, 'not a finite number');
+  return v === 0 ? 0 : v;
+}
+
+/** `;`-joined control IDs in sorted order, empty members dropped. */
+export function normaliseControls(value: string): string {
+  if (value === '' || value.indexOf(';') < 0) return value;
+  return splitControls(value).join(';');
+}
+
+function withLatest(latest: ReadonlyMap<string, LatestEntry>, key: string, entry: LatestEntry): ReadonlyMap<string, LatestEntry> {
+  const out = new Map(latest);
+  out.set(key, entry);
+  return out;
+}
+
+/** SEED `controls: {timestamp, controls: [ids]}` → an `active_controls` entry. */
+function applySeedControls(latest: ReadonlyMap<string, LatestEntry>, raw: Json | undefined): ReadonlyMap<string, LatestEntry> {
+  const o = optObject(raw);
+  if (o === undefined || (o.timestamp === undefined && o.controls === undefined)) return latest;
+  let timestamp: Timestamp;
+  let ids;
+  try {
+    timestamp = time(o.timestamp);
+  } catch (err) {
+    fail(err, '.timestamp');
+  }
+  try {
+    ids = stringSet(o.controls);
+  } catch (err) {
+    fail(err, '.controls');
+  }
+  return withLatest(latest, ACTIVE_CONTROLS, { timestamp, value: ids.join(';') });
+}
+
+/**
+ * 2016–2019 `latestControls: {id: {timestamp, value: {dead}}}` → one `active_controls` entry:
+ * the live IDs, stamped with the newest live timestamp (zero when none is live). Like upstream's
+ * `bcNode` decoder it replaces any `active_controls` the node also sent.
+ */
+function applyLatestControls(latest: ReadonlyMap<string, LatestEntry>, raw: Json | undefined): ReadonlyMap<string, LatestEntry> {
+  const o = optObject(raw);
+  if (o === undefined) return latest;
+  const keys = Object.keys(o);
+  if (keys.length === 0) return latest;
+  const live: string[] = [];
+  let newest: Timestamp = ZERO_TIME;
+  let k = '';
+  let part = '';
+  try {
+    for (k of keys) {
+      const e = reqObject(o[k]);
+      part = '.timestamp';
+      const ts = time(e.timestamp);
+      part = '.value';
+      const value = optObject(e.value);
+      part = '.value.dead';
+      const dead = value === undefined ? false : value.dead === undefined || value.dead === null ? false : value.dead;
+      if (typeof dead !== 'boolean') throw badType('a boolean', dead);
+      part = '';
+      if (!dead) {
+        live.push(k);
+        if (compareTimestamps(ts, newest) > 0) newest = ts;
+      }
+    }
+  } catch (err) {
+    fail(err, keySegment(k) + part);
+  }
+  live.sort(compareStrings);
+  return withLatest(latest, ACTIVE_CONTROLS, { timestamp: newest, value: live.join(';') });
+}
+
+/**
+ * Pre-2019 `counters: {name: int}` → latest `count_<name>`, added to any `count_<name>` the node
+ * already has, stamped with the decode time (as upstream's `AddCounter` does).
+ */
+function applyCounters(latest: ReadonlyMap<string, LatestEntry>, raw: Json | undefined, ctx: NodeContext): ReadonlyMap<string, LatestEntry> {
+  const o = optObject(raw);
+  if (o === undefined) return latest;
+  const keys = Object.keys(o);
+  if (keys.length === 0) return latest;
+  const out = new Map(latest);
+  const now = ctx.now();
+  let k = '';
+  try {
+    for (k of keys) {
+      const n = int(o[k]);
+      const key = `count_${k}`;
+      const prev = out.get(key);
+      const base = prev !== undefined && /^-?\d+$/.test(prev.value) ? Number(prev.value) : 0;
+      out.set(key, { timestamp: now, value: String(base + n) });
+    }
+  } catch (err) {
+    fail(err, keySegment(k));
+  }
+  return out;
+}
+
+function decodeMetrics(raw: Json | undefined): ReadonlyMap<string, Metric> {
+  const o = optObject(raw);
+  if (o === undefined) return EMPTY_MAP;
+  const keys = Object.keys(o);
+  if (keys.length === 0) return EMPTY_MAP;
+  const out = new Map<string, Metric>();
+  let k = '';
+  try {
+    for (k of keys) out.set(k, decodeMetric(o[k]));
+  } catch (err) {
+    fail(err, keySegment(k));
+  }
+  return out;
+}
+
+export function decodeMetric(raw: Json | undefined): Metric {
+  const o = reqObject(raw);
+  let samples: readonly Sample[];
+  let min: number | undefined;
+  let max: number | undefined;
+  try {
+    samples = decodeSamples(o.samples);
+  } catch (err) {
+    fail(err, '.samples');
+  }
+  try {
+    min = optFloat(o.min);
+  } catch (err) {
+    fail(err, '.min');
+  }
+  try {
+    max = optFloat(o.max);
+  } catch (err) {
+    fail(err, '.max');
+  }
+  // Gotcha G3: upstream reads a missing min/max as 0, which then wins every merge; compute them.
+  if (min === undefined || max === undefined) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const s of samples) {
+      if (s.value < lo) lo = s.value;
+      if (s.value > hi) hi = s.value;
+    }
+    if (samples.length === 0) lo = hi = 0;
+    min ??= lo;
+    max ??= hi;
+  }
+  return { samples, min, max };
+}
+
+function decodeSamples(raw: Json | undefined): readonly Sample[] {
+  const a = optArray(raw);
+  if (a === undefined || a.length === 0) return EMPTY_SAMPLES;
+  const out: Sample[] = new Array(a.length);
+  let sorted = true;
+  let i = 0;
+  let part = '';
+  try {
+    for (; i < a.length; i++) {
+      const e = a[i];
+      if (!isObject(e)) throw badType('an object', e);
+      part = '.date';
+      const date = time(e.date);
+      part = '.value';
+      const v = e.value;
+      let value: number;
+      if (typeof v === 'number') {
+        if (!Number.isFinite(v)) throw new DecodeFailure(ReportErrorCode.BAD_NUMBER, 'not a finite number');
+        value = v === 0 ? 0 : v;
+      } else if (v === undefined || v === null) {
+        value = 0;
+      } else {
+        throw badType('a number', v);
+      }
+      part = '';
+      if (i > 0 && sorted && compareTimestamps(out[i - 1]!.date, date) >= 0) sorted = false;
+      out[i] = { date, value };
+    }
+  } catch (err) {
+    fail(err, `[${i}]${part}`);
+  }
+  return sorted ? out : sortSamples(out);
+}
+
+/** Sorts by instant; of several samples at one instant the largest value stays (order-free). */
+export function sortSamples(samples: Sample[]): Sample[] {
+  samples.sort((x, y) => compareTimestamps(x.date, y.date) || x.value - y.value);
+  let w = 0;
+  for (let r = 0; r < samples.length; r++) {
+    const s = samples[r]!;
+    if (w > 0 && samples[w - 1]!.date === s.date) samples[w - 1] = s;
+    else samples[w++] = s;
+  }
+  samples.length = w;
+  return samples;
+}
+

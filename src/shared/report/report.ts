@@ -1,0 +1,76 @@
+/**
+ * Building whole reports: `emptyReport()` (upstream `MakeReport()`, report-model §1.2) and
+ * `stampReport()` (what the host sets before publishing, §6.2).
+ */
+import { EMPTY_MAP } from './decode-values.js';
+import { emptyMembers, singleMember } from './members.js';
+import { ZERO_TIME, type Timestamp } from './timestamp.js';
+import { MEMBERS, TOPOLOGIES, type Report, type Topology, type TopologyInfo, type TopologyKey } from './types.js';
+
+function defaultTopology(info: TopologyInfo): Topology {
+  return Object.freeze({
+    shape: info.shape,
+    tag: info.tag,
+    label: info.label,
+    label_plural: info.plural,
+    nodes: EMPTY_MAP,
+    controls: EMPTY_MAP,
+    metadata_templates: EMPTY_MAP,
+    metric_templates: EMPTY_MAP,
+    table_templates: EMPTY_MAP,
+  });
+}
+
+/**
+ * One shared default object per topology. Merges recognise it by identity and skip it, which
+ * matters when 1500 plugin reports each fill one or two of the 23 topologies.
+ */
+export const DEFAULT_TOPOLOGIES: Readonly<Record<TopologyKey, Topology>> = Object.freeze(
+  Object.fromEntries(TOPOLOGIES.map((info) => [info.key, defaultTopology(info)])) as Record<TopologyKey, Topology>,
+);
+
+const EMPTY_PLUGINS: Report['Plugins'] = Object.freeze([]) as Report['Plugins'];
+
+/**
+ * Like upstream `MakeReport()`: the 23 topologies with their default shapes and labels, no nodes,
+ * no plugins, zero `TS`, `Window` and `Sampling`. It is the identity of `mergeReports` (no members,
+ * ID `''`).
+ */
+export function emptyReport(): Report {
+  return {
+    TS: ZERO_TIME,
+    ...DEFAULT_TOPOLOGIES,
+    DNS: EMPTY_MAP,
+    Sampling: { Count: 0, Total: 0 },
+    Window: 0n,
+    Shortcut: false,
+    Plugins: EMPTY_PLUGINS,
+    ID: '',
+    [MEMBERS]: emptyMembers(),
+  };
+}
+
+export interface StampOptions {
+  /** The report's `TS` (upstream: the time the probe's spy tick started). */
+  readonly ts?: Timestamp;
+  /** `Window`: time since the previous publication, in nanoseconds. */
+  readonly windowNs?: bigint;
+  /** `Shortcut`: published at once, outside the publish interval. */
+  readonly shortcut?: boolean;
+}
+
+/**
+ * A copy of `report` with `TS`, `Window` and/or `Shortcut` replaced. Setting `windowNs` makes the
+ * report a single member with that window (its members' own windows no longer count), so a
+ * stamped report merged again elsewhere is still counted once.
+ */
+export function stampReport(report: Report, options: StampOptions): Report {
+  const out: { -readonly [K in keyof Report]: Report[K] } = { ...report };
+  if (options.ts !== undefined) out.TS = options.ts;
+  if (options.shortcut !== undefined) out.Shortcut = options.shortcut;
+  if (options.windowNs !== undefined) {
+    out.Window = options.windowNs;
+    out[MEMBERS] = singleMember(report.ID, options.windowNs, report.Sampling.Count, report.Sampling.Total);
+  }
+  return out;
+}
