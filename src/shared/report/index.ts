@@ -44,7 +44,10 @@
  *     entry, a sample) is rejected; a `null` field reads as absent, like upstream.
  */
 export { decodeReport } from './decode.js';
+export { mergeReports } from './merge.js';
+export { encodeReport, encodeNode, encodeSpec } from './encode.js';
 export { emptyReport, stampReport, type StampOptions } from './report.js';
+export { rewriteControls, type RewrittenControls } from './controls.js';
 export { ReportError, ReportErrorCode } from './report-error.js';
 export {
   ZERO_TIME,

@@ -1,0 +1,82 @@
+/**
+ * Merging keyed collections: the union of keys, with a join for keys present in several inputs.
+ *
+ * Every join used with these helpers is a semilattice operation (commutative, associative,
+ * idempotent) and returns one of its arguments whenever the result equals it, so unchanged values
+ * keep their identity and a merge that changes nothing hands back an input map untouched.
+ */
+import { EMPTY_MAP } from './decode-values.js';
+import { compareStrings } from './strings.js';
+
+/** The larger of two values in the total order of their canonical encodings (ties: `a`, same bytes). */
+export function byEncoding<V>(encode: (v: V) => string): (a: V, b: V) => V {
+  return (a, b) => (a === b || compareStrings(encode(a), encode(b)) >= 0 ? a : b);
+}
+
+function largest<V>(maps: readonly ReadonlyMap<string, V>[]): [ReadonlyMap<string, V> | undefined, number] {
+  let base: ReadonlyMap<string, V> | undefined;
+  let nonEmpty = 0;
+  for (const m of maps) {
+    if (m.size === 0) continue;
+    nonEmpty++;
+    if (base === undefined || m.size > base.size) base = m;
+  }
+  return [base, nonEmpty];
+}
+
+/**
+ * Union with a binary join applied eagerly on collisions. The largest input is the base: only the
+ * keys whose value changes are collected, and the base is copied once at the end.
+ */
+export function mergeMaps<V>(maps: readonly ReadonlyMap<string, V>[], join: (a: V, b: V) => V): ReadonlyMap<string, V> {
+  const [base, nonEmpty] = largest(maps);
+  if (base === undefined) return EMPTY_MAP;
+  if (nonEmpty === 1) return base;
+  let changes: Map<string, V> | undefined;
+  for (const m of maps) {
+    if (m === base) continue;
+    for (const [k, v] of m) {
+      const cur = changes?.get(k) ?? base.get(k);
+      if (cur === v) continue;
+      const next = cur === undefined ? v : join(cur, v);
+      if (next === cur) continue;
+      (changes ??= new Map()).set(k, next);
+    }
+  }
+  if (changes === undefined) return base;
+  const out = new Map(base);
+  for (const [k, v] of changes) out.set(k, v);
+  return out;
+}
+
+/**
+ * Union that gathers every distinct value of a key first and joins them in one n-ary call. Used
+ * for nodes: a node present in 1500 reports must be merged once, not folded 1500 times (each fold
+ * would copy its growing `latest` map).
+ */
+export function mergeMapsGrouped<V>(maps: readonly ReadonlyMap<string, V>[], combine: (values: V[]) => V): ReadonlyMap<string, V> {
+  const [base, nonEmpty] = largest(maps);
+  if (base === undefined) return EMPTY_MAP;
+  if (nonEmpty === 1) return base;
+  let groups: Map<string, V[]> | undefined;
+  for (const m of maps) {
+    if (m === base) continue;
+    for (const [k, v] of m) {
+      const g = groups?.get(k);
+      if (g !== undefined) {
+        if (g[g.length - 1] !== v) g.push(v);
+        continue;
+      }
+      const b = base.get(k);
+      if (b === v) continue;
+      (groups ??= new Map()).set(k, b === undefined ? [v] : [b, v]);
+    }
+  }
+  if (groups === undefined) return base;
+  const out = new Map(base);
+  for (const [k, vs] of groups) {
+    const v = vs.length === 1 ? vs[0]! : combine(vs);
+    if (v !== base.get(k)) out.set(k, v);
+  }
+  return out;
+}
