@@ -171,3 +171,33 @@ describe('fleet process', () => {
     await assert.rejects(fleet.stats(), /exited/);
   });
 });
+
+describe('fleet over two processes', () => {
+  test('spreads plugins, routes removes, merges logs and stats, stops both', async () => {
+    const tmp = await tempDir('flt-');
+    const fleet = startFleet({ root: tmp.path, plugins: fakePlugins(6), processes: 2 });
+    try {
+      const ready = await fleet.ready;
+      assert.equal(fleet.pids.length, 2);
+      assert.notEqual(fleet.pids[0], fleet.pids[1]);
+      assert.equal(ready.ids.length, 6);
+      assert.equal(ready.stats.plugins, 6);
+      for (const id of ready.ids) assert.equal((await getReport(join(tmp.path, id, `${id}.sock`))).status, 200);
+      const logs = await fleet.collectLogs();
+      assert.deepEqual([...logs.keys()].sort(), fakePlugins(6).map((p) => p.id));
+      assert.ok([...logs.values()].every((l) => l.length === 1 && l[0]!.status === 200));
+      const removed = await fleet.removePlugins(['fake-0001', 'fake-0004', 'nope']);
+      assert.deepEqual([...removed.ids].sort(), ['fake-0001', 'fake-0004']);
+      assert.deepEqual(removed.missing, ['nope']);
+      assert.equal(existsSync(join(tmp.path, 'fake-0004')), false);
+      assert.equal((await fleet.stats()).plugins, 4);
+      const added = await fleet.addPlugins(fakePlugins(2, {}, 10));
+      assert.deepEqual([...added.ids].sort(), ['fake-0010', 'fake-0011']);
+    } finally {
+      await fleet.stop();
+    }
+    assert.deepEqual(await readdir(tmp.path), []);
+    for (const pid of fleet.pids) assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' });
+    await tmp.cleanup();
+  });
+});

@@ -1,5 +1,5 @@
 /**
- * Typed handle on a fake plugin fleet process, for the bench harness and tests.
+ * Typed handle on the fake plugin fleet, for the bench harness and tests.
  *
  * ```ts
  * const fleet = startFleet({ root, plugins: fakePlugins(1000, { reportBytes: 2048 }) });
@@ -8,143 +8,136 @@
  * const logs = await fleet.collectLogs();   // Map<id, {arrive, finish, path, status}[]>
  * await fleet.stop();
  * ```
- * The fleet script is forked from next to this file: `fleet.js` when running compiled, `fleet.ts`
- * with `--import tsx` when running from source, so the same code works from `dist/` and under tsx.
+ *
+ * One process serves 10 000 plugins (10 000 listening sockets). But a host that keeps one
+ * keep-alive connection per plugin adds one accepted socket per plugin in the fleet, and 20 000+
+ * descriptors exceed the usual `ulimit -n` of 20 000: the last few hundred connections are then
+ * reset (measured: 20–272 of 10 000 polls failed with EPIPE/ECONNRESET). `processes: 2` splits the
+ * plugins over two fleet processes behind this same API; use it for ≥ ~9 000 plugins.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import type { AddResult, FleetStats, FromFleet, RemoveResult, ToFleet } from './protocol.js';
-import { entriesOf, type RequestLogEntry } from './request-log.js';
-import type { PluginSpec, Scenario } from './scenario.js';
+import type { AddResult, FleetStats, RemoveResult } from './protocol.js';
+import { forkFleetProcess, type FleetProcess, type FleetProcessOptions } from './fleet-process.js';
+import type { RequestLogEntry } from './request-log.js';
+import type { PluginSpec } from './scenario.js';
 
 export type { AddResult, FleetStats, RemoveResult } from './protocol.js';
 export type { RequestLogEntry } from './request-log.js';
 export { fakeId, fakePlugins, type PluginSpec } from './scenario.js';
 
-export interface StartFleetOptions {
-  /** Plugin root; created if missing. Keep it short: socket paths are limited to 107 bytes. */
-  readonly root: string;
-  /** Plugins to serve before `ready` resolves. */
-  readonly plugins: readonly PluginSpec[];
-  readonly hostname?: string;
-  /** See `Scenario.logBudget`. */
-  readonly logBudget?: number;
-  /** Where SIGUSR2 writes logs. */
-  readonly logFile?: string;
-  /** Extra node flags for the fleet process (e.g. `--max-old-space-size=…`). */
-  readonly execArgv?: readonly string[];
+export interface StartFleetOptions extends FleetProcessOptions {
+  /** Fleet processes to spread the plugins over (default 1); see the header note. */
+  readonly processes?: number;
 }
 
 export interface Fleet {
+  /** The (first) fleet process id; `pids` lists all of them. */
   readonly pid: number;
-  /** Resolves when the initial plugins listen (rejects if the process dies first). */
+  readonly pids: readonly number[];
+  /** Resolves when the initial plugins listen (rejects if a process dies first). */
   readonly ready: Promise<AddResult>;
   addPlugins(plugins: readonly PluginSpec[]): Promise<AddResult>;
   removePlugins(ids: readonly string[]): Promise<RemoveResult>;
   /** Every plugin's requests so far, oldest first; `reset` clears the logs (for measurement windows). */
   collectLogs(options?: { reset?: boolean }): Promise<Map<string, RequestLogEntry[]>>;
+  /** Summed over the fleet's processes. */
   stats(): Promise<FleetStats>;
-  /** Closes all plugins (removing their sockets) and waits for the process to exit. Idempotent. */
+  /** Closes all plugins (removing their sockets) and waits for the processes to exit. Idempotent. */
   stop(): Promise<void>;
 }
 
-const STOP_GRACE_MS = 30_000;
-
-type Reply = Exclude<FromFleet, { kind: 'started' | 'error' }>;
-type Pending = { resolve: (msg: Reply) => void; reject: (err: Error) => void };
-
-/** Forks a fleet process and starts `plugins` in it. */
+/** Forks the fleet and starts `plugins` in it. */
 export function startFleet(options: StartFleetOptions): Fleet {
-  const self = fileURLToPath(import.meta.url);
-  const fromSource = self.endsWith('.ts');
-  const script = self.replace(/client\.(ts|js)$/, fromSource ? 'fleet.ts' : 'fleet.js');
-  const scenario: Scenario = {
-    root: options.root,
-    hostname: options.hostname,
-    logBudget: options.logBudget,
-    logFile: options.logFile,
-  };
-  const child: ChildProcess = fork(script, ['--scenario', JSON.stringify(scenario)], {
-    // Set explicitly: inheriting our execArgv could pass on flags like `--test`.
-    execArgv: [...(fromSource ? ['--import', 'tsx'] : []), ...(options.execArgv ?? [])],
-    serialization: 'advanced',
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-
-  // One owner for in-flight commands: every entry is settled by its reply, or rejected on exit.
-  const pending = new Map<number, Pending>();
-  let nextId = 1;
-  let exited = false;
-  let exitError: Error | null = null;
-  const exit = new Promise<void>((resolve) => {
-    child.once('exit', (code, signal) => {
-      exited = true;
-      exitError = new Error(`fleet process ${child.pid} exited (code ${code}, signal ${signal})`);
-      for (const p of pending.values()) p.reject(exitError);
-      pending.clear();
-      resolve();
-    });
-  });
-  child.on('message', (raw) => {
-    const msg = raw as FromFleet;
-    if (msg.kind === 'started') return;
-    if (msg.kind === 'error') {
-      const p = msg.requestId === null ? undefined : pending.get(msg.requestId);
-      if (p === undefined) return console.error(`fleet: ${msg.message}`);
-      pending.delete(msg.requestId!);
-      return p.reject(new Error(`fleet: ${msg.message}`));
-    }
-    const p = pending.get(msg.requestId);
-    pending.delete(msg.requestId);
-    p?.resolve(msg);
-  });
-
-  function command<K extends Reply['kind']>(make: (requestId: number) => ToFleet, kind: K): Promise<Extract<Reply, { kind: K }>> {
-    if (exited || exitError) return Promise.reject(exitError ?? new Error('fleet has exited'));
-    const requestId = nextId++;
-    return new Promise((resolve, reject) => {
-      pending.set(requestId, {
-        resolve: (msg) => (msg.kind === kind ? resolve(msg as Extract<Reply, { kind: K }>) : reject(new Error(`fleet answered ${msg.kind}, expected ${kind}`))),
-        reject,
-      });
-      child.send(make(requestId), (err) => {
-        if (err && pending.delete(requestId)) reject(err);
-      });
-    });
+  const k = Math.max(1, Math.floor(options.processes ?? 1));
+  if (k === 1) {
+    const p = forkFleetProcess(options);
+    return { ...p, pids: [p.pid] };
   }
-
-  const addPlugins = async (plugins: readonly PluginSpec[]): Promise<AddResult> => {
-    const { kind: _kind, requestId: _id, ...result } = await command((requestId) => ({ kind: 'add', requestId, plugins }), 'added');
-    return result;
+  // Which process serves which id: the client owns this map, so removes go to the right place.
+  const owner = new Map<string, number>();
+  const load = new Array<number>(k).fill(0);
+  const split = (plugins: readonly PluginSpec[]): PluginSpec[][] => {
+    const parts: PluginSpec[][] = Array.from({ length: k }, () => []);
+    for (const p of plugins) {
+      let i = owner.get(p.id);
+      if (i === undefined) {
+        i = load.indexOf(Math.min(...load));
+        owner.set(p.id, i);
+        load[i]!++;
+      }
+      parts[i]!.push(p);
+    }
+    return parts;
   };
+  const initial = split(options.plugins);
+  const procs: FleetProcess[] = initial.map((plugins, i) =>
+    forkFleetProcess({ ...options, plugins, logFile: options.logFile === undefined ? undefined : `${options.logFile}.${i}` }),
+  );
+
+  const merge = (results: AddResult[]): AddResult => ({
+    ids: results.flatMap((r) => r.ids),
+    failed: results.flatMap((r) => r.failed),
+    listenMs: Math.max(...results.map((r) => r.listenMs)), // the processes listen in parallel
+    stats: sumStats(results.map((r) => r.stats)),
+  });
+  const forget = (failed: AddResult['failed']): void => {
+    for (const f of failed) {
+      const i = owner.get(f.id);
+      if (f.message === 'already served' || i === undefined) continue;
+      load[i]!--;
+      owner.delete(f.id);
+    }
+  };
+  const ready = Promise.all(procs.map((p) => p.ready)).then(merge);
+  ready.then((r) => forget(r.failed)).catch(() => undefined);
 
   let stopping: Promise<void> | undefined;
   return {
-    pid: child.pid ?? -1,
-    ready: addPlugins(options.plugins),
-    addPlugins,
-    async removePlugins(ids) {
-      const { kind: _kind, requestId: _id, ...result } = await command((requestId) => ({ kind: 'remove', requestId, ids }), 'removed');
+    pid: procs[0]!.pid,
+    pids: procs.map((p) => p.pid),
+    ready,
+    async addPlugins(plugins) {
+      const parts = split(plugins);
+      const result = merge(await Promise.all(procs.map((p, i) => p.addPlugins(parts[i]!))));
+      forget(result.failed);
       return result;
     },
-    async collectLogs({ reset = false } = {}) {
-      const msg = await command((requestId) => ({ kind: 'collect', requestId, reset }), 'logs');
-      return new Map(msg.logs.map(([id, flat]) => [id, entriesOf(flat)]));
+    async removePlugins(ids) {
+      const parts: string[][] = Array.from({ length: k }, () => []);
+      const missing: string[] = [];
+      for (const id of ids) {
+        const i = owner.get(id);
+        if (i === undefined) {
+          missing.push(id);
+          continue;
+        }
+        parts[i]!.push(id);
+        owner.delete(id);
+        load[i]!--;
+      }
+      const results = await Promise.all(procs.map((p, i) => (parts[i]!.length > 0 ? p.removePlugins(parts[i]!) : { ids: [], missing: [] })));
+      return { ids: results.flatMap((r) => r.ids), missing: [...missing, ...results.flatMap((r) => r.missing)] };
+    },
+    async collectLogs(opts) {
+      const maps = await Promise.all(procs.map((p) => p.collectLogs(opts)));
+      return new Map(maps.flatMap((m) => [...m]));
     },
     async stats() {
-      const { kind: _kind, requestId: _id, ...stats } = await command((requestId) => ({ kind: 'stats', requestId }), 'stats');
-      return stats;
+      return sumStats(await Promise.all(procs.map((p) => p.stats())));
     },
     stop() {
-      stopping ??= (async () => {
-        if (!exited) {
-          const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-          await command((requestId) => ({ kind: 'stop', requestId }), 'stopped').catch(() => undefined);
-          await exit;
-          clearTimeout(timer);
-        }
-      })();
+      stopping ??= Promise.all(procs.map((p) => p.stop())).then(() => undefined);
       return stopping;
     },
+  };
+}
+
+function sumStats(all: FleetStats[]): FleetStats {
+  const sum = (f: (s: FleetStats) => number): number => all.reduce((a, s) => a + f(s), 0);
+  return {
+    plugins: sum((s) => s.plugins),
+    rssBytes: sum((s) => s.rssBytes),
+    heapUsedBytes: sum((s) => s.heapUsedBytes),
+    cpuUserUs: sum((s) => s.cpuUserUs),
+    cpuSystemUs: sum((s) => s.cpuSystemUs),
   };
 }

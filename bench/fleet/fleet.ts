@@ -20,6 +20,7 @@ import { hostname as osHostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { getHeapStatistics } from 'node:v8';
 import { servePlugin, type ControlRequest, type PluginServer, type RequestContext } from '../../src/kit/index.js';
 import { buildReportTemplate, fakeSpecWire, renderReport, type ReportTemplate } from './fake-report.js';
 import type { AddResult, FleetStats, FromFleet, RemoveResult, ToFleet } from './protocol.js';
@@ -158,9 +159,14 @@ class FakeFleet {
   }
 
   stats(): FleetStats {
-    const mem = process.memoryUsage();
     const cpu = process.cpuUsage(this.#cpuAtStart);
-    return { plugins: this.#plugins.size, rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, cpuUserUs: cpu.user, cpuSystemUs: cpu.system };
+    return {
+      plugins: this.#plugins.size,
+      rssBytes: rssOrNaN(),
+      heapUsedBytes: getHeapStatistics().used_heap_size,
+      cpuUserUs: cpu.user,
+      cpuSystemUs: cpu.system,
+    };
   }
 
   /** Writes every log (not reset) as JSON, atomically (temp file + rename). */
@@ -178,6 +184,15 @@ class FakeFleet {
 
   async stop(): Promise<void> {
     await this.remove([...this.#plugins.keys()]);
+  }
+}
+
+/** RSS needs an fd (/proc/self/stat); with every descriptor in use it fails with EMFILE. */
+function rssOrNaN(): number {
+  try {
+    return process.memoryUsage.rss();
+  } catch {
+    return Number.NaN;
   }
 }
 

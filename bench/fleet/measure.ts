@@ -3,6 +3,7 @@
  * poll round over all of them (keep-alive, one connection per plugin, as a host would hold) works.
  *
  *   node --import tsx bench/fleet/measure.ts [--plugins 10000] [--bytes 600] [--rounds 2] [--keep-alive true]
+ *     [--processes 1] [--concurrency 256]
  *
  * Prints one JSON line. This is the fleet's own budget, not the host's benchmark.
  */
@@ -20,6 +21,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '2' },
     'keep-alive': { type: 'string', default: 'true' },
     concurrency: { type: 'string', default: '256' },
+    processes: { type: 'string', default: '1' },
   },
 });
 const n = Number(values.plugins);
@@ -27,10 +29,13 @@ const keepAlive = values['keep-alive'] === 'true';
 const root = mkdtempSync(join(tmpdir(), 'flm-'));
 const mb = (b: number): number => Math.round(b / 1024 / 1024);
 
-const fleet = startFleet({ root, plugins: fakePlugins(n, { reportBytes: Number(values.bytes) }) });
+const processes = Number(values.processes);
+const fleet = startFleet({ root, plugins: fakePlugins(n, { reportBytes: Number(values.bytes) }), processes });
 const ready = await fleet.ready;
 const result: Record<string, unknown> = {
   plugins: n,
+  processes,
+  keepAlive,
   reportBytes: Number(values.bytes),
   listenMs: Math.round(ready.listenMs),
   failed: ready.failed.length,

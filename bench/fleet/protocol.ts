@@ -15,6 +15,7 @@ export type ToFleet =
 export interface FleetStats {
   /** Plugins currently served. */
   readonly plugins: number;
+  /** NaN when it could not be read (no file descriptor left). */
   readonly rssBytes: number;
   readonly heapUsedBytes: number;
   /** `process.cpuUsage()` since the fleet started, µs. */
