@@ -1,0 +1,194 @@
+/**
+ * Every message between the main thread and the shard workers. Types only, no logic.
+ *
+ *   main thread                                   shard worker (one of `workers`)
+ *   ───────────                                   ───────────────────────────────
+ *   Supervisor ── ShardHandle ── comlink (ShardApi, on its own MessagePort) ──▶ Shard ── PluginActor × N
+ *                      ▲                                                         │
+ *                      └──────────── parentPort: ShardEvent (push, batched) ─────┘
+ *
+ * Two channels, each for what it is good at (engineering-notes §3):
+ * - The control plane is request/response and low-rate (add/remove plugins, a control click, a report
+ *   snapshot when someone asks for one), so it is a comlink RPC interface, `ShardApi`.
+ * - The data plane is push and high-rate (thousands of plugin status changes a second), so it is
+ *   plain `postMessage` of the `ShardEvent` union, batched, with one exhaustive switch on `kind`.
+ * Per-plugin reports never cross: a shard parses, validates and merges its own plugins and hands
+ * main one encoded JSON string per snapshot (engineering-notes §5).
+ */
+import type { ErrorData } from './errors.js';
+import type { PluginSpec } from './report/index.js';
+
+/** Bumped whenever a message shape changes; a shard that answers with another version is not used. */
+export const PROTOCOL_VERSION = 1;
+
+/** Which protocol a plugin speaks (plugin-protocol §0): the 2016 `GET /` handshake, or the spec in each report. */
+export type PluginEra = 'handshake' | 'report';
+
+/** Where an actor is in its life. */
+export type ActorPhase = 'handshaking' | 'polling' | 'stopped';
+
+/** What the supervisor tells a shard about one plugin socket. `key` is the socket path: the identity. */
+export interface PluginAssignment {
+  readonly key: string;
+  readonly socketPath: string;
+  readonly id: string;
+}
+
+/** Everything main knows about a plugin comes from these; an actor sends one whenever it changed. */
+export interface PluginState {
+  readonly key: string;
+  readonly id: string;
+  readonly phase: ActorPhase;
+  /** `null` until the handshake decided. */
+  readonly era: PluginEra | null;
+  /** The stored spec with its status (plugin-protocol §1.6); no status before the first poll. */
+  readonly spec: PluginSpec;
+  readonly lastError: ErrorData | null;
+  /** Epoch ms. */
+  readonly lastOkAt: number | null;
+  readonly lastErrorAt: number | null;
+  readonly lastLatencyMs: number | null;
+  readonly consecutiveFailures: number;
+  readonly polls: number;
+  /** Rewritten control IDs this plugin answers (`<pluginID>~<controlID>`), plugin-protocol §2.4. */
+  readonly controls: readonly string[];
+}
+
+export interface ShardConfig {
+  readonly shardIndex: number;
+  readonly probeId: string;
+  readonly apiVersion: string;
+  readonly pollIntervalMs: number;
+  readonly timeoutMs: number;
+  readonly maxResponseBytes: number;
+  readonly maxConcurrentPolls: number;
+  readonly handshakeRetryInitialMs: number;
+  readonly handshakeRetryMaxMs: number;
+  readonly failureBackoffMaxMs: number;
+  /** Keep what was polled since the last drain (only when publishing to an app). */
+  readonly accumulate: boolean;
+}
+
+/** `workerData` of a shard worker. `api` is the comlink port (transferred). */
+export interface ShardWorkerData {
+  readonly protocolVersion: number;
+  readonly config: ShardConfig;
+  readonly api: import('node:worker_threads').MessagePort;
+}
+
+// ─── data plane: shard → main ───────────────────────────────────────────────────────────────
+
+export const ShardEventKind = {
+  Ready: 'ready',
+  PluginStates: 'plugin-states',
+  PluginsRemoved: 'plugins-removed',
+  Log: 'log',
+  Stats: 'stats',
+} as const;
+
+export interface ReadyEvent {
+  readonly kind: typeof ShardEventKind.Ready;
+  readonly protocolVersion: number;
+  readonly shardIndex: number;
+}
+
+/** A batch of changed plugin states, flushed a few times a second. */
+export interface PluginStatesEvent {
+  readonly kind: typeof ShardEventKind.PluginStates;
+  readonly states: readonly PluginState[];
+}
+
+export interface PluginsRemovedEvent {
+  readonly kind: typeof ShardEventKind.PluginsRemoved;
+  readonly keys: readonly string[];
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** Workers own no log transport (one pino transport on main, engineering-notes §1); they forward records. */
+export interface LogEvent {
+  readonly kind: typeof ShardEventKind.Log;
+  readonly level: LogLevel;
+  readonly msg: string;
+  readonly fields: Readonly<Record<string, string | number | boolean | null>>;
+}
+
+/** Once a second: what the shard did since the previous stats event, for `/metrics`. */
+export interface StatsEvent {
+  readonly kind: typeof ShardEventKind.Stats;
+  /** Poll outcomes since the last event: `ok` or an ErrorCode → count. */
+  readonly outcomes: Readonly<Record<string, number>>;
+  /** Duration of every poll since the last event, ms (a few thousand numbers a second at most). */
+  readonly latenciesMs: Float64Array;
+  /** Requests to plugins in flight, and waiting for a slot (`maxConcurrentPollsPerWorker`). */
+  readonly inFlight: number;
+  readonly waiting: number;
+  /** Event-loop utilisation of this worker thread since the last event, 0..1. */
+  readonly elu: number;
+}
+
+export type ShardEvent = ReadyEvent | PluginStatesEvent | PluginsRemovedEvent | LogEvent | StatsEvent;
+
+// ─── control plane: main → shard (comlink) ──────────────────────────────────────────────────
+
+/** Body of `POST /api/control` and of the plugin's `POST /control` (plugin-protocol §2.5). */
+export interface ControlRequest {
+  readonly AppID: string;
+  readonly NodeID: string;
+  /** On the way in: `<pluginID>~<controlID>`; the actor sends the raw `<controlID>`. */
+  readonly Control: string;
+  readonly ControlArgs: Readonly<Record<string, string>> | null;
+}
+
+export type ControlReply =
+  | {
+      readonly ok: true;
+      /** The plugin's response object without `shortcutReport`. */
+      readonly response: Readonly<Record<string, unknown>>;
+      /** The validated, rewritten shortcut report as encoded wire JSON, to publish at once. */
+      readonly shortcut: string | null;
+      /** Why a shortcut report the plugin sent was dropped (plugin-protocol §2.7: validated, unlike upstream). */
+      readonly shortcutError: ErrorData | null;
+    }
+  | { readonly ok: false; readonly error: ErrorData };
+
+/**
+ * `current`: every plugin's last good report (or its error spec): what `GET /api/report` serves.
+ * `drain`: everything polled since the previous drain, so no metric sample is lost between two
+ * publishes (report-model §6.2); resets the accumulation.
+ */
+export type SnapshotMode = 'current' | 'drain';
+
+export interface ShardSnapshot {
+  /** Encoded wire JSON of the shard's merged report, or null when the shard has no plugins. */
+  readonly report: string | null;
+  readonly plugins: number;
+}
+
+export interface ShardApi {
+  addPlugins(plugins: readonly PluginAssignment[]): void;
+  removePlugins(keys: readonly string[]): void;
+  control(key: string, request: ControlRequest): Promise<ControlReply>;
+  snapshot(mode: SnapshotMode): Promise<ShardSnapshot>;
+  /** Stop every actor and close every connection; the worker then exits by itself. */
+  shutdown(): Promise<void>;
+  /** Test hook: throw an uncaught exception inside the worker, as a bug would. */
+  crashForTest(): void;
+}
+
+// ─── piscina task: main → report builder thread ─────────────────────────────────────────────
+
+/** The final merge of a snapshot or publication (src/workers/report-task.ts). */
+export interface ReportTask {
+  /** Encoded wire reports: one per shard, plus main's spec-only part for plugins of a down shard. */
+  readonly parts: readonly string[];
+  /** Epoch nanoseconds as a decimal string (a bigint would tie the task to structured clone). */
+  readonly tsEpochNs: string;
+  /** Nanoseconds since the previous publication, decimal string; absent for API snapshots. */
+  readonly windowNs?: string;
+  readonly shortcut?: boolean;
+  readonly gzip: boolean;
+}
+
+/** The JSON text, or (with `gzip`) its gzip bytes, moved rather than copied back to main. */
+export type ReportTaskResult = string | Uint8Array;

@@ -1,0 +1,306 @@
+/**
+ * One actor per plugin socket, living in a shard worker. It owns everything about its plugin:
+ * the HTTP connections, the handshake, the poll schedule, the stored spec and status, the last
+ * good report and, when publishing, the reports accumulated since the last publish. Nothing else
+ * reads or writes that state, so no locks: the shard asks the actor for its contribution.
+ *
+ * Life: handshaking ──(GET / decided the era)──▶ polling ──(stop)──▶ stopped.
+ * - Handshake: a JSON object with a string `name` makes it a 2016 handshake-era plugin; a 404 or
+ *   anything else that is not a handshake makes it a current-era plugin. Transport errors, 5xx and
+ *   timeouts are retried with exponential backoff and jitter.
+ * - Polls sit on a per-plugin grid inside the interval (poll-schedule.ts), never overlap, each under
+ *   one deadline; a failing plugin backs off up to `failureBackoffMaxMs`.
+ * - Control requests use their own connection, so a click never waits behind a poll.
+ */
+import { ErrorCode, errorData, statusOf, type ErrorData } from '../shared/errors.js';
+import type { ActorPhase, ControlReply, ControlRequest, PluginEra, PluginState, ShardConfig } from '../shared/protocol.js';
+import {
+  emptyReport,
+  mergeReports,
+  nowTimestamp,
+  rewriteControls,
+  type PluginSpec,
+  type Report,
+} from '../shared/report/index.js';
+import { interpretHandshake } from './handshake.js';
+import { PluginClient } from './plugin-client.js';
+import { failureDelay, nextSlot, retryDelay } from './poll-schedule.js';
+import type { PollSlots } from './poll-slots.js';
+import { validatePoll } from './poll-validation.js';
+import { callControl } from './control-call.js';
+import type { LogLevel } from '../shared/protocol.js';
+
+export interface ActorContext {
+  readonly config: ShardConfig;
+  readonly slots: PollSlots;
+  log(level: LogLevel, msg: string, fields: Record<string, string | number | boolean | null>): void;
+  /** The actor's state or report changed: include it in the next state batch and snapshot. */
+  changed(actor: PluginActor): void;
+  /** One poll finished: `ok` or the ErrorCode, and how long it took (for metrics). */
+  polled(outcome: string, latencyMs: number): void;
+}
+
+export function isController(spec: PluginSpec): boolean {
+  return spec.interfaces?.includes('controller') ?? false;
+}
+
+export class PluginActor {
+  readonly key: string;
+  readonly id: string;
+  readonly socketPath: string;
+  readonly #ctx: ActorContext;
+  readonly #poller: PluginClient;
+  #controller: PluginClient | null = null;
+  /** Control requests to one plugin go one at a time over the control connection. */
+  #controlChain: Promise<unknown> = Promise.resolve();
+
+  #phase: ActorPhase = 'handshaking';
+  #era: PluginEra | null = null;
+  /** The stored spec (plugin-protocol §1.6 rule 7), with the current status. */
+  #spec: PluginSpec;
+  #handshakeSpec: PluginSpec | undefined;
+  /** Last good report (controls rewritten); null while failing: a failing plugin contributes only its spec. */
+  #current: Report | null = null;
+  /** Everything good since the last drain (only when `config.accumulate`). */
+  #pending: Report | null = null;
+  #controls: readonly string[] = [];
+
+  #timer: NodeJS.Timeout | null = null;
+  #handshakeAttempts = 0;
+  #lastError: ErrorData | null = null;
+  #lastOkAt: number | null = null;
+  #lastErrorAt: number | null = null;
+  #lastLatencyMs: number | null = null;
+  #consecutiveFailures = 0;
+  #polls = 0;
+
+  constructor(key: string, socketPath: string, id: string, ctx: ActorContext) {
+    this.key = key;
+    this.id = id;
+    this.socketPath = socketPath;
+    this.#ctx = ctx;
+    // Upstream's initial spec before the first good report: id and label from the socket name.
+    this.#spec = { id, label: id, interfaces: null };
+    this.#poller = this.#newClient();
+  }
+
+  /** Handshake at once: a plugin that just appeared should be `ok` within one round trip, not one interval. */
+  start(): void {
+    this.#arm(0, () => this.#handshake());
+  }
+
+  /** Idempotent. Cancels the schedule and closes both connections, aborting what is in flight. */
+  async stop(): Promise<void> {
+    if (this.#phase === 'stopped') return;
+    this.#phase = 'stopped';
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    await Promise.all([this.#poller.destroy(), this.#controller?.destroy()]);
+  }
+
+  get state(): PluginState {
+    return {
+      key: this.key,
+      id: this.id,
+      phase: this.#phase,
+      era: this.#era,
+      spec: this.#spec,
+      lastError: this.#lastError,
+      lastOkAt: this.#lastOkAt,
+      lastErrorAt: this.#lastErrorAt,
+      lastLatencyMs: this.#lastLatencyMs,
+      consecutiveFailures: this.#consecutiveFailures,
+      polls: this.#polls,
+      controls: this.#controls,
+    };
+  }
+
+  get spec(): PluginSpec {
+    return this.#spec;
+  }
+
+  /** This plugin's data for `GET /api/report`: its last good report, Plugins left to the shard. */
+  get current(): Report | null {
+    return this.#current;
+  }
+
+  /** Everything polled since the last drain, and start a new accumulation. */
+  drain(): Report | null {
+    const pending = this.#pending;
+    this.#pending = null;
+    return pending;
+  }
+
+  control(request: ControlRequest): Promise<ControlReply> {
+    const run = this.#controlChain.then(() => this.#control(request));
+    this.#controlChain = run.catch(() => undefined);
+    return run;
+  }
+
+  // ─── handshake ────────────────────────────────────────────────────────────────────────────
+
+  async #handshake(): Promise<void> {
+    const release = await this.#ctx.slots.acquire();
+    if (this.#stopped) return release();
+    const result = await this.#poller.get('/').finally(release);
+    if (this.#stopped) return;
+    const outcome = interpretHandshake(result, { pluginId: this.id, apiVersion: this.#ctx.config.apiVersion });
+    switch (outcome.kind) {
+      case 'handshake':
+        this.#era = 'handshake';
+        this.#handshakeSpec = outcome.spec;
+        this.#spec = outcome.spec;
+        break;
+      case 'report-era':
+        this.#era = 'report';
+        break;
+      case 'failed': {
+        this.#handshakeAttempts++;
+        if (outcome.spec) this.#spec = outcome.spec;
+        this.#fail(outcome.error, result.latencyMs);
+        const { handshakeRetryInitialMs, handshakeRetryMaxMs } = this.#ctx.config;
+        this.#arm(retryDelay(this.#handshakeAttempts, handshakeRetryInitialMs, handshakeRetryMaxMs), () => this.#handshake());
+        this.#ctx.changed(this);
+        return;
+      }
+    }
+    this.#phase = 'polling';
+    this.#ctx.log('info', 'plugin handshake done', { era: this.#era, ...this.#logFields() });
+    // First poll right away; later polls fall on the plugin's grid slot.
+    await this.#poll();
+  }
+
+  // ─── polling ──────────────────────────────────────────────────────────────────────────────
+
+  async #poll(): Promise<void> {
+    const release = await this.#ctx.slots.acquire();
+    if (this.#stopped) return release();
+    const result = await this.#poller.get('/report').finally(release);
+    if (this.#stopped) return;
+    const outcome = validatePoll(result, {
+      pluginId: this.id,
+      apiVersion: this.#ctx.config.apiVersion,
+      storedSpec: this.#spec,
+      ...(this.#handshakeSpec ? { handshakeSpec: this.#handshakeSpec } : {}),
+    });
+    this.#polls++;
+    this.#ctx.polled(outcome.ok ? 'ok' : outcome.error.code, result.latencyMs);
+    this.#spec = outcome.spec;
+    if (outcome.ok) {
+      let report = outcome.report;
+      if (isController(outcome.spec)) {
+        const rewritten = rewriteControls(report, this.id, nowTimestamp());
+        report = rewritten.report;
+        this.#controls = rewritten.controlIds;
+      } else {
+        this.#controls = [];
+      }
+      this.#current = report;
+      if (this.#ctx.config.accumulate) this.#pending = this.#pending ? mergeReports(this.#pending, report) : report;
+      this.#succeed(result.latencyMs);
+    } else {
+      // A failing plugin contributes only its spec, and its control handlers vanish until the next
+      // good poll (plugin-protocol §1.7, check 37).
+      this.#current = null;
+      this.#controls = [];
+      this.#fail(outcome.error, result.latencyMs);
+    }
+    this.#ctx.changed(this);
+    const { pollIntervalMs, failureBackoffMaxMs } = this.#ctx.config;
+    const gap = failureDelay(this.#consecutiveFailures, pollIntervalMs, failureBackoffMaxMs);
+    // At least half a gap after now, so the first poll after a handshake does not double up.
+    const at = nextSlot(this.key, pollIntervalMs, Date.now(), gap - pollIntervalMs / 2);
+    this.#arm(at - Date.now(), () => this.#poll());
+  }
+
+  #succeed(latencyMs: number): void {
+    const recovered = this.#lastError !== null;
+    this.#lastOkAt = Date.now();
+    this.#lastLatencyMs = latencyMs;
+    this.#consecutiveFailures = 0;
+    this.#handshakeAttempts = 0;
+    if (recovered) this.#ctx.log('info', 'plugin recovered', this.#logFields());
+    this.#lastError = null;
+  }
+
+  /** Record a failure; log only when the kind of failure changes (no log spam from a stale socket). */
+  #fail(error: ErrorData, latencyMs: number): void {
+    const changed = this.#lastError?.code !== error.code;
+    this.#lastError = error;
+    this.#lastErrorAt = Date.now();
+    this.#lastLatencyMs = latencyMs;
+    this.#consecutiveFailures++;
+    this.#spec = { ...this.#spec, status: statusOf(error) };
+    if (changed) {
+      this.#ctx.log('warn', 'plugin failing', { code: error.code, err: error.message, ...this.#logFields() });
+    }
+  }
+
+  // ─── controls ─────────────────────────────────────────────────────────────────────────────
+
+  async #control(request: ControlRequest): Promise<ControlReply> {
+    if (this.#phase === 'stopped') {
+      return { ok: false, error: errorData(ErrorCode.CONTROL_PLUGIN_NOT_FOUND, `plugin ${this.id} not found`) };
+    }
+    if (!isController(this.#spec)) {
+      // plugin-protocol §2.6: the plugin's status becomes this error too.
+      const error = errorData(ErrorCode.NOT_CONTROLLER, `the ${this.#spec.label || this.id} plugin does not implement the controller interface`);
+      this.#spec = { ...this.#spec, status: statusOf(error) };
+      this.#ctx.changed(this);
+      return { ok: false, error };
+    }
+    this.#controller ??= this.#newClient();
+    const reply = await callControl(this.#controller, request, this.id);
+    if (!reply.ok) {
+      this.#spec = { ...this.#spec, status: statusOf(reply.error) };
+    } else {
+      this.#spec = { ...this.#spec, status: 'ok' };
+      if (reply.shortcutReport) {
+        this.#controls = reply.shortcutReport.controlIds.length > 0 ? reply.shortcutReport.controlIds : this.#controls;
+        this.#current = this.#current ? mergeReports(this.#current, reply.shortcutReport.report) : reply.shortcutReport.report;
+        if (this.#ctx.config.accumulate) {
+          this.#pending = this.#pending ? mergeReports(this.#pending, reply.shortcutReport.report) : reply.shortcutReport.report;
+        }
+      }
+    }
+    this.#ctx.changed(this);
+    return reply.ok
+      ? { ok: true, response: reply.response, shortcut: reply.shortcutReport?.encoded ?? null, shortcutError: reply.shortcutError }
+      : reply;
+  }
+
+  /** A method, not a field read, so TS does not narrow it away across awaits. */
+  get #stopped(): boolean {
+    return this.#phase === 'stopped';
+  }
+
+  // ─── plumbing ─────────────────────────────────────────────────────────────────────────────
+
+  #newClient(): PluginClient {
+    const { probeId, apiVersion, timeoutMs, maxResponseBytes } = this.#ctx.config;
+    return new PluginClient({ socketPath: this.socketPath, probeId, apiVersion, timeoutMs, maxResponseBytes });
+  }
+
+  #arm(delayMs: number, run: () => Promise<void>): void {
+    if (this.#phase === 'stopped') return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      run().catch((err: unknown) => {
+        // A bug, not a plugin failure: keep the actor alive on a slow retry and say so.
+        this.#fail(errorData(ErrorCode.INTERNAL, `internal error: ${String(err)}`), 0);
+        this.#ctx.changed(this);
+        this.#arm(this.#ctx.config.failureBackoffMaxMs, run);
+      });
+    }, Math.max(0, delayMs));
+  }
+
+  #logFields(): Record<string, string> {
+    return { pluginId: this.id, socket: this.socketPath };
+  }
+}
+
+/** What a failing plugin contributes: an otherwise empty report whose Plugins holds its spec. */
+export function specOnlyReport(spec: PluginSpec): Report {
+  return { ...emptyReport(), Plugins: [spec] };
+}

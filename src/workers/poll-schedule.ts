@@ -1,0 +1,35 @@
+/**
+ * When an actor polls. Like Prometheus' scrape loop (engineering-notes §6): each plugin gets a
+ * stable offset inside the interval from a hash of its socket path, so thousands of plugins are
+ * spread evenly over the second instead of being polled in one burst, and the offset survives a
+ * worker restart. Polls sit on the grid `offset + k * interval` and never drift.
+ */
+import { fnv1a } from '../shared/hash.js';
+
+/**
+ * The first grid slot for `key` that is at least `minGapMs` after `now` (epoch ms).
+ * The grid is anchored on the epoch, so all shards agree on it.
+ */
+export function nextSlot(key: string, intervalMs: number, now: number, minGapMs: number): number {
+  const offset = fnv1a(key) % intervalMs;
+  const earliest = now + minGapMs;
+  const k = Math.ceil((earliest - offset) / intervalMs);
+  return k * intervalMs + offset;
+}
+
+/**
+ * Delay before the next poll of a plugin that has failed `failures` times in a row: one interval,
+ * doubling per failure up to `maxMs` (never less than one interval). A stale socket is then dialled
+ * every `maxMs`, not every second (upstream dials it every tick, plugin-protocol §5 item 8).
+ */
+export function failureDelay(failures: number, intervalMs: number, maxMs: number): number {
+  if (failures <= 0) return intervalMs;
+  const cap = Math.max(intervalMs, maxMs);
+  return Math.min(cap, intervalMs * 2 ** Math.min(failures - 1, 30));
+}
+
+/** Exponential backoff with ±20 % jitter, for handshake retries (plugin-protocol §1.3). */
+export function retryDelay(attempt: number, initialMs: number, maxMs: number, random: () => number = Math.random): number {
+  const base = Math.min(maxMs, initialMs * 2 ** Math.min(Math.max(attempt - 1, 0), 30));
+  return Math.round(base * (0.8 + 0.4 * random()));
+}

@@ -1,0 +1,208 @@
+/**
+ * Entry point of a shard worker thread: hosts the actors of the plugins the supervisor assigned
+ * to this shard, serves `ShardApi` over comlink and pushes batched `ShardEvent`s on parentPort.
+ *
+ * Ownership: this thread owns its actors and everything they hold; main never sees a per-plugin
+ * report. A snapshot is the merge of this shard's plugins, encoded once, so main's cost per
+ * snapshot is one string per shard whatever the number of plugins (engineering-notes §3, §5).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import * as Comlink from 'comlink';
+import { ErrorCode, errorData } from '../shared/errors.js';
+import {
+  PROTOCOL_VERSION,
+  ShardEventKind,
+  type ControlReply,
+  type ControlRequest,
+  type LogLevel,
+  type PluginAssignment,
+  type ShardApi,
+  type ShardEvent,
+  type ShardSnapshot,
+  type ShardWorkerData,
+  type SnapshotMode,
+} from '../shared/protocol.js';
+import { emptyReport, encodeReport, mergeReports, type PluginSpec, type Report } from '../shared/report/index.js';
+import { PluginActor, specOnlyReport, type ActorContext } from './plugin-actor.js';
+import { PollSlots } from './poll-slots.js';
+
+/** How often changed plugin states are sent to main: fresh enough for the API, cheap at 10k plugins. */
+const STATE_FLUSH_MS = 200;
+/** How often poll counters and latencies go to main for /metrics. */
+const STATS_FLUSH_MS = 1_000;
+
+class Shard implements ShardApi {
+  readonly #data: ShardWorkerData;
+  readonly #port = parentPort!;
+  readonly #actors = new Map<string, PluginActor>();
+  readonly #dirty = new Set<PluginActor>();
+  readonly #ctx: ActorContext;
+  readonly #flushTimer: NodeJS.Timeout;
+  readonly #statsTimer: NodeJS.Timeout;
+  #outcomes: Record<string, number> = {};
+  #latencies: number[] = [];
+  #elu = performance.eventLoopUtilization();
+  /** Bumped on every change; the `current` snapshot is reused while it has not moved. */
+  #version = 0;
+  #cached: { version: number; snapshot: ShardSnapshot } | null = null;
+
+  constructor(data: ShardWorkerData) {
+    this.#data = data;
+    const shard = this;
+    this.#ctx = {
+      config: data.config,
+      slots: new PollSlots(data.config.maxConcurrentPolls),
+      log: (level, msg, fields) => shard.#log(level, msg, fields),
+      changed(actor) {
+        shard.#version++;
+        shard.#dirty.add(actor);
+      },
+      polled(outcome, latencyMs) {
+        shard.#outcomes[outcome] = (shard.#outcomes[outcome] ?? 0) + 1;
+        shard.#latencies.push(latencyMs);
+      },
+    };
+    this.#flushTimer = setInterval(() => this.#flushStates(), STATE_FLUSH_MS);
+    this.#statsTimer = setInterval(() => this.#flushStats(), STATS_FLUSH_MS);
+  }
+
+  addPlugins(plugins: readonly PluginAssignment[]): void {
+    for (const p of plugins) {
+      if (this.#actors.has(p.key)) continue;
+      const actor = new PluginActor(p.key, p.socketPath, p.id, this.#ctx);
+      this.#actors.set(p.key, actor);
+      this.#ctx.changed(actor);
+      actor.start();
+    }
+  }
+
+  removePlugins(keys: readonly string[]): void {
+    const removed: string[] = [];
+    for (const key of keys) {
+      const actor = this.#actors.get(key);
+      if (!actor) continue;
+      this.#actors.delete(key);
+      this.#dirty.delete(actor);
+      void actor.stop();
+      removed.push(key);
+    }
+    if (removed.length > 0) {
+      this.#version++;
+      this.#post({ kind: ShardEventKind.PluginsRemoved, keys: removed });
+    }
+  }
+
+  async control(key: string, request: ControlRequest): Promise<ControlReply> {
+    const actor = this.#actors.get(key);
+    if (!actor) {
+      const id = request.Control.split('~', 1)[0] ?? request.Control;
+      return { ok: false, error: errorData(ErrorCode.CONTROL_PLUGIN_NOT_FOUND, `plugin ${id} not found`) };
+    }
+    const reply = await actor.control(request);
+    // The status may have changed (ok / error): let main know without waiting for the next flush.
+    this.#flushStates();
+    return reply;
+  }
+
+  async snapshot(mode: SnapshotMode): Promise<ShardSnapshot> {
+    if (mode === 'current' && this.#cached?.version === this.#version) return this.#cached.snapshot;
+    const version = this.#version;
+    const snapshot = this.#build(mode);
+    if (mode === 'current') this.#cached = { version, snapshot };
+    return snapshot;
+  }
+
+  async shutdown(): Promise<void> {
+    clearInterval(this.#flushTimer);
+    clearInterval(this.#statsTimer);
+    this.#flushStates();
+    const actors = [...this.#actors.values()];
+    this.#actors.clear();
+    await Promise.all(actors.map((a) => a.stop()));
+    // Let the reply to this call go out before the port closes (the worker then exits on its own).
+    setImmediate(() => {
+      this.#data.api.close();
+      this.#port.close();
+    });
+  }
+
+  crashForTest(): void {
+    setImmediate(() => {
+      throw new Error('shard crash requested by a test');
+    });
+  }
+
+  #build(mode: SnapshotMode): ShardSnapshot {
+    if (this.#actors.size === 0) return { report: null, plugins: 0 };
+    const parts: Report[] = [];
+    const specs: PluginSpec[] = [];
+    for (const actor of this.#actors.values()) {
+      const data = mode === 'drain' ? (actor.drain() ?? actor.current) : actor.current;
+      if (data) parts.push(data);
+      specs.push(actor.spec);
+    }
+    const merged = parts.length > 0 ? mergeReports(...parts) : emptyReport();
+    // The Plugins list is each plugin's *current* spec and status, whatever the data parts carried.
+    const report = { ...merged, Plugins: uniqueSpecs(specs) };
+    return { report: encodeReport(report), plugins: this.#actors.size };
+  }
+
+  #flushStates(): void {
+    if (this.#dirty.size === 0) return;
+    const states = [...this.#dirty].map((a) => a.state);
+    this.#dirty.clear();
+    this.#post({ kind: ShardEventKind.PluginStates, states });
+  }
+
+  #flushStats(): void {
+    const elu = performance.eventLoopUtilization(this.#elu);
+    this.#elu = performance.eventLoopUtilization();
+    const latenciesMs = Float64Array.from(this.#latencies);
+    this.#post({
+      kind: ShardEventKind.Stats,
+      outcomes: this.#outcomes,
+      latenciesMs,
+      inFlight: this.#ctx.slots.inFlight,
+      waiting: this.#ctx.slots.waiting,
+      elu: elu.utilization,
+    });
+    this.#outcomes = {};
+    this.#latencies = [];
+  }
+
+  #log(level: LogLevel, msg: string, fields: Record<string, string | number | boolean | null>): void {
+    this.#post({ kind: ShardEventKind.Log, level, msg, fields: { shard: this.#data.config.shardIndex, ...fields } });
+  }
+
+  #post(event: ShardEvent): void {
+    this.#port.postMessage(event);
+  }
+}
+
+/**
+ * Specs sorted by id, one per id. Two sockets with the same id (same basename in two
+ * sub-directories) are both polled, as upstream does; their specs merge by the report model's
+ * value-based rule so the result does not depend on which actor came first.
+ */
+function uniqueSpecs(specs: PluginSpec[]): PluginSpec[] {
+  const byId = new Map<string, PluginSpec[]>();
+  for (const spec of specs) {
+    const group = byId.get(spec.id);
+    if (group) group.push(spec);
+    else byId.set(spec.id, [spec]);
+  }
+  const out: PluginSpec[] = [];
+  for (const group of byId.values()) {
+    if (group.length === 1) out.push(group[0]!);
+    else out.push(...mergeReports(...group.map(specOnlyReport)).Plugins);
+  }
+  return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+const data = workerData as ShardWorkerData;
+if (data.protocolVersion !== PROTOCOL_VERSION) {
+  throw new Error(`shard protocol ${data.protocolVersion} does not match ${PROTOCOL_VERSION}`);
+}
+const shard = new Shard(data);
+Comlink.expose(shard, data.api);
+parentPort!.postMessage({ kind: ShardEventKind.Ready, protocolVersion: PROTOCOL_VERSION, shardIndex: data.config.shardIndex } satisfies ShardEvent);
