@@ -1,0 +1,40 @@
+/**
+ * Builds the host's merged report from the shards' snapshots on a piscina thread (see
+ * src/workers/report-task.ts for why). One small pool: the work is bursty (an API request, a
+ * publish every few seconds), so one thread that idles in between is enough, and its CPU does not
+ * compete with the shards more than the burst needs.
+ */
+import { Piscina } from 'piscina';
+import type { ReportTask } from '../shared/protocol.js';
+import { workerPath } from './worker-url.js';
+
+export class ReportBuilder {
+  readonly #pool: Piscina;
+
+  constructor() {
+    this.#pool = new Piscina({
+      filename: workerPath('report-task'),
+      minThreads: 0,
+      maxThreads: 1,
+      // Keep the thread warm between publishes (3 s apart by default), drop it when idle longer.
+      idleTimeout: 30_000,
+    });
+  }
+
+  async json(parts: readonly string[], stamp: Omit<ReportTask, 'parts' | 'gzip'>): Promise<string> {
+    return (await this.#pool.run({ ...stamp, parts, gzip: false } satisfies ReportTask)) as string;
+  }
+
+  async gzipped(parts: readonly string[], stamp: Omit<ReportTask, 'parts' | 'gzip'>): Promise<Buffer> {
+    const bytes = (await this.#pool.run({ ...stamp, parts, gzip: true } satisfies ReportTask)) as Uint8Array;
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  get utilization(): number {
+    return this.#pool.utilization;
+  }
+
+  close(): Promise<void> {
+    return this.#pool.destroy();
+  }
+}

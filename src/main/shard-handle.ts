@@ -1,0 +1,207 @@
+/**
+ * Main thread's handle on one shard worker: starts it, restarts it when it dies (with a guard
+ * against crash loops), remembers which plugins it hosts so a new worker resumes them, and turns
+ * comlink calls into promises that reject with a coded error when the worker dies or stalls
+ * (comlink alone would leave them pending forever).
+ *
+ * Owns: the Worker, its comlink proxy and the assignment map of this shard. Nothing else.
+ */
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import * as Comlink from 'comlink';
+import { ErrorCode, HostError, assertNever } from '../shared/errors.js';
+import {
+  PROTOCOL_VERSION,
+  ShardEventKind,
+  type LogEvent,
+  type PluginAssignment,
+  type PluginState,
+  type ShardApi,
+  type ShardConfig,
+  type ShardEvent,
+  type ShardWorkerData,
+  type StatsEvent,
+} from '../shared/protocol.js';
+import { rawWorkerTarget } from './worker-url.js';
+
+export interface ShardListener {
+  states(shard: number, states: readonly PluginState[]): void;
+  removed(shard: number, keys: readonly string[]): void;
+  log(shard: number, event: LogEvent): void;
+  stats(shard: number, event: StatsEvent): void;
+  /** The worker died; it will be restarted after `restartInMs`. */
+  crashed(shard: number, error: string, restartInMs: number): void;
+  restarted(shard: number): void;
+}
+
+/** Crashes within this window count towards the restart backoff. */
+const CRASH_WINDOW_MS = 60_000;
+const RESTART_BASE_MS = 250;
+const RESTART_MAX_MS = 30_000;
+
+export class ShardHandle {
+  readonly index: number;
+  readonly #config: ShardConfig;
+  readonly #listener: ShardListener;
+  readonly #assigned = new Map<string, PluginAssignment>();
+  #worker: Worker | null = null;
+  #port: MessagePort | null = null;
+  #api: Comlink.Remote<ShardApi> | null = null;
+  /** Rejects when the current worker dies; every call races against it. */
+  #death: Promise<never> = new Promise(() => {});
+  #ready = false;
+  #closing = false;
+  #crashTimes: number[] = [];
+  #restartTimer: NodeJS.Timeout | null = null;
+  #restarts = 0;
+
+  constructor(index: number, config: ShardConfig, listener: ShardListener) {
+    this.index = index;
+    this.#config = config;
+    this.#listener = listener;
+  }
+
+  get restarts(): number {
+    return this.#restarts;
+  }
+
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  get assignedKeys(): IterableIterator<string> {
+    return this.#assigned.keys();
+  }
+
+  /** Resolves once the worker said Ready with our protocol version. */
+  start(): Promise<void> {
+    const { port1, port2 } = new MessageChannel();
+    const target = rawWorkerTarget('shard');
+    const data: ShardWorkerData & Record<string, unknown> = {
+      protocolVersion: PROTOCOL_VERSION,
+      config: this.#config,
+      api: port2,
+      ...target.extraWorkerData,
+    };
+    const worker = new Worker(target.file, { workerData: data, transferList: [port2], name: `shard-${this.index}` });
+    this.#worker = worker;
+    this.#port = port1;
+    this.#api = Comlink.wrap<ShardApi>(port1);
+    let rejectDeath!: (err: Error) => void;
+    this.#death = new Promise<never>((_, reject) => (rejectDeath = reject));
+    this.#death.catch(() => {}); // observed through call(); never an unhandled rejection
+    let lastError = 'exited';
+
+    return new Promise((resolve, reject) => {
+      worker.on('message', (event: ShardEvent) => {
+        switch (event.kind) {
+          case ShardEventKind.Ready:
+            if (event.protocolVersion !== PROTOCOL_VERSION) {
+              reject(new HostError(ErrorCode.INTERNAL, `shard ${this.index} speaks protocol ${event.protocolVersion}`));
+              void worker.terminate();
+              return;
+            }
+            this.#ready = true;
+            // A restarted worker resumes every plugin this shard hosts.
+            if (this.#assigned.size > 0) void this.#api!.addPlugins([...this.#assigned.values()]);
+            resolve();
+            return;
+          case ShardEventKind.PluginStates:
+            this.#listener.states(this.index, event.states);
+            return;
+          case ShardEventKind.PluginsRemoved:
+            this.#listener.removed(this.index, event.keys);
+            return;
+          case ShardEventKind.Log:
+            this.#listener.log(this.index, event);
+            return;
+          case ShardEventKind.Stats:
+            this.#listener.stats(this.index, event);
+            return;
+          default:
+            assertNever(event, 'shard event');
+        }
+      });
+      worker.on('error', (err) => {
+        lastError = err instanceof Error ? err.message : String(err);
+      });
+      worker.on('exit', (code) => {
+        const wasReady = this.#ready;
+        this.#ready = false;
+        port1.close();
+        rejectDeath(new HostError(ErrorCode.WORKER_CRASHED, `worker thread of shard ${this.index} ${lastError} (exit code ${code})`));
+        if (!wasReady) reject(new HostError(ErrorCode.WORKER_CRASHED, `shard ${this.index} failed to start: ${lastError}`));
+        if (!this.#closing) this.#scheduleRestart(lastError);
+      });
+    });
+  }
+
+  add(plugins: readonly PluginAssignment[]): void {
+    for (const p of plugins) this.#assigned.set(p.key, p);
+    if (this.#ready && plugins.length > 0) void this.call((api) => api.addPlugins(plugins)).catch(() => {});
+  }
+
+  remove(keys: readonly string[]): void {
+    for (const key of keys) this.#assigned.delete(key);
+    if (this.#ready && keys.length > 0) void this.call((api) => api.removePlugins(keys)).catch(() => {});
+  }
+
+  /**
+   * One control-plane call, failing with HOST_WORKER_CRASHED if the worker is down or dies, and
+   * with HOST_INTERNAL if it does not answer within `timeoutMs`.
+   */
+  call<T>(fn: (api: Comlink.Remote<ShardApi>) => Promise<T>, timeoutMs = 5_000): Promise<T> {
+    if (!this.#ready || !this.#api) {
+      return Promise.reject(new HostError(ErrorCode.WORKER_CRASHED, `shard ${this.index} is restarting`));
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new HostError(ErrorCode.INTERNAL, `shard ${this.index} did not answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    return Promise.race([fn(this.#api), this.#death, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  /** Test hook: make the worker throw an uncaught exception, as a bug would. */
+  crashForTest(): void {
+    void this.#api?.crashForTest();
+  }
+
+  /** Stop polling, close every plugin connection and end the worker. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    if (this.#restartTimer) clearTimeout(this.#restartTimer);
+    const worker = this.#worker;
+    if (!worker) return;
+    const exited = new Promise<void>((resolve) => {
+      if (!this.#ready && worker.threadId === -1) resolve();
+      worker.once('exit', () => resolve());
+    });
+    if (this.#ready) await this.call((api) => api.shutdown(), 1_000).catch(() => {});
+    // The worker exits by itself once its ports close; don't wait for a stuck one.
+    const forced = setTimeout(() => void worker.terminate(), 500);
+    await exited;
+    clearTimeout(forced);
+    this.#port?.close();
+  }
+
+  #scheduleRestart(reason: string): void {
+    const now = Date.now();
+    this.#crashTimes = this.#crashTimes.filter((t) => now - t < CRASH_WINDOW_MS);
+    this.#crashTimes.push(now);
+    const delay = Math.min(RESTART_MAX_MS, RESTART_BASE_MS * 2 ** (this.#crashTimes.length - 1));
+    this.#listener.crashed(this.index, reason, delay);
+    this.#restartTimer = setTimeout(() => {
+      this.#restartTimer = null;
+      this.start().then(
+        () => {
+          this.#restarts++;
+          this.#listener.restarted(this.index);
+        },
+        () => {}, // its exit handler already scheduled the next attempt
+      );
+    }, delay);
+  }
+}
