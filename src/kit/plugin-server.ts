@@ -175,12 +175,12 @@ function handleRequest(this: Server, req: IncomingMessage, res: ServerResponse):
     case '/report':
       if (method !== 'GET') return methodNotAllowed(res, 'GET');
       endpoint.stats.reports++;
-      return void serveReport(endpoint, req, res, ctx);
+      return void serveReport(endpoint, req, res, ctx).catch((err: unknown) => failExchange(res, ctx, err));
     case '/control':
       if (!endpoint.options.control) return sendJson(res, 404, { error: 'not found' });
       if (method !== 'POST') return methodNotAllowed(res, 'POST');
       endpoint.stats.controls++;
-      return void serveControl(endpoint, req, res, ctx);
+      return void serveControl(endpoint, req, res, ctx).catch((err: unknown) => failExchange(res, ctx, err));
     case '/':
       if (!endpoint.options.handshake) return sendJson(res, 404, { error: 'not found' });
       if (method !== 'GET') return methodNotAllowed(res, 'GET');
@@ -246,6 +246,13 @@ async function serveControl(endpoint: Endpoint, req: IncomingMessage, res: Serve
   // An `error` still travels with 200: the probe passes it on and the app turns it into HTTP 400
   // (plugin-protocol §2.5). A non-200 here would read as a broken plugin instead.
   sendJson(res, 200, wire);
+}
+
+/** Last resort for a failure outside the handlers (e.g. gzip): answer 500, or drop the connection. */
+function failExchange(res: ServerResponse, ctx: Exchange, err: unknown): void {
+  if (ctx.closed) return;
+  if (res.headersSent) res.destroy();
+  else sendJson(res, 500, { error: messageOf(err) });
 }
 
 function withSpec(report: object, spec: PluginSpecWire): object {
