@@ -24,7 +24,8 @@
  *    its text; a merge's ID is its single member's ID or derived from the sorted member IDs
  *    (upstream: random per `MakeReport()`/`Copy()`; the app replaces it anyway). `emptyReport()`
  *    has ID `''`.
- * 4. `Shortcut`: true only if every merged report is a shortcut (upstream: the receiver's flag).
+ * 4. `Shortcut`: true only if every merged report with data is a shortcut (upstream: the
+ *    receiver's flag); `emptyReport()` and other member-less reports do not take part.
  * 5. Metrics: missing `min`/`max` are computed from the samples (G3; upstream reads 0); a metric
  *    without samples never clamps one with samples; samples are sorted and unique per instant.
  * 6. String sets (`sets`, `parents`, `adjacency`, DNS names, `active_controls` members) are sorted

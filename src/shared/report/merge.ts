@@ -187,6 +187,26 @@ function mergePlugins(lists: readonly (readonly PluginSpec[])[]): readonly Plugi
   return [...byId.values()].sort((a, b) => compareStrings(a.id, b.id));
 }
 
+/**
+ * Upstream keeps the receiver's flag. Here a merge is a shortcut only if every report with data
+ * members is one; reports without members (`emptyReport()`, spec-only lists) do not take part, so
+ * `emptyReport()` stays the identity. Among member-less reports alone the flag is an OR.
+ */
+function mergeShortcut(rs: readonly Report[], tables: readonly ReadonlyMap<string, unknown>[]): boolean {
+  let any = false;
+  let all = true;
+  let withMembers = 0;
+  for (let i = 0; i < rs.length; i++) {
+    if (tables[i]!.size === 0) {
+      any ||= rs[i]!.Shortcut;
+    } else {
+      withMembers++;
+      all &&= rs[i]!.Shortcut;
+    }
+  }
+  return withMembers > 0 ? all : any;
+}
+
 /** Merges any number of reports; order-independent, never mutates its inputs. */
 export function mergeReports(...reports: Report[]): Report {
   const rs: Report[] = [];
@@ -199,7 +219,8 @@ export function mergeReports(...reports: Report[]): Report {
   for (const r of rs) {
     if (r.TS !== ZERO_TIME && (ts === ZERO_TIME || compareTimestamps(r.TS, ts) < 0)) ts = r.TS;
   }
-  const members = unionMembers(rs.map(membersOf));
+  const tables = rs.map(membersOf);
+  const members = unionMembers(tables);
   const totals = totalsOf(members);
   const topologies = {} as Record<TopologyKey, Topology>;
   for (const info of TOPOLOGIES) {
@@ -218,8 +239,7 @@ export function mergeReports(...reports: Report[]): Report {
     DNS: dns,
     Sampling: { Count: totals.Count, Total: totals.Total },
     Window: totals.Window,
-    // Upstream keeps the receiver's flag; a merge of reports is a shortcut only if all were.
-    Shortcut: rs.every((r) => r.Shortcut),
+    Shortcut: mergeShortcut(rs, tables),
     Plugins: mergePlugins(rs.map((r) => r.Plugins)),
     ID: totals.ID,
     [MEMBERS]: members,
