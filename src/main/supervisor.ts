@@ -15,7 +15,7 @@ import type { DiscoveredSocket, DiscoveryDiff } from './discovery/discovery.js';
 import { PluginTable, type PluginRow } from './plugin-table.js';
 import type { ReportBuilder } from './report-builder.js';
 import { ShardHandle, type ShardListener } from './shard-handle.js';
-import { fnv1a } from '../shared/hash.js';
+import { spreadHash } from '../shared/hash.js';
 
 export interface SupervisorOptions {
   readonly workers: number;
@@ -189,7 +189,7 @@ export class Supervisor {
   }
 
   #shardOf(socket: DiscoveredSocket): number {
-    return fnv1a(socket.path) % this.#shards.length;
+    return spreadHash(socket.path) % this.#shards.length;
   }
 
   #listener(): ShardListener {
