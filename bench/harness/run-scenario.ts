@@ -1,0 +1,254 @@
+/**
+ * One scenario end to end: start the fleet, then for each side (the host, the baseline, or each
+ * sweep point) start the target on the same fleet, warm up, measure a window from outside, stop
+ * it. The fleet stays up between sides so both see identical plugins.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startFleet, type Fleet } from '../fleet/client.js';
+import type { PluginSpec } from '../fleet/scenario.js';
+import { MetricsSampler } from '../measure/metrics-sampler.js';
+import { analysePolls } from '../measure/polls.js';
+import { openFileLimit } from '../measure/proc.js';
+import { MachineSampler, ProcessSampler } from '../measure/process-sampler.js';
+import { ReportAgeSampler } from '../measure/report-age.js';
+import type { ControlResult, DiscoveryResult, ScenarioResult, SideResult, TargetCheck } from '../report/result.js';
+import { DEFAULT_SETTINGS, fleetPlugins, grouper, type Scenario } from '../scenarios.js';
+import { LogCollector } from './log-collector.js';
+import { controlProbe, discoveryProbe } from './probes.js';
+import type { Progress } from './progress.js';
+import { startBaseline, startHost, type HostSettings, type Target } from './targets.js';
+
+export interface RunOptions {
+  /** Overrides the scenario's window length. */
+  readonly seconds?: number;
+  readonly warmupSeconds?: number;
+  readonly workDir: string;
+  readonly baselineScript: string;
+  readonly progress: Progress;
+  readonly cpuProf?: boolean;
+  /** Extra host settings (from `--set key=value`), applied to every host side. */
+  readonly hostOverrides?: Partial<HostSettings>;
+  readonly skipBaseline?: boolean;
+}
+
+const epochNow = (): number => performance.timeOrigin + performance.now();
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** A request that arrived before the window's end may still be running (up to the 500 ms deadline). */
+const SETTLE_MS = 700;
+
+/** File descriptors each process needs: the fleet holds a listening socket and one accepted connection per plugin. */
+export function fdsNeeded(plugins: number): { fleet: number; target: number } {
+  return { fleet: 2 * plugins + 200, target: plugins + 400 };
+}
+
+/**
+ * Makes sure the fleet can hold 2 fds per plugin. The soft limit we inherit (`ulimit -n`) is
+ * checked first; if it is too low and we run as root, the fleet's own limit is raised with
+ * `prlimit` (and the run notes it); otherwise the run stops with an explanation.
+ */
+function ensureFleetFds(fleetPid: number, plugins: number, notes: string[]): void {
+  const need = fdsNeeded(plugins);
+  const have = openFileLimit();
+  if (have < need.target) {
+    throw new Error(`open-file limit ${have} is too low for ${plugins} plugins: the target needs about ${need.target} (raise it with \`ulimit -n ${need.fleet}\`)`);
+  }
+  if (have >= need.fleet) return;
+  try {
+    execFileSync('prlimit', ['--pid', String(fleetPid), `--nofile=${need.fleet}:${need.fleet}`], { stdio: 'ignore' });
+    notes.push(`open-file limit ${have} < ${need.fleet} needed by the fleet (2 per plugin): raised the fleet process's limit with prlimit (the targets keep ${have})`);
+  } catch {
+    throw new Error(
+      `open-file limit ${have} is too low for ${plugins} plugins: the fleet needs about ${need.fleet} (a listening socket and a connection per plugin). ` +
+        `Run \`ulimit -n ${need.fleet}\` first (as root, or with a higher hard limit).`,
+    );
+  }
+}
+
+export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioResult> {
+  const notes: string[] = [];
+  const loadAvgAtStart = loadavg().map((x) => Math.round(x * 100) / 100);
+  const startedAt = new Date().toISOString();
+  const root = mkdtempSync(join(tmpdir(), 'sphb-'));
+  const specs = fleetPlugins(s);
+  const groupOf = grouper(specs);
+  const progress = o.progress;
+  progress.phase('starting fleet');
+  const fleet = startFleet({ root, plugins: [], execArgv: s.plugins > 3000 ? ['--max-old-space-size=2048'] : [] });
+  try {
+    await fleet.ready;
+    ensureFleetFds(fleet.pid, s.plugins, notes);
+    const added = await fleet.addPlugins(specs);
+    if (added.failed.length > 0) throw new Error(`fleet failed to serve ${added.failed.length} plugins, e.g. ${added.failed[0]!.id}: ${added.failed[0]!.message}`);
+    progress.log(`[${s.name}] fleet: ${added.ids.length} plugins listening in ${Math.round(added.listenMs)} ms (pid ${fleet.pid})`);
+
+    const seconds = o.seconds ?? s.seconds;
+    const sides: SideResult[] = [];
+    const base: HostSettings = { ...DEFAULT_SETTINGS, ...s.settings, ...o.hostOverrides };
+    const side = (kind: 'host' | 'baseline', label: string, settings: HostSettings, windowSeconds: number): Promise<SideResult> =>
+      measureSide({ s, o, fleet, root, specs, groupOf, kind, label, settings, windowSeconds });
+    if (s.phase === 'sweep') {
+      const perPoint = Math.max(5, Math.round(seconds / 2));
+      for (const point of s.sweep ?? []) {
+        const label = `host w=${point.workers} c=${point.maxConcurrentPollsPerWorker}`;
+        sides.push(await side('host', label, { ...base, ...point }, perPoint));
+      }
+    } else {
+      sides.push(await side('host', 'host', base, seconds));
+      if (s.baseline && !o.skipBaseline) sides.push(await side('baseline', 'baseline', base, seconds));
+    }
+    for (const r of sides) {
+      if (r.othersPct > 25) notes.push(`${r.label}: other processes used ${r.othersPct.toFixed(0)}% of a core during the window (machine not quiet)`);
+    }
+    return {
+      scenario: s.name,
+      title: s.title,
+      plugins: s.plugins,
+      reportBytes: s.reportBytes,
+      startedAt,
+      node: process.version,
+      cpus: cpus().length,
+      loadAvgAtStart,
+      fleetListenMs: added.listenMs,
+      sides,
+      targets: checkTargets(s, sides),
+      notes,
+    };
+  } finally {
+    progress.phase('stopping fleet');
+    await fleet.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+function checkTargets(s: Scenario, sides: readonly SideResult[]): TargetCheck[] {
+  const host = sides.find((x) => x.kind === 'host');
+  const baseline = sides.find((x) => x.kind === 'baseline');
+  if (!host) return [];
+  return s.targets.map((t) => {
+    const value = t.get(host);
+    return {
+      label: t.label,
+      op: t.op,
+      target: t.value,
+      unit: t.unit,
+      upstream: t.upstream,
+      host: value,
+      baseline: baseline ? t.get(baseline) : null,
+      pass: t.op === '>=' ? value >= t.value : value <= t.value,
+    };
+  });
+}
+
+interface SideContext {
+  readonly s: Scenario;
+  readonly o: RunOptions;
+  readonly fleet: Fleet;
+  readonly root: string;
+  readonly specs: readonly PluginSpec[];
+  readonly groupOf: (id: string) => string | null;
+  readonly kind: 'host' | 'baseline';
+  readonly label: string;
+  readonly settings: HostSettings;
+  readonly windowSeconds: number;
+}
+
+async function measureSide(c: SideContext): Promise<SideResult> {
+  const { s, o, fleet, progress } = { ...c, progress: c.o.progress };
+  progress.phase(`${c.label}: starting`);
+  const startOpts = { root: c.root, workDir: o.workDir, settings: c.settings, cpuProf: o.cpuProf };
+  const target: Target = c.kind === 'host' ? await startHost(startOpts, c.label.replace(/[^a-z0-9=]+/gi, '_')) : await startBaseline(startOpts, o.baselineScript);
+  const logs = new LogCollector(fleet);
+  const targetCpu = new ProcessSampler(target.pid);
+  const fleetCpu = new ProcessSampler(fleet.pid);
+  const machine = new MachineSampler();
+  const metrics = new MetricsSampler(target.url);
+  const age = new ReportAgeSampler(target.url, s.reportAgeEveryMs, c.groupOf);
+  try {
+    logs.start();
+    const warmup = o.warmupSeconds ?? s.warmupSeconds;
+    progress.phase(`${c.label}: warm-up`, warmup, () => logs.reportsSeen);
+    await sleep(warmup * 1000);
+
+    const t0 = await logs.mark();
+    const seen0 = logs.reportsSeen;
+    targetCpu.mark();
+    fleetCpu.mark();
+    machine.mark();
+    const bench0 = process.cpuUsage();
+    await metrics.mark();
+    age.mark();
+
+    let discovery: DiscoveryResult | undefined;
+    let control: ControlResult | undefined;
+    if (s.phase === 'discovery') {
+      const count = 20;
+      progress.phase(`${c.label}: discovery probes`, null, () => logs.reportsSeen - seen0);
+      discovery = await discoveryProbe(fleet, logs, target.url, {
+        count,
+        tag: c.kind === 'host' ? 'h' : 'b',
+        reportBytes: s.reportBytes,
+        deadlineMs: 60_000,
+        onProgress: (n) => progress.note(`probes ok ${n}/${count}`),
+      });
+    } else if (s.phase === 'control') {
+      const count = 40;
+      const controllers = c.specs.filter((p) => p.controller).map((p) => p.id);
+      progress.phase(`${c.label}: control clicks`, null, () => logs.reportsSeen - seen0);
+      control = await controlProbe(logs, target.url, { controllers, count, onProgress: (n) => progress.note(`clicks answered ${n}/${count}`) });
+    } else {
+      progress.phase(`${c.label}: measuring`, c.windowSeconds, () => logs.reportsSeen - seen0);
+      await sleep(c.windowSeconds * 1000);
+    }
+
+    const t1 = epochNow();
+    const cpu = targetCpu.finish();
+    const fleetWin = fleetCpu.finish();
+    const busy = machine.finish().busyPct;
+    const benchUs = process.cpuUsage(bench0);
+    const benchCpuPct = ((benchUs.user + benchUs.system) / 1e6 / cpu.seconds) * 100;
+    const metricsWin = await metrics.finish();
+    const ageWin = await age.finish(c.specs.map((p) => p.id));
+    progress.phase(`${c.label}: collecting logs`);
+    await sleep(SETTLE_MS);
+    const all = await logs.finish();
+
+    const window = { start: t0, end: t1, intervalMs: c.settings.pollIntervalMs };
+    const polls = analysePolls(all, window, c.groupOf);
+    let abortedAtNonHung = 0;
+    for (const [id, entries] of all) {
+      if (c.groupOf(id) === 'hung') continue;
+      for (const e of entries) if (e.path === '/report' && e.status === 0 && e.arrive >= t0 && e.arrive < t1) abortedAtNonHung++;
+    }
+    const timeouts = metricsWin.outcomes['PLUGIN_TIMEOUT'] ?? 0;
+    const hungRequests = polls['hung']?.requests ?? 0;
+    return {
+      label: c.label,
+      kind: c.kind,
+      settings: { ...c.settings },
+      windowSeconds: (t1 - t0) / 1000,
+      polls,
+      cpu,
+      fleet: fleetWin,
+      machineBusyPct: busy,
+      othersPct: Math.max(0, busy - cpu.cpuPct - fleetWin.cpuPct - benchCpuPct),
+      benchCpuPct,
+      metrics: metricsWin,
+      deadlineMisses: Math.max(0, timeouts - hungRequests),
+      abortedAtNonHung,
+      reportAge: ageWin,
+      discovery,
+      control,
+    };
+  } finally {
+    logs.stop();
+    targetCpu.stop();
+    fleetCpu.stop();
+    metrics.stop();
+    age.stop();
+    progress.phase(`${c.label}: stopping`);
+    await target.stop();
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Starting and stopping the two things under test, each in its own process: the host (the built
+ * `dist/main/cli.js`, as users run it) and the upstream-like serial poller (transpiled JS). Both
+ * log to a file, never to a pipe we would have to drain while measuring.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, openSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { http } from '../measure/http.js';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+export const HOST_CLI = join(REPO, 'dist/main/cli.js');
+
+/** Config keys the bench sets on the host (a subset of docs/configuration.md). */
+export interface HostSettings {
+  readonly pollIntervalMs: number;
+  readonly timeoutMs: number;
+  readonly workers?: number;
+  readonly maxConcurrentPollsPerWorker?: number;
+  readonly rescanIntervalMs?: number;
+  readonly failureBackoffMaxMs?: number;
+}
+
+export interface Target {
+  readonly kind: 'host' | 'baseline';
+  readonly pid: number;
+  readonly url: string;
+  /** SIGTERM, then SIGKILL after 5 s; resolves when the process is gone. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly root: string;
+  /** Directory for the config file, the log and CPU profiles. */
+  readonly workDir: string;
+  readonly settings: HostSettings;
+  /** Write V8 CPU profiles (every thread) into workDir/prof. */
+  readonly cpuProf?: boolean;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function exitOf(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  let stopping: Promise<void> | undefined;
+  return () =>
+    (stopping ??= (async () => {
+      const gone = exitOf(child);
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await gone;
+      clearTimeout(timer);
+    })());
+}
+
+async function waitHealthy(url: string, child: ChildProcess, what: string, logFile: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${what} exited during start-up (code ${child.exitCode}, signal ${child.signalCode}); see ${logFile}`);
+    }
+    try {
+      if ((await http(`${url}/healthz`, { timeoutMs: 2000 })).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${what} not healthy after ${timeoutMs} ms; see ${logFile}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function startHost(o: StartOptions, label = 'host'): Promise<Target> {
+  if (!existsSync(HOST_CLI)) throw new Error(`${HOST_CLI} is missing: run \`npm run build\` first (npm run bench does)`);
+  const port = await freePort();
+  const configFile = join(o.workDir, `${label}.config.json`);
+  const config = { pluginsRoot: o.root, listen: `127.0.0.1:${port}`, logLevel: 'warn', ...o.settings };
+  writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
+  const logFile = join(o.workDir, `${label}.log`);
+  const log = openSync(logFile, 'w');
+  const execArgv = o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', join(o.workDir, 'prof')] : [];
+  const child = spawn(process.execPath, [...execArgv, HOST_CLI, '--config', configFile], { stdio: ['ignore', log, log] });
+  closeSync(log);
+  const url = `http://127.0.0.1:${port}`;
+  const stop = stopper(child);
+  try {
+    await waitHealthy(url, child, 'the host', logFile);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { kind: 'host', pid: child.pid!, url, stop };
+}
+
+/** `script`: the transpiled serial-poller.js (bench/baseline/build.ts). */
+export async function startBaseline(o: StartOptions, script: string): Promise<Target> {
+  const port = await freePort();
+  const logFile = join(o.workDir, 'baseline.log');
+  const log = openSync(logFile, 'w');
+  const execArgv = o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', join(o.workDir, 'prof')] : [];
+  const args = [
+    ...execArgv,
+    script,
+    '--root', o.root,
+    '--listen', `127.0.0.1:${port}`,
+    '--interval-ms', String(o.settings.pollIntervalMs),
+    '--timeout-ms', String(o.settings.timeoutMs),
+  ];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', log, log] });
+  closeSync(log);
+  const url = `http://127.0.0.1:${port}`;
+  const stop = stopper(child);
+  try {
+    await waitHealthy(url, child, 'the baseline', logFile);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { kind: 'baseline', pid: child.pid!, url, stop };
+}

@@ -1,0 +1,174 @@
+/**
+ * Human-readable tables for one scenario: the measures side by side (host, baseline, ratio), the
+ * targets with pass/miss, and for the config sweep one row per point. The same rows feed the
+ * console (aligned text) and the Markdown summary.
+ */
+import type { GroupPolls } from '../measure/polls.js';
+import type { ScenarioResult, SideResult } from './result.js';
+
+export type Row = readonly string[];
+
+/** Number formatting that never prints "NaN" or "null". */
+export function fmt(v: number | null | undefined, digits = 1): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return 'n/a';
+  return v.toFixed(digits);
+}
+
+const pair = (a: number | undefined, b: number | undefined, d = 1): string => `${fmt(a, d)} / ${fmt(b, d)}`;
+
+/** baseline ÷ host for "lower is better" measures, host ÷ baseline for "higher is better". */
+function ratio(host: number, baseline: number, higherBetter: boolean): string {
+  if (!Number.isFinite(host) || !Number.isFinite(baseline) || host === 0 || baseline === 0) return '';
+  const r = higherBetter ? host / baseline : baseline / host;
+  return `${r >= 10 ? r.toFixed(0) : r.toFixed(1)}×`;
+}
+
+interface Measure {
+  readonly label: string;
+  readonly get: (r: SideResult) => string;
+  /** A single number for the ratio column, and whether higher is better. */
+  readonly num?: (r: SideResult) => number;
+  readonly higherBetter?: boolean;
+}
+
+const g = (r: SideResult, group: string): GroupPolls | undefined => r.polls[group];
+
+function measures(result: ScenarioResult): Measure[] {
+  const groups = new Set(result.sides.flatMap((r) => Object.keys(r.polls)));
+  const out: Measure[] = [];
+  for (const group of ['healthy', 'slow', 'hung']) {
+    if (!groups.has(group)) continue;
+    out.push({
+      label: `${group} polls/s mean / worst`,
+      get: (r) => pair(g(r, group)?.rateMean, g(r, group)?.rateWorst, 3),
+      num: (r) => g(r, group)?.rateWorst ?? Number.NaN,
+      higherBetter: true,
+    });
+  }
+  out.push(
+    {
+      label: 'healthy lateness p50 / p99, ms',
+      get: (r) => pair(g(r, 'healthy')?.latenessMs.p50, g(r, 'healthy')?.latenessMs.p99),
+      num: (r) => Math.abs(g(r, 'healthy')?.latenessMs.p99 ?? Number.NaN),
+      higherBetter: false,
+    },
+    { label: 'CPU, % of one core', get: (r) => fmt(r.cpu.cpuPct), num: (r) => r.cpu.cpuPct, higherBetter: false },
+    { label: 'main-thread ELU mean / max, %', get: (r) => pair(r.metrics.mainEluMean * 100, r.metrics.mainEluMax * 100) },
+    { label: 'RSS mean / peak, MB', get: (r) => pair(r.cpu.rssMeanMB, r.cpu.rssPeakMB, 0), num: (r) => r.cpu.rssPeakMB, higherBetter: false },
+    { label: 'VmHWM, MB', get: (r) => fmt(r.cpu.hwmMB, 0) },
+    { label: 'deadline misses (non-hung)', get: (r) => `${r.deadlineMisses} (${r.abortedAtNonHung} seen by plugins)` },
+    {
+      label: 'report age p50 / p99 (healthy), s',
+      get: (r) => pair((r.reportAge.ageMs['healthy']?.p50 ?? Number.NaN) / 1000, (r.reportAge.ageMs['healthy']?.p99 ?? Number.NaN) / 1000, 2),
+      num: (r) => r.reportAge.ageMs['healthy']?.p99 ?? Number.NaN,
+      higherBetter: false,
+    },
+    { label: 'report fetches / KB', get: (r) => `${r.reportAge.fetches} / ${fmt(r.reportAge.bytes / 1024, 0)}` },
+  );
+  if (result.sides.some((r) => r.discovery)) {
+    out.push(
+      {
+        label: 'new socket → first poll p50 / p99, ms',
+        get: (r) => pair(r.discovery?.toFirstPollMs.p50, r.discovery?.toFirstPollMs.p99, 0),
+      },
+      {
+        label: 'new socket → status ok p50 / p99, ms',
+        get: (r) => `${pair(r.discovery?.toOkMs.p50, r.discovery?.toOkMs.p99, 0)}${r.discovery?.neverOk ? ` (${r.discovery.neverOk} never)` : ''}`,
+        num: (r) => r.discovery?.toOkMs.p99 ?? Number.NaN,
+        higherBetter: false,
+      },
+    );
+  }
+  if (result.sides.some((r) => r.control)) {
+    out.push(
+      { label: 'control round trip p50 / p99, ms', get: (r) => pair(r.control?.roundTripMs.p50, r.control?.roundTripMs.p99) },
+      {
+        label: 'control overhead p50 / p99, ms',
+        get: (r) => pair(r.control?.overheadMs.p50, r.control?.overheadMs.p99),
+        num: (r) => r.control?.overheadMs.p99 ?? Number.NaN,
+        higherBetter: false,
+      },
+    );
+  }
+  out.push(
+    { label: 'fleet CPU, % of one core', get: (r) => fmt(r.fleet.cpuPct) },
+    { label: 'machine busy / others, % of one core', get: (r) => pair(r.machineBusyPct, r.othersPct, 0) },
+  );
+  return out;
+}
+
+/** Header + rows of the side-by-side table (host, baseline, baseline-vs-host ratio). */
+export function sideBySide(result: ScenarioResult): Row[] {
+  const host = result.sides.find((r) => r.kind === 'host');
+  const baseline = result.sides.find((r) => r.kind === 'baseline');
+  const rows: Row[] = [baseline ? ['measure', 'host', 'baseline', 'host advantage'] : ['measure', 'host']];
+  if (!host) return rows;
+  for (const m of measures(result)) {
+    if (!baseline) rows.push([m.label, m.get(host)]);
+    else {
+      const adv = m.num ? ratio(m.num(host), m.num(baseline), m.higherBetter ?? false) : '';
+      rows.push([m.label, m.get(host), m.get(baseline), adv]);
+    }
+  }
+  return rows;
+}
+
+export function targetRows(result: ScenarioResult): Row[] {
+  const rows: Row[] = [['target', 'goal', 'host', 'baseline', 'upstream', '']];
+  for (const t of result.targets) {
+    const d = t.unit === '/s' ? 3 : t.unit === 's' ? 2 : 1;
+    rows.push([t.label, `${t.op} ${t.target}`, fmt(t.host, d), fmt(t.baseline, d), t.upstream ?? '', t.pass ? 'ok' : 'MISSED']);
+  }
+  return rows;
+}
+
+export function sweepRows(result: ScenarioResult): Row[] {
+  const rows: Row[] = [
+    ['workers', 'in-flight/worker', 'CPU %', 'main ELU %', 'worker ELU %', 'lateness p50 / p99 ms', 'worst polls/s', 'RSS peak MB', 'misses'],
+  ];
+  for (const r of result.sides) {
+    const welu = Object.values(r.metrics.workerElu);
+    rows.push([
+      String(r.settings['workers']),
+      String(r.settings['maxConcurrentPollsPerWorker']),
+      fmt(r.cpu.cpuPct),
+      fmt(r.metrics.mainEluMean * 100),
+      welu.length ? welu.map((x) => fmt(x * 100, 0)).join(' / ') : 'n/a',
+      pair(r.polls['healthy']?.latenessMs.p50, r.polls['healthy']?.latenessMs.p99),
+      fmt(r.polls['healthy']?.rateWorst, 3),
+      fmt(r.cpu.rssPeakMB, 0),
+      String(r.deadlineMisses),
+    ]);
+  }
+  return rows;
+}
+
+/** Aligned plain-text table. */
+export function textTable(rows: readonly Row[]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows
+    .map((r, k) => {
+      const line = r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+      return k === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
+    })
+    .join('\n');
+}
+
+export function markdownTable(rows: readonly Row[]): string {
+  const esc = (s: string): string => s.replace(/\|/g, '\\|');
+  const [head, ...body] = rows;
+  return [
+    `| ${head!.map(esc).join(' | ')} |`,
+    `|${head!.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
+    ...body.map((r) => `| ${r.map(esc).join(' | ')} |`),
+  ].join('\n');
+}
+
+/** Everything printed for one scenario on the console. */
+export function consoleReport(result: ScenarioResult): string {
+  const parts = [`\n== ${result.scenario}: ${result.title} ==`];
+  parts.push(textTable(result.scenario === 'sweep' || result.sides.every((r) => r.label.startsWith('host w=')) ? sweepRows(result) : sideBySide(result)));
+  if (result.targets.length > 0) parts.push('', textTable(targetRows(result)));
+  for (const note of result.notes) parts.push(`note: ${note}`);
+  return parts.join('\n');
+}
