@@ -4,14 +4,14 @@
  * spread evenly over the second instead of being polled in one burst, and the offset survives a
  * worker restart. Polls sit on the grid `offset + k * interval` and never drift.
  */
-import { fnv1a } from '../shared/hash.js';
+import { spreadHash } from '../shared/hash.js';
 
 /**
  * The first grid slot for `key` that is at least `minGapMs` after `now` (epoch ms).
  * The grid is anchored on the epoch, so all shards agree on it.
  */
 export function nextSlot(key: string, intervalMs: number, now: number, minGapMs: number): number {
-  const offset = fnv1a(key) % intervalMs;
+  const offset = spreadHash(key) % intervalMs;
   const earliest = now + minGapMs;
   const k = Math.ceil((earliest - offset) / intervalMs);
   return k * intervalMs + offset;
