@@ -30,6 +30,9 @@ import { validatePoll } from './poll-validation.js';
 import { callControl } from './control-call.js';
 import type { LogLevel } from '../shared/protocol.js';
 
+/** Processing one report may use at most 1/COST_SHARE of a plugin's poll interval (5 %). */
+const COST_SHARE = 20;
+
 export interface ActorContext {
   readonly config: ShardConfig;
   readonly slots: PollSlots;
@@ -73,6 +76,7 @@ export class PluginActor {
   #lastLatencyMs: number | null = null;
   #consecutiveFailures = 0;
   #polls = 0;
+  #throttled = false;
 
   constructor(key: string, socketPath: string, id: string, ctx: ActorContext) {
     this.key = key;
@@ -177,6 +181,7 @@ export class PluginActor {
     if (this.#stopped) return release();
     const result = await this.#poller.get('/report').finally(release);
     if (this.#stopped) return;
+    const cpuStart = performance.now();
     const outcome = validatePoll(result, {
       pluginId: this.id,
       apiVersion: this.#ctx.config.apiVersion,
@@ -207,10 +212,33 @@ export class PluginActor {
     }
     this.#ctx.changed(this);
     const { pollIntervalMs, failureBackoffMaxMs } = this.#ctx.config;
-    const gap = failureDelay(this.#consecutiveFailures, pollIntervalMs, failureBackoffMaxMs);
+    const gap = Math.max(
+      failureDelay(this.#consecutiveFailures, pollIntervalMs, failureBackoffMaxMs),
+      this.#costGap(performance.now() - cpuStart, pollIntervalMs),
+    );
     // At least half a gap after now, so the first poll after a handshake does not double up.
     const at = nextSlot(this.key, pollIntervalMs, Date.now(), gap - pollIntervalMs / 2);
     this.#arm(at - Date.now(), () => this.#poll());
+  }
+
+  /**
+   * A plugin pays for its own CPU: decoding, validating and merging its report runs on this shard's
+   * event loop, shared with every other actor here. A report so large that processing it takes more
+   * than 1/COST_SHARE of the time between polls is polled less often, so one plugin sending 40 MB
+   * every second costs its own freshness, not the other plugins' polling rate.
+   */
+  #costGap(processingMs: number, intervalMs: number): number {
+    const gap = processingMs * COST_SHARE;
+    const throttled = gap > intervalMs;
+    if (throttled !== this.#throttled) {
+      this.#throttled = throttled;
+      this.#ctx.log(throttled ? 'warn' : 'info', throttled ? 'plugin report is expensive; polling it less often' : 'plugin report cost back to normal', {
+        processingMs: Math.round(processingMs),
+        pollEveryMs: Math.round(Math.max(gap, intervalMs)),
+        ...this.#logFields(),
+      });
+    }
+    return gap;
   }
 
   #succeed(latencyMs: number): void {
