@@ -11,7 +11,8 @@
  * ```
  * See docs/writing-plugins.md for the protocol, socket placement and status strings.
  */
-export { servePlugin, parseControlRequest } from './plugin-server.js';
+export { parseControlRequest } from './control-request.js';
+export { servePlugin } from './plugin-server.js';
 export { DEFAULT_PLUGIN_ROOT, defaultSocketPath, isValidPluginId, pluginIdOfSocket } from './socket-place.js';
 export { activeControls, containerNodeId, hostNodeId, latest, metric, timestamp } from './report-helpers.js';
 export type { LatestEntry, Metric, MetricSample } from './report-helpers.js';

@@ -26,6 +26,7 @@ import {
   removeSocketPlace,
   type SocketPlace,
 } from './socket-place.js';
+import { BodyTooLarge, parseControlRequest, readBody } from './control-request.js';
 import type {
   ControlRequest,
   ControlResponse,
@@ -257,41 +258,6 @@ function failExchange(res: ServerResponse, ctx: Exchange, err: unknown): void {
 
 function withSpec(report: object, spec: PluginSpecWire): object {
   return Object.hasOwn(report, 'Plugins') ? report : { ...report, Plugins: [spec] };
-}
-
-class BodyTooLarge extends Error {}
-
-async function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new BodyTooLarge(`control body larger than ${limit} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/** Validates a `/control` body (plugin-protocol §2.5). Throws a message meant for the caller. */
-export function parseControlRequest(text: string): ControlRequest {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new Error('control body is not JSON');
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error('control body must be a JSON object');
-  const { AppID = '', NodeID, Control, ControlArgs = null } = body as Record<string, unknown>;
-  if (typeof AppID !== 'string') throw new Error('AppID must be a string');
-  if (typeof NodeID !== 'string') throw new Error('NodeID must be a string');
-  if (typeof Control !== 'string' || Control === '') throw new Error('Control must be a non-empty string');
-  if (ControlArgs !== null) {
-    if (typeof ControlArgs !== 'object' || Array.isArray(ControlArgs)) throw new Error('ControlArgs must be an object or null');
-    for (const [k, v] of Object.entries(ControlArgs)) {
-      if (typeof v !== 'string') throw new Error(`ControlArgs.${k} must be a string`);
-    }
-  }
-  return { AppID, NodeID, Control, ControlArgs: ControlArgs as Record<string, string> | null };
 }
 
 function acceptsGzip(header: string | undefined): boolean {
