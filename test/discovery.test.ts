@@ -145,6 +145,18 @@ describe('Discovery', () => {
     assert.deepEqual(problems.map((l) => [l.path, l.code]), [[join(r, 'dangling.sock'), 'ENOENT']]);
   });
 
+  it('watches and scans a tree with a directory symlink loop without duplicates', async (t) => {
+    const r = await root();
+    await mkdir(join(r, 'a'));
+    await symlink('..', join(r, 'a/loop'));
+    await listen(join(r, 'a/one.sock'));
+    const { discovery } = await startDiscovery(t, { root: r });
+    assert.deepEqual([...discovery.current.keys()], [join(r, 'a/one.sock')]);
+    await listen(join(r, 'a/two.sock'));
+    await waitFor('socket next to the loop discovered', () => discovery.current.has(join(r, 'a/two.sock')), 3000);
+    assert.deepEqual([...discovery.current.keys()], [join(r, 'a/one.sock'), join(r, 'a/two.sock')]);
+  });
+
   it('coalesces concurrent rescanNow() calls into the running scan plus one', async (t) => {
     const r = await root();
     const { discovery } = await startDiscovery(t, { root: r, watch: false });
