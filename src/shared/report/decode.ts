@@ -9,7 +9,7 @@
  * accumulators always start from `MakeReport()` and keep their own non-empty values.
  * Anything that cannot be a report throws a `ReportError` with a stable code and the JSON path.
  */
-import { DecodeFailure, ReportError, ReportErrorCode } from './report-error.js';
+import { DecodeFailure, ReportError, ReportErrorCode, keySegment } from './report-error.js';
 import { decodeNode, type NodeContext } from './decode-node.js';
 import {
   badType,
@@ -28,17 +28,17 @@ import {
   type Json,
 } from './decode-values.js';
 import { int63Id, singleMember } from './members.js';
-import { DEFAULT_TOPOLOGIES } from './report.js';
+import { DEFAULT_TOPOLOGIES, buildReport } from './report.js';
 import { compareStrings, unionSets } from './strings.js';
-import { nowTimestamp, type Timestamp } from './timestamp.js';
+import { ZERO_TIME, nowTimestamp, type Timestamp } from './timestamp.js';
 import {
-  MEMBERS,
   TOPOLOGIES,
   type Column,
   type Control,
   type DNSRecord,
   type MetadataTemplate,
   type MetricTemplate,
+  type Node,
   type PluginSpec,
   type Report,
   type TableTemplate,
@@ -80,76 +80,152 @@ export function decodeReport(input: string | Uint8Array): Report {
   }
 }
 
+const TOPOLOGY_BY_KEY: ReadonlyMap<string, TopologyInfo> = new Map(TOPOLOGIES.map((t) => [t.key, t]));
+const NO_DNS: ReadonlyMap<string, DNSRecord> = new Map();
+
+/**
+ * Walks the keys the document has (usually two or three of the ~30 known ones) rather than probing
+ * every known key; unknown keys fall through untouched.
+ */
 function decodeParsed(raw: Json, input: string | Uint8Array): Report {
   if (!isObject(raw)) throw badType('a JSON object', raw);
   let now: Timestamp | undefined;
   const ctx: NodeContext = { now: () => (now ??= nowTimestamp()) };
-  const topologies = {} as Record<TopologyKey, Topology>;
-  for (const info of TOPOLOGIES) {
-    const v = raw[info.key];
-    topologies[info.key] = v === undefined || v === null ? DEFAULT_TOPOLOGIES[info.key] : field(raw, info.key, (t) => decodeTopology(t, info, ctx));
+  let topologies: Record<TopologyKey, Topology> | undefined;
+  let ts = ZERO_TIME;
+  let dns = NO_DNS;
+  let bugDns = NO_DNS;
+  let sampling = { count: 0, total: 0 };
+  let window = 0n;
+  let shortcut = false;
+  let plugins = NO_PLUGINS;
+  let wireId = '';
+  let key = '';
+  try {
+    for (key in raw) {
+      const v = raw[key];
+      if (v === null || v === undefined) continue;
+      const info = TOPOLOGY_BY_KEY.get(key);
+      if (info !== undefined) {
+        (topologies ??= { ...DEFAULT_TOPOLOGIES })[info.key] = decodeTopology(v, info, ctx);
+        continue;
+      }
+      switch (key) {
+        case 'TS':
+          ts = time(v);
+          break;
+        case 'DNS':
+          dns = decodeDNS(v);
+          break;
+        case 'nodes':
+          // release 1.11.6's misnamed DNS (BugDNS); upstream's Upgrade() moves it into DNS
+          bugDns = decodeDNS(v);
+          break;
+        case 'Sampling':
+          sampling = decodeSampling(v);
+          break;
+        case 'Window':
+          if (typeof v === 'string') throw badType('integer nanoseconds', v);
+          window = BigInt(int(v));
+          break;
+        case 'Shortcut':
+          shortcut = bool(v);
+          break;
+        case 'Plugins':
+          plugins = decodePlugins(v);
+          break;
+        case 'ID':
+          wireId = str(v);
+          break;
+      }
+    }
+  } catch (err) {
+    throw err instanceof DecodeFailure ? err.at(keySegment(key)) : err;
   }
-  let dns = field(raw, 'DNS', decodeDNS);
-  // `nodes` at the top level is release 1.11.6's misnamed DNS (BugDNS); Upgrade() moves it over.
-  if (raw.nodes !== undefined && raw.nodes !== null) dns = unionDNS(dns, field(raw, 'nodes', decodeDNS));
-  const { count, total } = field(raw, 'Sampling', (v) => {
-    const o = optObject(v);
-    if (o === undefined) return { count: 0, total: 0 };
-    return { count: field(o, 'Count', (n) => int(n, true)), total: field(o, 'Total', (n) => int(n, true)) };
-  });
-  const window = field(raw, 'Window', (v) => {
-    if (typeof v === 'string') throw badType('integer nanoseconds', v);
-    return BigInt(int(v));
-  });
-  const wireId = field(raw, 'ID', str);
   const id = wireId !== '' ? wireId : int63Id(input);
-  return {
-    TS: field(raw, 'TS', time),
-    ...topologies,
-    DNS: dns,
-    Sampling: { Count: count, Total: total },
-    Window: window,
-    Shortcut: field(raw, 'Shortcut', bool),
-    Plugins: field(raw, 'Plugins', decodePlugins),
-    ID: id,
-    [MEMBERS]: singleMember(id, window, count, total),
-  };
+  return buildReport(
+    {
+      TS: ts,
+      DNS: bugDns.size === 0 ? dns : unionDNS(dns, bugDns),
+      Sampling: { Count: sampling.count, Total: sampling.total },
+      Window: window,
+      Shortcut: shortcut,
+      Plugins: plugins,
+      ID: id,
+      members: singleMember(id, window, sampling.count, sampling.total),
+    },
+    topologies ?? DEFAULT_TOPOLOGIES,
+  );
 }
 
-function decodeTopology(raw: Json | undefined, info: TopologyInfo, ctx: NodeContext): Topology {
-  const o = reqObject(raw);
-  // Gotcha G2: non-empty defaults always win; the label travels with its plural.
-  const shape = info.shape || field(o, 'shape', str);
-  const tag = info.tag || field(o, 'tag', str);
-  const label = info.label || field(o, 'label', str);
-  const plural = info.label ? info.plural : field(o, 'label_plural', str);
-  const nodes = field(o, 'nodes', (v) => objectMap(v, (n, key) => decodeNode(n, key, info.name, 0, ctx)));
-  const controls = field(o, 'controls', (v) => objectMap(v, decodeControl));
-  const metadata = field(o, 'metadata_templates', (v) => objectMap(v, decodeMetadataTemplate));
-  const metric = field(o, 'metric_templates', (v) => objectMap(v, decodeMetricTemplate));
-  const table = field(o, 'table_templates', (v) => objectMap(v, decodeTableTemplate));
-  const def = DEFAULT_TOPOLOGIES[info.key];
-  if (
-    nodes.size + controls.size + metadata.size + metric.size + table.size === 0 &&
-    shape === def.shape &&
-    tag === def.tag &&
-    label === def.label &&
-    plural === def.label_plural
-  ) {
-    return def;
-  }
-  return {
-    shape,
-    tag,
-    label,
-    label_plural: plural,
-    nodes,
-    controls,
-    metadata_templates: metadata,
-    metric_templates: metric,
-    table_templates: table,
-  };
+function decodeSampling(v: Json | undefined): { count: number; total: number } {
+  const o = optObject(v);
+  if (o === undefined) return { count: 0, total: 0 };
+  return { count: field(o, 'Count', (n) => int(n, true)), total: field(o, 'Total', (n) => int(n, true)) };
 }
+
+function decodeTopology(raw: Json, info: TopologyInfo, ctx: NodeContext): Topology {
+  const o = reqObject(raw);
+  let section = 'shape';
+  try {
+    // Gotcha G2: non-empty defaults always win; the label travels with its plural.
+    const shape = info.shape || str(o.shape);
+    section = 'tag';
+    const tag = info.tag || str(o.tag);
+    section = 'label';
+    const label = info.label || str(o.label);
+    section = 'label_plural';
+    const plural = info.label ? info.plural : str(o.label_plural);
+    section = 'nodes';
+    const nodes = decodeNodes(o.nodes, info.name, ctx);
+    section = 'controls';
+    const controls = objectMap(o.controls, decodeControl);
+    section = 'metadata_templates';
+    const metadata = objectMap(o.metadata_templates, decodeMetadataTemplate);
+    section = 'metric_templates';
+    const metric = objectMap(o.metric_templates, decodeMetricTemplate);
+    section = 'table_templates';
+    const table = objectMap(o.table_templates, decodeTableTemplate);
+    const def = DEFAULT_TOPOLOGIES[info.key];
+    if (
+      nodes.size + controls.size + metadata.size + metric.size + table.size === 0 &&
+      shape === def.shape &&
+      tag === def.tag &&
+      label === def.label &&
+      plural === def.label_plural
+    ) {
+      return def;
+    }
+    return {
+      shape,
+      tag,
+      label,
+      label_plural: plural,
+      nodes,
+      controls,
+      metadata_templates: metadata,
+      metric_templates: metric,
+      table_templates: table,
+    };
+  } catch (err) {
+    throw err instanceof DecodeFailure ? err.at(keySegment(section)) : err;
+  }
+}
+
+function decodeNodes(raw: Json | undefined, topology: string, ctx: NodeContext): ReadonlyMap<string, Node> {
+  const o = optObject(raw);
+  if (o === undefined) return NO_NODES;
+  const out = new Map<string, Node>();
+  let k = '';
+  try {
+    for (k in o) out.set(k, decodeNode(o[k], k, topology, 0, ctx));
+  } catch (err) {
+    throw err instanceof DecodeFailure ? err.at(keySegment(k)) : err;
+  }
+  return out.size === 0 ? NO_NODES : out;
+}
+
+const NO_NODES: ReadonlyMap<string, Node> = new Map();
 
 function decodeControl(raw: Json | undefined): Control {
   const o = reqObject(raw);

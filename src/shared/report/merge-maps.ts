@@ -25,28 +25,43 @@ function largest<V>(maps: readonly ReadonlyMap<string, V>[]): [ReadonlyMap<strin
 }
 
 /**
- * Union with a binary join applied eagerly on collisions. The largest input is the base: only the
- * keys whose value changes are collected, and the base is copied once at the end.
+ * Union with a binary join applied eagerly on collisions. The largest input is the base; it is
+ * copied on the first key whose value changes, so a merge that changes nothing allocates nothing.
  */
 export function mergeMaps<V>(maps: readonly ReadonlyMap<string, V>[], join: (a: V, b: V) => V): ReadonlyMap<string, V> {
+  if (maps.length === 2) return mergeTwoMaps(maps[0]!, maps[1]!, join);
   const [base, nonEmpty] = largest(maps);
   if (base === undefined) return EMPTY_MAP;
   if (nonEmpty === 1) return base;
-  let changes: Map<string, V> | undefined;
+  let out: Map<string, V> | undefined;
   for (const m of maps) {
     if (m === base) continue;
     for (const [k, v] of m) {
-      const cur = changes?.get(k) ?? base.get(k);
+      const cur = (out ?? base).get(k);
       if (cur === v) continue;
       const next = cur === undefined ? v : join(cur, v);
       if (next === cur) continue;
-      (changes ??= new Map()).set(k, next);
+      (out ??= new Map(base)).set(k, next);
     }
   }
-  if (changes === undefined) return base;
-  const out = new Map(base);
-  for (const [k, v] of changes) out.set(k, v);
-  return out;
+  return out ?? base;
+}
+
+/** `mergeMaps` for two maps, the common case (a node in two reports), without the bookkeeping. */
+export function mergeTwoMaps<V>(a: ReadonlyMap<string, V>, b: ReadonlyMap<string, V>, join: (a: V, b: V) => V): ReadonlyMap<string, V> {
+  if (a === b || b.size === 0) return a;
+  if (a.size === 0) return b;
+  const base = a.size >= b.size ? a : b;
+  const other = base === a ? b : a;
+  let out: Map<string, V> | undefined;
+  for (const [k, v] of other) {
+    const cur = base.get(k);
+    if (cur === v) continue;
+    const next = cur === undefined ? v : join(cur, v);
+    if (next === cur) continue;
+    (out ??= new Map(base)).set(k, next);
+  }
+  return out ?? base;
 }
 
 /**

@@ -19,7 +19,7 @@
  */
 import { ACTIVE_CONTROLS } from './decode-node.js';
 import { encodeNode } from './encode.js';
-import { byEncoding, mergeMaps } from './merge-maps.js';
+import { byEncoding, mergeMaps, mergeTwoMaps } from './merge-maps.js';
 import { compareStrings, splitControls, unionAll, unionSets } from './strings.js';
 import { compareTimestamps, type Timestamp } from './timestamp.js';
 import type { LatestEntry, Metric, Node, Sample, StringSet } from './types.js';
@@ -100,13 +100,13 @@ function largerString(values: readonly string[]): string {
 
 /** Host rule: union of all inputs' `active_controls` members, stamped with the newest timestamp. */
 function unionActiveControls(nodes: readonly Node[], latest: ReadonlyMap<string, LatestEntry>): ReadonlyMap<string, LatestEntry> {
-  const entries: LatestEntry[] = [];
+  const entries = new Set<LatestEntry>();
   for (const n of nodes) {
     const e = n.latest.get(ACTIVE_CONTROLS);
-    if (e !== undefined && !entries.includes(e)) entries.push(e);
+    if (e !== undefined) entries.add(e);
   }
-  if (entries.length < 2) return latest;
-  let newest: Timestamp = entries[0]!.timestamp;
+  if (entries.size < 2) return latest;
+  let newest: Timestamp = latest.get(ACTIVE_CONTROLS)!.timestamp;
   const sets: StringSet[] = [];
   for (const e of entries) {
     if (compareTimestamps(e.timestamp, newest) > 0) newest = e.timestamp;
@@ -122,10 +122,9 @@ function unionActiveControls(nodes: readonly Node[], latest: ReadonlyMap<string,
 
 /** Merges every version of one node (same key, same topology). `host`: apply the host rule. */
 export function mergeNodes(versions: readonly Node[], host: boolean): Node {
-  const nodes: Node[] = [];
-  for (const n of versions) if (!nodes.includes(n)) nodes.push(n);
-  const first = nodes[0]!;
-  if (nodes.length === 1) return first;
+  if (versions.length === 2) return mergeTwoNodes(versions[0]!, versions[1]!, host);
+  const nodes = [...new Set(versions)];
+  if (nodes.length === 1) return nodes[0]!;
   const id = largerString(nodes.map((n) => n.id));
   const topology = largerString(nodes.map((n) => n.topology));
   const sets = mergeMaps(
@@ -150,6 +149,12 @@ export function mergeNodes(versions: readonly Node[], host: boolean): Node {
     nodes.map((n) => n.children),
     newerChild,
   );
+  return reuse(nodes, { id, topology, sets, adjacency, latest, metrics, parents, children });
+}
+
+/** One of `nodes` when it equals `merged` field by field (keeps identities stable), else `merged`. */
+function reuse(nodes: readonly Node[], merged: Node): Node {
+  const { id, topology, sets, adjacency, latest, metrics, parents, children } = merged;
   for (const n of nodes) {
     if (
       n.id === id &&
@@ -164,5 +169,22 @@ export function mergeNodes(versions: readonly Node[], host: boolean): Node {
       return n;
     }
   }
-  return { id, topology, sets, adjacency, latest, metrics, parents, children };
+  return merged;
+}
+
+/** The two-version case without per-field arrays: most shared nodes are in exactly two reports. */
+function mergeTwoNodes(a: Node, b: Node, host: boolean): Node {
+  if (a === b) return a;
+  let latest = mergeTwoMaps(a.latest, b.latest, newerEntry);
+  if (host) latest = unionActiveControls([a, b], latest);
+  return reuse([a, b], {
+    id: compareStrings(a.id, b.id) >= 0 ? a.id : b.id,
+    topology: compareStrings(a.topology, b.topology) >= 0 ? a.topology : b.topology,
+    sets: mergeTwoMaps(a.sets, b.sets, unionSets),
+    adjacency: unionSets(a.adjacency, b.adjacency),
+    latest,
+    metrics: mergeTwoMaps(a.metrics, b.metrics, mergeMetric),
+    parents: mergeTwoMaps(a.parents, b.parents, unionSets),
+    children: mergeTwoMaps(a.children, b.children, newerChild),
+  });
 }

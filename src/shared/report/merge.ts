@@ -20,11 +20,10 @@ import {
 import { membersOf, totalsOf, unionMembers } from './members.js';
 import { byEncoding, mergeMaps, mergeMapsGrouped } from './merge-maps.js';
 import { mergeNodes } from './merge-node.js';
-import { emptyReport } from './report.js';
+import { buildReport, emptyReport } from './report.js';
 import { compareStrings, unionSets } from './strings.js';
 import { ZERO_TIME, compareTimestamps, type Timestamp } from './timestamp.js';
 import {
-  MEMBERS,
   TOPOLOGIES,
   type DNSRecord,
   type MetadataTemplate,
@@ -97,8 +96,7 @@ function mergeTableTemplate(a: TableTemplate, b: TableTemplate): TableTemplate {
  * (upstream: the smaller map's entry, the argument's on equal sizes).
  */
 function mergeTopologies(list: readonly Topology[], key: TopologyKey): Topology {
-  const ts: Topology[] = [];
-  for (const t of list) if (!ts.includes(t)) ts.push(t);
+  const ts = [...new Set(list)];
   if (ts.length === 1) return ts[0]!;
   let shape = '';
   let tag = '';
@@ -172,8 +170,7 @@ function mergeDNSRecord(a: DNSRecord, b: DNSRecord): DNSRecord {
  * smaller set's entry). Result sorted by id.
  */
 function mergePlugins(lists: readonly (readonly PluginSpec[])[]): readonly PluginSpec[] {
-  const distinct: (readonly PluginSpec[])[] = [];
-  for (const l of lists) if (l.length > 0 && !distinct.includes(l)) distinct.push(l);
+  const distinct = [...new Set(lists)].filter((l) => l.length > 0);
   if (distinct.length === 0) return lists[0] ?? [];
   // Hand-built lists may be unsorted or repeat an id: read each the way decode would.
   if (distinct.length === 1) return canonicalPlugins(distinct[0]!);
@@ -209,8 +206,7 @@ function mergeShortcut(rs: readonly Report[], tables: readonly ReadonlyMap<strin
 
 /** Merges any number of reports; order-independent, never mutates its inputs. */
 export function mergeReports(...reports: Report[]): Report {
-  const rs: Report[] = [];
-  for (const r of reports) if (!rs.includes(r)) rs.push(r);
+  const rs = [...new Set(reports)];
   if (rs.length === 0) return emptyReport();
   if (rs.length === 1) return rs[0]!;
 
@@ -233,15 +229,17 @@ export function mergeReports(...reports: Report[]): Report {
     rs.map((r) => r.DNS ?? EMPTY_MAP),
     mergeDNSRecord,
   );
-  return {
-    TS: ts,
-    ...topologies,
-    DNS: dns,
-    Sampling: { Count: totals.Count, Total: totals.Total },
-    Window: totals.Window,
-    Shortcut: mergeShortcut(rs, tables),
-    Plugins: mergePlugins(rs.map((r) => r.Plugins)),
-    ID: totals.ID,
-    [MEMBERS]: members,
-  };
+  return buildReport(
+    {
+      TS: ts,
+      DNS: dns,
+      Sampling: { Count: totals.Count, Total: totals.Total },
+      Window: totals.Window,
+      Shortcut: mergeShortcut(rs, tables),
+      Plugins: mergePlugins(rs.map((r) => r.Plugins)),
+      ID: totals.ID,
+      members,
+    },
+    topologies,
+  );
 }

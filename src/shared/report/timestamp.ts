@@ -134,6 +134,12 @@ export function canonicalTimestamp(s: string): Timestamp | undefined {
     const fracLen = fracEnd - 20;
     // Already canonical: no fraction, or 1-9 digits not ending in 0.
     if (fracEnd === 19 || (fracLen <= 9 && s.charCodeAt(fracEnd - 1) !== 48)) return s as Timestamp;
+    // UTC with trailing zeros (fixed-width writers): trim them, no date arithmetic needed.
+    if (fracLen <= 9) {
+      let end = fracEnd;
+      while (s.charCodeAt(end - 1) === 48) end--;
+      return ((end === 20 ? s.slice(0, 19) : s.slice(0, end)) + 'Z') as Timestamp;
+    }
   } else if (zone === 43 || zone === 45) {
     if (i + 6 !== n || s.charCodeAt(i + 3) !== 58) return undefined;
     const oh = d2(s, i + 1);
