@@ -7,7 +7,7 @@
  * report-model G5), which blanks built-in controls of the same node elsewhere in the app. Here only
  * nodes that carry an `active_controls` entry (or a legacy form, converted at decode) get one.
  */
-import { ACTIVE_CONTROLS } from './decode-node.js';
+import { ACTIVE_CONTROLS } from './decode-legacy.js';
 import { compareStrings, splitControls, toSet } from './strings.js';
 import type { Timestamp } from './timestamp.js';
 import { TOPOLOGIES, type Control, type LatestEntry, type Node, type Report, type Topology, type TopologyKey } from './types.js';

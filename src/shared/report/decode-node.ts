@@ -9,12 +9,11 @@
  * legacy forms converted (§3.1 `latestControls`, `counters`; §3.2 SEED node `controls`).
  */
 import { DecodeFailure, ReportErrorCode, keySegment } from './report-error.js';
-import { compareStrings, splitControls } from './strings.js';
-import { ZERO_TIME, canonicalTimestamp, compareTimestamps, type Timestamp } from './timestamp.js';
+import { ACTIVE_CONTROLS, applyCounters, applyLatestControls, applySeedControls, normaliseControls, type NodeContext } from './decode-legacy.js';
+import { canonicalTimestamp, compareTimestamps, type Timestamp } from './timestamp.js';
 import {
   EMPTY_MAP,
   badType,
-  int,
   isObject,
   optArray,
   optFloat,
@@ -29,15 +28,8 @@ import {
 } from './decode-values.js';
 import type { LatestEntry, Metric, Node, Sample } from './types.js';
 
-export const ACTIVE_CONTROLS = 'active_controls';
-
 /** How deep `children` may nest; upstream never sends more than one level. */
 export const MAX_CHILD_DEPTH = 32;
-
-export interface NodeContext {
-  /** Wall-clock time for legacy `counters` (upstream stamps them at decode); computed once. */
-  now(): Timestamp;
-}
 
 const EMPTY_SAMPLES: readonly Sample[] = Object.freeze([]) as readonly Sample[];
 
@@ -144,100 +136,6 @@ function onlyTwoKeys(o: JsonObject): boolean {
 function finite(v: number): number {
   if (!Number.isFinite(v)) throw new DecodeFailure(ReportErrorCode.BAD_NUMBER, 'not a finite number');
   return v === 0 ? 0 : v;
-}
-
-/** `;`-joined control IDs in sorted order, empty members dropped. */
-export function normaliseControls(value: string): string {
-  if (value === '' || value.indexOf(';') < 0) return value;
-  return splitControls(value).join(';');
-}
-
-function withLatest(latest: ReadonlyMap<string, LatestEntry>, key: string, entry: LatestEntry): ReadonlyMap<string, LatestEntry> {
-  const out = new Map(latest);
-  out.set(key, entry);
-  return out;
-}
-
-/** SEED `controls: {timestamp, controls: [ids]}` → an `active_controls` entry. */
-function applySeedControls(latest: ReadonlyMap<string, LatestEntry>, raw: Json | undefined): ReadonlyMap<string, LatestEntry> {
-  const o = optObject(raw);
-  if (o === undefined || (o.timestamp === undefined && o.controls === undefined)) return latest;
-  let timestamp: Timestamp;
-  let ids;
-  try {
-    timestamp = time(o.timestamp);
-  } catch (err) {
-    fail(err, '.timestamp');
-  }
-  try {
-    ids = stringSet(o.controls);
-  } catch (err) {
-    fail(err, '.controls');
-  }
-  return withLatest(latest, ACTIVE_CONTROLS, { timestamp, value: ids.join(';') });
-}
-
-/**
- * 2016–2019 `latestControls: {id: {timestamp, value: {dead}}}` → one `active_controls` entry:
- * the live IDs, stamped with the newest live timestamp (zero when none is live). Like upstream's
- * `bcNode` decoder it replaces any `active_controls` the node also sent.
- */
-function applyLatestControls(latest: ReadonlyMap<string, LatestEntry>, raw: Json | undefined): ReadonlyMap<string, LatestEntry> {
-  const o = optObject(raw);
-  if (o === undefined) return latest;
-  const keys = Object.keys(o);
-  if (keys.length === 0) return latest;
-  const live: string[] = [];
-  let newest: Timestamp = ZERO_TIME;
-  let k = '';
-  let part = '';
-  try {
-    for (k of keys) {
-      const e = reqObject(o[k]);
-      part = '.timestamp';
-      const ts = time(e.timestamp);
-      part = '.value';
-      const value = optObject(e.value);
-      part = '.value.dead';
-      const dead = value === undefined ? false : value.dead === undefined || value.dead === null ? false : value.dead;
-      if (typeof dead !== 'boolean') throw badType('a boolean', dead);
-      part = '';
-      if (!dead) {
-        live.push(k);
-        if (compareTimestamps(ts, newest) > 0) newest = ts;
-      }
-    }
-  } catch (err) {
-    fail(err, keySegment(k) + part);
-  }
-  live.sort(compareStrings);
-  return withLatest(latest, ACTIVE_CONTROLS, { timestamp: newest, value: live.join(';') });
-}
-
-/**
- * Pre-2019 `counters: {name: int}` → latest `count_<name>`, added to any `count_<name>` the node
- * already has, stamped with the decode time (as upstream's `AddCounter` does).
- */
-function applyCounters(latest: ReadonlyMap<string, LatestEntry>, raw: Json | undefined, ctx: NodeContext): ReadonlyMap<string, LatestEntry> {
-  const o = optObject(raw);
-  if (o === undefined) return latest;
-  const keys = Object.keys(o);
-  if (keys.length === 0) return latest;
-  const out = new Map(latest);
-  const now = ctx.now();
-  let k = '';
-  try {
-    for (k of keys) {
-      const n = int(o[k]);
-      const key = `count_${k}`;
-      const prev = out.get(key);
-      const base = prev !== undefined && /^-?\d+$/.test(prev.value) ? Number(prev.value) : 0;
-      out.set(key, { timestamp: now, value: String(base + n) });
-    }
-  } catch (err) {
-    fail(err, keySegment(k));
-  }
-  return out;
 }
 
 function decodeMetrics(raw: Json | undefined): ReadonlyMap<string, Metric> {

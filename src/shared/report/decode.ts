@@ -10,42 +10,23 @@
  * Anything that cannot be a report throws a `ReportError` with a stable code and the JSON path.
  */
 import { DecodeFailure, ReportError, ReportErrorCode, keySegment } from './report-error.js';
-import { decodeNode, type NodeContext } from './decode-node.js';
+import { decodeNode } from './decode-node.js';
+import type { NodeContext } from './decode-legacy.js';
 import {
-  badType,
-  bool,
-  field,
-  float,
-  int,
-  isObject,
-  objectMap,
-  optArray,
-  optObject,
-  reqObject,
-  stringSet,
-  str,
-  time,
-  type Json,
-} from './decode-values.js';
+  NO_PLUGINS,
+  decodeControl,
+  decodeDNS,
+  decodeMetadataTemplate,
+  decodeMetricTemplate,
+  decodePlugins,
+  decodeTableTemplate,
+  unionDNS,
+} from './decode-parts.js';
+import { badType, bool, field, int, isObject, objectMap, optObject, reqObject, str, time, type Json } from './decode-values.js';
 import { int63Id, singleMember } from './members.js';
 import { DEFAULT_TOPOLOGIES, buildReport } from './report.js';
-import { compareStrings, unionSets } from './strings.js';
 import { ZERO_TIME, nowTimestamp, type Timestamp } from './timestamp.js';
-import {
-  TOPOLOGIES,
-  type Column,
-  type Control,
-  type DNSRecord,
-  type MetadataTemplate,
-  type MetricTemplate,
-  type Node,
-  type PluginSpec,
-  type Report,
-  type TableTemplate,
-  type Topology,
-  type TopologyInfo,
-  type TopologyKey,
-} from './types.js';
+import { TOPOLOGIES, type DNSRecord, type Node, type Report, type Topology, type TopologyInfo, type TopologyKey } from './types.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -226,130 +207,3 @@ function decodeNodes(raw: Json | undefined, topology: string, ctx: NodeContext):
 }
 
 const NO_NODES: ReadonlyMap<string, Node> = new Map();
-
-function decodeControl(raw: Json | undefined): Control {
-  const o = reqObject(raw);
-  return {
-    id: field(o, 'id', str),
-    human: field(o, 'human', str),
-    icon: field(o, 'icon', str),
-    confirmation: field(o, 'confirmation', str),
-    rank: field(o, 'rank', (v) => int(v)),
-    probeId: field(o, 'probeId', str),
-  };
-}
-
-function decodeMetadataTemplate(raw: Json | undefined): MetadataTemplate {
-  const o = reqObject(raw);
-  return {
-    id: field(o, 'id', str),
-    label: field(o, 'label', str),
-    truncate: field(o, 'truncate', (v) => int(v)),
-    dataType: field(o, 'dataType', str),
-    priority: field(o, 'priority', float),
-    from: field(o, 'from', str),
-  };
-}
-
-function decodeMetricTemplate(raw: Json | undefined): MetricTemplate {
-  const o = reqObject(raw);
-  return {
-    id: field(o, 'id', str),
-    label: field(o, 'label', str),
-    format: field(o, 'format', str),
-    group: field(o, 'group', str),
-    priority: field(o, 'priority', float),
-  };
-}
-
-function decodeColumn(raw: Json | undefined): Column {
-  const o = reqObject(raw);
-  return { id: field(o, 'id', str), label: field(o, 'label', str), dataType: field(o, 'dataType', str) };
-}
-
-function decodeTableTemplate(raw: Json | undefined): TableTemplate {
-  const o = reqObject(raw);
-  const columns = field(o, 'columns', (v) => {
-    const a = optArray(v);
-    if (a === undefined || a.length === 0) return null;
-    return a.map((c, i) => {
-      try {
-        return decodeColumn(c);
-      } catch (err) {
-        throw err instanceof DecodeFailure ? err.at(`[${i}]`) : err;
-      }
-    });
-  });
-  const fixedRows = field(o, 'fixedRows', (v) => {
-    const m = objectMap(v, str);
-    return m.size === 0 ? null : m;
-  });
-  return {
-    id: field(o, 'id', str),
-    label: field(o, 'label', str),
-    prefix: field(o, 'prefix', str),
-    type: field(o, 'type', str),
-    columns,
-    fixedRows,
-  };
-}
-
-function decodeDNS(raw: Json | undefined): ReadonlyMap<string, DNSRecord> {
-  return objectMap(raw, (v) => {
-    const o = reqObject(v);
-    return { forward: field(o, 'forward', stringSet), reverse: field(o, 'reverse', stringSet) };
-  });
-}
-
-function unionDNS(a: ReadonlyMap<string, DNSRecord>, b: ReadonlyMap<string, DNSRecord>): ReadonlyMap<string, DNSRecord> {
-  if (b.size === 0) return a;
-  const out = new Map(a);
-  for (const [addr, rec] of b) {
-    const cur = out.get(addr);
-    out.set(addr, cur === undefined ? rec : { forward: unionSets(cur.forward, rec.forward), reverse: unionSets(cur.reverse, rec.reverse) });
-  }
-  return out;
-}
-
-const NO_PLUGINS: readonly PluginSpec[] = Object.freeze([]) as readonly PluginSpec[];
-
-/** `Plugins`: an array of specs; a later spec with the same id replaces an earlier one. */
-function decodePlugins(raw: Json | undefined): readonly PluginSpec[] {
-  const a = optArray(raw);
-  if (a === undefined || a.length === 0) return NO_PLUGINS;
-  const byId = new Map<string, PluginSpec>();
-  for (let i = 0; i < a.length; i++) {
-    try {
-      const spec = decodeSpec(a[i]);
-      byId.set(spec.id, spec);
-    } catch (err) {
-      throw err instanceof DecodeFailure ? err.at(`[${i}]`) : err;
-    }
-  }
-  return [...byId.values()].sort((x, y) => compareStrings(x.id, y.id));
-}
-
-function decodeSpec(raw: Json | undefined): PluginSpec {
-  const o = reqObject(raw);
-  const spec: PluginSpec = {
-    id: field(o, 'id', str),
-    label: field(o, 'label', str),
-    interfaces: field(o, 'interfaces', stringList),
-  };
-  const description = field(o, 'description', str);
-  const apiVersion = field(o, 'api_version', str);
-  const status = field(o, 'status', str);
-  if (description !== '') spec.description = description;
-  if (apiVersion !== '') spec.api_version = apiVersion;
-  if (status !== '') spec.status = status;
-  return spec;
-}
-
-/** An ordered list of strings (not a set): `interfaces`. `null`/missing stays `null`. */
-function stringList(v: Json | undefined): string[] | null {
-  const a = optArray(v);
-  if (a === undefined) return null;
-  for (let i = 0; i < a.length; i++) if (typeof a[i] !== 'string') throw badType('a string', a[i]).at(`[${i}]`);
-  return a as string[];
-}
-

@@ -60,7 +60,7 @@ export {
   type Timestamp,
 } from './timestamp.js';
 export { compareStrings } from './strings.js';
-export { ACTIVE_CONTROLS } from './decode-node.js';
+export { ACTIVE_CONTROLS } from './decode-legacy.js';
 export {
   TOPOLOGIES,
   TOPOLOGY_KEYS,

@@ -17,7 +17,7 @@
  * - `children`: per child id the whole node with the larger canonical encoding (upstream: the
  *   smaller set's entry, argument's on equal sizes).
  */
-import { ACTIVE_CONTROLS } from './decode-node.js';
+import { ACTIVE_CONTROLS } from './decode-legacy.js';
 import { encodeNode } from './encode.js';
 import { byEncoding, mergeMaps, mergeTwoMaps } from './merge-maps.js';
 import { compareStrings, splitControls, unionAll, unionSets } from './strings.js';
