@@ -77,6 +77,8 @@ export class PluginActor {
   #consecutiveFailures = 0;
   #polls = 0;
   #throttled = false;
+  /** Smoothed ms of this shard's event loop spent processing one of this plugin's reports. */
+  #costMs = 0;
 
   constructor(key: string, socketPath: string, id: string, ctx: ActorContext) {
     this.key = key;
@@ -228,12 +230,14 @@ export class PluginActor {
    * every second costs its own freshness, not the other plugins' polling rate.
    */
   #costGap(processingMs: number, intervalMs: number): number {
-    const gap = processingMs * COST_SHARE;
+    // Smoothed from 0, so one slow poll (a cold JIT, a GC pause) does not throttle anyone.
+    this.#costMs += (processingMs - this.#costMs) * 0.3;
+    const gap = this.#costMs * COST_SHARE;
     const throttled = gap > intervalMs;
     if (throttled !== this.#throttled) {
       this.#throttled = throttled;
       this.#ctx.log(throttled ? 'warn' : 'info', throttled ? 'plugin report is expensive; polling it less often' : 'plugin report cost back to normal', {
-        processingMs: Math.round(processingMs),
+        processingMs: Math.round(this.#costMs),
         pollEveryMs: Math.round(Math.max(gap, intervalMs)),
         ...this.#logFields(),
       });
