@@ -106,12 +106,12 @@ else if (values.scenario?.length) {
 } else usage('say which: --scenario NAME or --all');
 if (pluginsOverride !== undefined) chosen = chosen.map((s) => ({ ...s, plugins: pluginsOverride }));
 
-// Fail before starting anything if the open-file limit cannot work (the fleet is checked again,
-// and possibly raised, in run-scenario.ts).
+// Fail before starting anything if the open-file limit cannot work (the fleet copes by running
+// as several processes: harness/fleet-group.ts).
 const biggest = Math.max(...chosen.map((s) => s.plugins));
 const limit = openFileLimit();
-if (limit < fdsNeeded(biggest).target) {
-  usage(`open-file limit (ulimit -n) is ${limit}; ${biggest} plugins need about ${fdsNeeded(biggest).target} in the host and ${fdsNeeded(biggest).fleet} in the fleet`);
+if (limit < fdsNeeded(biggest)) {
+  usage(`open-file limit (ulimit -n) is ${limit}; ${biggest} plugins need about ${fdsNeeded(biggest)} open files in the host (raise it with \`ulimit -n\`)`);
 }
 
 const load = loadavg()[0]!;

@@ -3,13 +3,14 @@
  * keeps what arrived since `mark()`. Draining often keeps the fleet's ring buffers far from their
  * cap and gives the progress line a live "polls seen" count.
  */
-import type { Fleet, RequestLogEntry } from '../fleet/client.js';
+import type { RequestLogEntry } from '../fleet/client.js';
+import type { FleetLike } from './fleet-group.js';
 
 const EVERY_MS = 2000;
 const epochNow = (): number => performance.timeOrigin + performance.now();
 
 export class LogCollector {
-  readonly #fleet: Fleet;
+  readonly #fleet: FleetLike;
   readonly #logs = new Map<string, RequestLogEntry[]>();
   #timer: NodeJS.Timeout | null = null;
   #draining: Promise<void> | null = null;
@@ -17,7 +18,7 @@ export class LogCollector {
   /** `/report` requests seen since the collector started (warm-up included). */
   reportsSeen = 0;
 
-  constructor(fleet: Fleet) {
+  constructor(fleet: FleetLike) {
     this.#fleet = fleet;
   }
 

@@ -10,11 +10,11 @@
  *   `/control` arrive → answer, from the fleet log) from each round trip.
  */
 import { hostname } from 'node:os';
-import type { Fleet } from '../fleet/client.js';
 import { FAKE_CONTROL } from '../fleet/fake-report.js';
 import { http } from '../measure/http.js';
 import { dist } from '../measure/stats.js';
 import type { ControlResult, DiscoveryResult } from '../report/result.js';
+import type { FleetLike } from './fleet-group.js';
 import type { LogCollector } from './log-collector.js';
 
 const epochNow = (): number => performance.timeOrigin + performance.now();
@@ -30,7 +30,7 @@ interface PluginRow {
 }
 
 export async function discoveryProbe(
-  fleet: Fleet,
+  fleet: FleetLike,
   logs: LogCollector,
   url: string,
   o: { count: number; tag: string; reportBytes: number; deadlineMs: number; onProgress?: (done: number) => void },

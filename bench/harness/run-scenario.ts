@@ -3,19 +3,18 @@
  * sweep point) start the target on the same fleet, warm up, measure a window from outside, stop
  * it. The fleet stays up between sides so both see identical plugins.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFleet, type Fleet } from '../fleet/client.js';
 import type { PluginSpec } from '../fleet/scenario.js';
 import { MetricsSampler } from '../measure/metrics-sampler.js';
 import { analysePolls } from '../measure/polls.js';
 import { openFileLimit } from '../measure/proc.js';
-import { MachineSampler, ProcessSampler } from '../measure/process-sampler.js';
+import { MachineSampler, ProcessGroupSampler, ProcessSampler } from '../measure/process-sampler.js';
 import { ReportAgeSampler } from '../measure/report-age.js';
 import type { ControlResult, DiscoveryResult, ScenarioResult, SideResult, TargetCheck } from '../report/result.js';
 import { DEFAULT_SETTINGS, fleetPlugins, grouper, type Scenario } from '../scenarios.js';
+import { FleetGroup } from './fleet-group.js';
 import { LogCollector } from './log-collector.js';
 import { controlProbe, discoveryProbe } from './probes.js';
 import type { Progress } from './progress.js';
@@ -39,32 +38,12 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** A request that arrived before the window's end may still be running (up to the 500 ms deadline). */
 const SETTLE_MS = 700;
 
-/** File descriptors each process needs: the fleet holds a listening socket and one accepted connection per plugin. */
-export function fdsNeeded(plugins: number): { fleet: number; target: number } {
-  return { fleet: 2 * plugins + 200, target: plugins + 400 };
-}
-
 /**
- * Makes sure the fleet can hold 2 fds per plugin. The soft limit we inherit (`ulimit -n`) is
- * checked first; if it is too low and we run as root, the fleet's own limit is raised with
- * `prlimit` (and the run notes it); otherwise the run stops with an explanation.
+ * File descriptors the target needs: one connection per plugin plus its own. (The fleet needs two
+ * per plugin and is split over processes when one would not fit: fleet-group.ts.)
  */
-function ensureFleetFds(fleetPid: number, plugins: number, notes: string[]): void {
-  const need = fdsNeeded(plugins);
-  const have = openFileLimit();
-  if (have < need.target) {
-    throw new Error(`open-file limit ${have} is too low for ${plugins} plugins: the target needs about ${need.target} (raise it with \`ulimit -n ${need.fleet}\`)`);
-  }
-  if (have >= need.fleet) return;
-  try {
-    execFileSync('prlimit', ['--pid', String(fleetPid), `--nofile=${need.fleet}:${need.fleet}`], { stdio: 'ignore' });
-    notes.push(`open-file limit ${have} < ${need.fleet} needed by the fleet (2 per plugin): raised the fleet process's limit with prlimit (the targets keep ${have})`);
-  } catch {
-    throw new Error(
-      `open-file limit ${have} is too low for ${plugins} plugins: the fleet needs about ${need.fleet} (a listening socket and a connection per plugin). ` +
-        `Run \`ulimit -n ${need.fleet}\` first (as root, or with a higher hard limit).`,
-    );
-  }
+export function fdsNeeded(plugins: number): number {
+  return plugins + 400;
 }
 
 export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioResult> {
@@ -76,13 +55,20 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
   const groupOf = grouper(specs);
   const progress = o.progress;
   progress.phase('starting fleet');
-  const fleet = startFleet({ root, plugins: [], execArgv: s.plugins > 3000 ? ['--max-old-space-size=2048'] : [] });
+  const limit = openFileLimit();
+  if (limit < fdsNeeded(s.plugins)) {
+    throw new Error(`open-file limit (ulimit -n) ${limit} is too low for ${s.plugins} plugins: the target needs about ${fdsNeeded(s.plugins)}`);
+  }
+  const fleet = await FleetGroup.start(root, s.plugins, s.plugins > 3000 ? ['--max-old-space-size=2048'] : []);
+  if (fleet.processes > 1) {
+    notes.push(
+      `the fleet runs as ${fleet.processes} processes of ~${Math.ceil(s.plugins / fleet.processes)} plugins: one process needs 2 fds per plugin and ulimit -n is ${limit} (hard limit, cannot be raised here); fleet CPU/RSS are their sums`,
+    );
+  }
   try {
-    await fleet.ready;
-    ensureFleetFds(fleet.pid, s.plugins, notes);
     const added = await fleet.addPlugins(specs);
     if (added.failed.length > 0) throw new Error(`fleet failed to serve ${added.failed.length} plugins, e.g. ${added.failed[0]!.id}: ${added.failed[0]!.message}`);
-    progress.log(`[${s.name}] fleet: ${added.ids.length} plugins listening in ${Math.round(added.listenMs)} ms (pid ${fleet.pid})`);
+    progress.log(`[${s.name}] fleet: ${added.ids.length} plugins listening in ${Math.round(added.listenMs)} ms (pid ${fleet.pids.join(', ')})`);
 
     const seconds = o.seconds ?? s.seconds;
     const sides: SideResult[] = [];
@@ -145,7 +131,7 @@ function checkTargets(s: Scenario, sides: readonly SideResult[]): TargetCheck[] 
 interface SideContext {
   readonly s: Scenario;
   readonly o: RunOptions;
-  readonly fleet: Fleet;
+  readonly fleet: FleetGroup;
   readonly root: string;
   readonly specs: readonly PluginSpec[];
   readonly groupOf: (id: string) => string | null;
@@ -162,7 +148,7 @@ async function measureSide(c: SideContext): Promise<SideResult> {
   const target: Target = c.kind === 'host' ? await startHost(startOpts, c.label.replace(/[^a-z0-9=]+/gi, '_')) : await startBaseline(startOpts, o.baselineScript);
   const logs = new LogCollector(fleet);
   const targetCpu = new ProcessSampler(target.pid);
-  const fleetCpu = new ProcessSampler(fleet.pid);
+  const fleetCpu = new ProcessGroupSampler(fleet.pids);
   const machine = new MachineSampler();
   const metrics = new MetricsSampler(target.url);
   const age = new ReportAgeSampler(target.url, s.reportAgeEveryMs, c.groupOf);
@@ -217,13 +203,20 @@ async function measureSide(c: SideContext): Promise<SideResult> {
 
     const window = { start: t0, end: t1, intervalMs: c.settings.pollIntervalMs };
     const polls = analysePolls(all, window, c.groupOf);
+    // Timeouts are counted by the target when the deadline fires, i.e. when the plugin saw the
+    // request end: count hung plugins' aborted requests by that time too, so the subtraction
+    // lines up (up to the target's 1 s stats batching at the window's edges).
     let abortedAtNonHung = 0;
+    let hungAborts = 0;
     for (const [id, entries] of all) {
-      if (c.groupOf(id) === 'hung') continue;
-      for (const e of entries) if (e.path === '/report' && e.status === 0 && e.arrive >= t0 && e.arrive < t1) abortedAtNonHung++;
+      const hung = c.groupOf(id) === 'hung';
+      for (const e of entries) {
+        if (e.path !== '/report' || e.status !== 0) continue;
+        if (hung && e.finish >= t0 && e.finish < t1) hungAborts++;
+        else if (!hung && e.arrive >= t0 && e.arrive < t1) abortedAtNonHung++;
+      }
     }
     const timeouts = metricsWin.outcomes['PLUGIN_TIMEOUT'] ?? 0;
-    const hungRequests = polls['hung']?.requests ?? 0;
     return {
       label: c.label,
       kind: c.kind,
@@ -236,7 +229,7 @@ async function measureSide(c: SideContext): Promise<SideResult> {
       othersPct: Math.max(0, busy - cpu.cpuPct - fleetWin.cpuPct - benchCpuPct),
       benchCpuPct,
       metrics: metricsWin,
-      deadlineMisses: Math.max(0, timeouts - hungRequests),
+      deadlineMisses: Math.max(0, timeouts - hungAborts),
       abortedAtNonHung,
       reportAge: ageWin,
       discovery,

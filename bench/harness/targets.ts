@@ -38,6 +38,8 @@ export interface StartOptions {
   readonly settings: HostSettings;
   /** Write V8 CPU profiles (every thread) into workDir/prof. */
   readonly cpuProf?: boolean;
+  /** Extra node flags for the target process (e.g. V8 heap flags while investigating). */
+  readonly nodeArgs?: readonly string[];
 }
 
 function freePort(): Promise<number> {
@@ -94,7 +96,7 @@ export async function startHost(o: StartOptions, label = 'host'): Promise<Target
   writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
   const logFile = join(o.workDir, `${label}.log`);
   const log = openSync(logFile, 'w');
-  const execArgv = o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', join(o.workDir, 'prof')] : [];
+  const execArgv = [...(o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', join(o.workDir, 'prof')] : []), ...(o.nodeArgs ?? [])];
   const child = spawn(process.execPath, [...execArgv, HOST_CLI, '--config', configFile], { stdio: ['ignore', log, log] });
   closeSync(log);
   const url = `http://127.0.0.1:${port}`;
@@ -113,7 +115,7 @@ export async function startBaseline(o: StartOptions, script: string): Promise<Ta
   const port = await freePort();
   const logFile = join(o.workDir, 'baseline.log');
   const log = openSync(logFile, 'w');
-  const execArgv = o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', join(o.workDir, 'prof')] : [];
+  const execArgv = [...(o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', join(o.workDir, 'prof')] : []), ...(o.nodeArgs ?? [])];
   const args = [
     ...execArgv,
     script,

@@ -122,3 +122,36 @@ export class MachineSampler {
     return { busyPct: total > 0 ? ((t1.busy - this.#t0.busy) / total) * 100 * cores : Number.NaN };
   }
 }
+
+/** Several processes measured as one (a fleet split over processes): CPU and memory are summed. */
+export class ProcessGroupSampler {
+  readonly #samplers: ProcessSampler[];
+
+  constructor(pids: readonly number[]) {
+    this.#samplers = pids.map((pid) => new ProcessSampler(pid));
+  }
+
+  mark(): void {
+    for (const s of this.#samplers) s.mark();
+  }
+
+  finish(): ProcessWindow {
+    const w = this.#samplers.map((s) => s.finish());
+    const sum = (k: 'cpuPct' | 'rssMeanMB' | 'rssPeakMB' | 'hwmMB' | 'threads'): number => w.reduce((a, x) => a + x[k], 0);
+    return {
+      pid: w[0]!.pid,
+      seconds: w[0]!.seconds,
+      cpuPct: sum('cpuPct'),
+      rssMeanMB: sum('rssMeanMB'),
+      // The sum of peaks bounds the peak of the sum from above.
+      rssPeakMB: sum('rssPeakMB'),
+      hwmMB: sum('hwmMB'),
+      threads: sum('threads'),
+      topThreads: w.flatMap((x) => x.topThreads).sort((a, b) => b.cpuPct - a.cpuPct),
+    };
+  }
+
+  stop(): void {
+    for (const s of this.#samplers) s.stop();
+  }
+}
