@@ -7,7 +7,8 @@
  *   npm run bench -- --summary                 rebuild summary.md and chart.svg from the JSON files
  * Options: --seconds N (window, default per scenario, 30), --warmup N, --plugins N (shrink a
  * scenario for development), --no-baseline, --prof (V8 CPU profiles of the targets into the work
- * dir), --set key=value (a host config key, e.g. --set workers=1; repeatable), --list.
+ * dir), --set key=value (a host config key, e.g. --set workers=1; repeatable), --report-every MS
+ * (how often /api/report is fetched for the report age; 0 = never), --list.
  */
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -32,7 +33,7 @@ const SETTABLE = ['pollIntervalMs', 'timeoutMs', 'workers', 'maxConcurrentPollsP
 function usage(message?: string): never {
   if (message) process.stderr.write(`bench: ${message}\n`);
   process.stderr.write(
-    'usage: npm run bench -- (--scenario NAME | --all | --summary | --list) [--seconds N] [--warmup N] [--plugins N] [--no-baseline] [--prof] [--set key=value]...\n',
+    'usage: npm run bench -- (--scenario NAME | --all | --summary | --list) [--seconds N] [--warmup N] [--plugins N] [--no-baseline] [--prof] [--set key=value]... [--report-every MS]\n',
   );
   process.exit(2);
 }
@@ -49,6 +50,7 @@ const { values } = parseArgs({
     'no-baseline': { type: 'boolean', default: false },
     prof: { type: 'boolean', default: false },
     set: { type: 'string', multiple: true },
+    'report-every': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
@@ -69,6 +71,8 @@ const positive = (name: string, v: string | undefined): number | undefined => {
 const seconds = positive('seconds', values.seconds);
 const warmupSeconds = positive('warmup', values.warmup);
 const pluginsOverride = positive('plugins', values.plugins);
+// 0 turns the report fetches off (to see what building the report costs the target).
+const reportEvery = values['report-every'] === '0' ? 0 : positive('report-every', values['report-every']);
 const hostOverrides: Partial<Record<(typeof SETTABLE)[number], number>> = {};
 for (const kv of values.set ?? []) {
   const [key, value] = kv.split('=', 2) as [string, string | undefined];
@@ -105,6 +109,7 @@ else if (values.scenario?.length) {
   chosen = values.scenario.map((name) => scenarioByName(name) ?? usage(`no scenario ${JSON.stringify(name)}; --list shows them`));
 } else usage('say which: --scenario NAME or --all');
 if (pluginsOverride !== undefined) chosen = chosen.map((s) => ({ ...s, plugins: pluginsOverride }));
+if (reportEvery !== undefined) chosen = chosen.map((s) => ({ ...s, reportAgeEveryMs: reportEvery }));
 
 // Fail before starting anything if the open-file limit cannot work (the fleet copes by running
 // as several processes: harness/fleet-group.ts).

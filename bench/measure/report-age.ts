@@ -73,7 +73,7 @@ export class ReportAgeSampler {
     this.#fetchMs = [];
     this.#fetches = 0;
     this.#failures = 0;
-    this.#timer ??= setInterval(() => void this.#tick(), this.#everyMs);
+    if (this.#everyMs > 0) this.#timer ??= setInterval(() => void this.#tick(), this.#everyMs);
   }
 
   async #tick(): Promise<void> {
