@@ -6,7 +6,8 @@
  * Guarantees:
  * - `decodeReport` accepts the HEAD form and the 2016 form (§3.2), throws only `ReportError`
  *   (stable `code`, JSON `path`), ignores unknown keys without visiting them, never yields NaN or
- *   Infinity, and is a pure function of its input.
+ *   Infinity, and is a pure function of its input (except legacy `counters`, which upstream too
+ *   stamps with the decode time).
  * - `mergeReports` is commutative, associative and idempotent, `emptyReport()` is its identity,
  *   and it never mutates its inputs (reports are immutable and share structure).
  * - `encodeReport` gives byte-identical output for equal reports, so the same inputs merged in
@@ -43,6 +44,9 @@
  *     node of a controller plugin, blanking built-in controls, G5).
  * 12. A `null` where an object is required as a map value or array element (a node, a latest
  *     entry, a sample) is rejected; a `null` field reads as absent, like upstream.
+ * 13. Small decode normalisations: a JSON number as a latest value becomes its shortest JS form
+ *     (`1.50` → "1.5"; Go keeps the literal text); empty table `columns`/`fixedRows` become `null`;
+ *     `active_controls` members are sorted; children nest at most 32 levels (`REPORT_TOO_DEEP`).
  */
 export { decodeReport } from './decode.js';
 export { mergeReports } from './merge.js';
