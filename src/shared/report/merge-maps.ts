@@ -67,31 +67,54 @@ export function mergeTwoMaps<V>(a: ReadonlyMap<string, V>, b: ReadonlyMap<string
 /**
  * Union that gathers every distinct value of a key first and joins them in one n-ary call. Used
  * for nodes: a node present in 1500 reports must be merged once, not folded 1500 times (each fold
- * would copy its growing `latest` map).
+ * would copy its growing `latest` map). A key seen in exactly two maps, the usual collision, goes
+ * to `combine2` without an array.
  */
-export function mergeMapsGrouped<V>(maps: readonly ReadonlyMap<string, V>[], combine: (values: V[]) => V): ReadonlyMap<string, V> {
+export function mergeMapsGrouped<V>(
+  maps: readonly ReadonlyMap<string, V>[],
+  combine: (values: V[]) => V,
+  combine2: (a: V, b: V) => V,
+): ReadonlyMap<string, V> {
   const [base, nonEmpty] = largest(maps);
   if (base === undefined) return EMPTY_MAP;
   if (nonEmpty === 1) return base;
-  let groups: Map<string, V[]> | undefined;
+  // `second`: the one value seen so far besides the base's; `many`: keys seen three times or more.
+  let second: Map<string, V> | undefined;
+  let many: Map<string, V[]> | undefined;
   for (const m of maps) {
     if (m === base) continue;
     for (const [k, v] of m) {
-      const g = groups?.get(k);
-      if (g !== undefined) {
-        if (g[g.length - 1] !== v) g.push(v);
+      const vs = many?.get(k);
+      if (vs !== undefined) {
+        if (vs[vs.length - 1] !== v) vs.push(v);
         continue;
       }
-      const b = base.get(k);
-      if (b === v) continue;
-      (groups ??= new Map()).set(k, b === undefined ? [v] : [b, v]);
+      const s = second?.get(k);
+      if (s !== undefined) {
+        if (s !== v) {
+          (many ??= new Map()).set(k, [s, v]);
+          second!.delete(k);
+        }
+        continue;
+      }
+      if (base.get(k) === v) continue;
+      (second ??= new Map()).set(k, v);
     }
   }
-  if (groups === undefined) return base;
+  if (second === undefined && many === undefined) return base;
   const out = new Map(base);
-  for (const [k, vs] of groups) {
-    const v = vs.length === 1 ? vs[0]! : combine(vs);
-    if (v !== base.get(k)) out.set(k, v);
+  if (second !== undefined) {
+    for (const [k, v] of second) {
+      const b = base.get(k);
+      out.set(k, b === undefined ? v : combine2(b, v));
+    }
+  }
+  if (many !== undefined) {
+    for (const [k, vs] of many) {
+      const b = base.get(k);
+      if (b !== undefined) vs.push(b);
+      out.set(k, combine(vs));
+    }
   }
   return out;
 }

@@ -172,19 +172,32 @@ function reuse(nodes: readonly Node[], merged: Node): Node {
   return merged;
 }
 
+function sameFields(n: Node, id: string, topology: string, sets: Node['sets'], adjacency: Node['adjacency'], latest: Node['latest'], metrics: Node['metrics'], parents: Node['parents'], children: Node['children']): boolean {
+  return (
+    n.id === id &&
+    n.topology === topology &&
+    n.sets === sets &&
+    n.adjacency === adjacency &&
+    n.latest === latest &&
+    n.metrics === metrics &&
+    n.parents === parents &&
+    n.children === children
+  );
+}
+
 /** The two-version case without per-field arrays: most shared nodes are in exactly two reports. */
-function mergeTwoNodes(a: Node, b: Node, host: boolean): Node {
+export function mergeTwoNodes(a: Node, b: Node, host: boolean): Node {
   if (a === b) return a;
   let latest = mergeTwoMaps(a.latest, b.latest, newerEntry);
   if (host) latest = unionActiveControls([a, b], latest);
-  return reuse([a, b], {
-    id: compareStrings(a.id, b.id) >= 0 ? a.id : b.id,
-    topology: compareStrings(a.topology, b.topology) >= 0 ? a.topology : b.topology,
-    sets: mergeTwoMaps(a.sets, b.sets, unionSets),
-    adjacency: unionSets(a.adjacency, b.adjacency),
-    latest,
-    metrics: mergeTwoMaps(a.metrics, b.metrics, mergeMetric),
-    parents: mergeTwoMaps(a.parents, b.parents, unionSets),
-    children: mergeTwoMaps(a.children, b.children, newerChild),
-  });
+  const id = compareStrings(a.id, b.id) >= 0 ? a.id : b.id;
+  const topology = compareStrings(a.topology, b.topology) >= 0 ? a.topology : b.topology;
+  const sets = mergeTwoMaps(a.sets, b.sets, unionSets);
+  const adjacency = unionSets(a.adjacency, b.adjacency);
+  const metrics = mergeTwoMaps(a.metrics, b.metrics, mergeMetric);
+  const parents = mergeTwoMaps(a.parents, b.parents, unionSets);
+  const children = mergeTwoMaps(a.children, b.children, newerChild);
+  if (sameFields(a, id, topology, sets, adjacency, latest, metrics, parents, children)) return a;
+  if (sameFields(b, id, topology, sets, adjacency, latest, metrics, parents, children)) return b;
+  return { id, topology, sets, adjacency, latest, metrics, parents, children };
 }

@@ -19,7 +19,7 @@ import {
 } from './encode.js';
 import { membersOf, totalsOf, unionMembers } from './members.js';
 import { byEncoding, mergeMaps, mergeMapsGrouped } from './merge-maps.js';
-import { mergeNodes } from './merge-node.js';
+import { mergeNodes, mergeTwoNodes } from './merge-node.js';
 import { buildReport, emptyReport } from './report.js';
 import { compareStrings, unionSets } from './strings.js';
 import { ZERO_TIME, compareTimestamps, type Timestamp } from './timestamp.js';
@@ -120,6 +120,7 @@ function mergeTopologies(list: readonly Topology[], key: TopologyKey): Topology 
     nodes: mergeMapsGrouped(
       ts.map((t) => t.nodes),
       (versions) => mergeNodes(versions, host),
+      (a, b) => mergeTwoNodes(a, b, host),
     ),
     controls: mergeMaps(
       ts.map((t) => t.controls),
