@@ -39,6 +39,7 @@ export async function startService(config: HostConfig, logger: Logger): Promise<
       pollIntervalMs: config.pollIntervalMs,
       timeoutMs: config.timeoutMs,
       maxResponseBytes: config.maxResponseBytes,
+      maxNodesPerReport: config.maxNodesPerReport,
       maxConcurrentPolls: config.maxConcurrentPollsPerWorker,
       handshakeRetryInitialMs: config.handshake.retryInitialMs,
       handshakeRetryMaxMs: config.handshake.retryMaxMs,

@@ -19,6 +19,8 @@ export const ErrorCode = {
   TOO_LARGE: 'PLUGIN_TOO_LARGE',
   /** Body is not JSON, or not a Scope report (bad timestamp, wrong types, invalid UTF-8). */
   DECODE: 'PLUGIN_DECODE',
+  /** More nodes than `maxNodesPerReport`. */
+  TOO_MANY_NODES: 'PLUGIN_TOO_MANY_NODES',
 
   // Report validation (plugin-protocol §1.6).
   SPEC_COUNT: 'PLUGIN_SPEC_COUNT',

@@ -61,6 +61,7 @@ export interface ShardConfig {
   readonly pollIntervalMs: number;
   readonly timeoutMs: number;
   readonly maxResponseBytes: number;
+  readonly maxNodesPerReport: number;
   readonly maxConcurrentPolls: number;
   readonly handshakeRetryInitialMs: number;
   readonly handshakeRetryMaxMs: number;

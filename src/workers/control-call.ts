@@ -43,6 +43,7 @@ export async function callControl(
   client: PluginClient,
   request: ControlRequest,
   pluginId: string,
+  maxNodes: number,
 ): Promise<ControlCallResult> {
   const tilde = request.Control.indexOf('~');
   const rawControl = tilde >= 0 ? request.Control.slice(tilde + 1) : request.Control;
@@ -77,16 +78,16 @@ export async function callControl(
   if (rawShortcut === undefined || rawShortcut === null) {
     return { ok: true, response, shortcutReport: null, shortcutError: null };
   }
-  const shortcut = readShortcut(rawShortcut, pluginId);
+  const shortcut = readShortcut(rawShortcut, pluginId, maxNodes);
   return 'error' in shortcut
     ? { ok: true, response, shortcutReport: null, shortcutError: shortcut.error }
     : { ok: true, response, shortcutReport: shortcut, shortcutError: null };
 }
 
-function readShortcut(raw: unknown, pluginId: string): ShortcutReport | { error: ErrorData } {
+function readShortcut(raw: unknown, pluginId: string, maxNodes: number): ShortcutReport | { error: ErrorData } {
   let report: Report;
   try {
-    report = decodeReport(JSON.stringify(raw));
+    report = decodeReport(JSON.stringify(raw), { maxNodes });
   } catch (err) {
     const message = err instanceof ReportError ? err.message : String(err as Error);
     return { error: errorData(ErrorCode.SHORTCUT_INVALID, `shortcut report: decoding error: ${message}`) };

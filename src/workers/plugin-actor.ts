@@ -188,6 +188,7 @@ export class PluginActor {
       pluginId: this.id,
       apiVersion: this.#ctx.config.apiVersion,
       storedSpec: this.#spec,
+      maxNodes: this.#ctx.config.maxNodesPerReport,
       ...(this.#handshakeSpec ? { handshakeSpec: this.#handshakeSpec } : {}),
     });
     this.#polls++;
@@ -282,7 +283,7 @@ export class PluginActor {
       return { ok: false, error };
     }
     this.#controller ??= this.#newClient();
-    const reply = await callControl(this.#controller, request, this.id);
+    const reply = await callControl(this.#controller, request, this.id, this.#ctx.config.maxNodesPerReport);
     if (!reply.ok) {
       this.#spec = { ...this.#spec, status: statusOf(reply.error) };
     } else {

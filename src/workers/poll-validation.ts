@@ -13,7 +13,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import { ErrorCode, errorData, statusOf, type ErrorData } from '../shared/errors.js';
-import { ReportError, decodeReport, type PluginSpec, type Report } from '../shared/report/index.js';
+import { ReportError, ReportErrorCode, decodeReport, type PluginSpec, type Report } from '../shared/report/index.js';
 import type { HttpResult } from './plugin-client.js';
 
 export interface PollContext {
@@ -22,6 +22,8 @@ export interface PollContext {
   apiVersion: string;
   /** The spec stored so far (initially `{id, label: id}`); kept, with the new status, by rules 1–6. */
   storedSpec: PluginSpec;
+  /** `maxNodesPerReport`: a larger report fails before it is normalised. */
+  maxNodes?: number;
   /**
    * Set for handshake-era plugins: their reports may lack `Plugins`; this spec is used and any
    * `Plugins` in the report ignored (the seed probe added the handshake spec to every report).
@@ -52,8 +54,11 @@ export function validatePoll(result: HttpResult, ctx: PollContext): PollOutcome 
   // 4
   let report: Report;
   try {
-    report = decodeReport(result.body);
+    report = decodeReport(result.body, ctx.maxNodes === undefined ? {} : { maxNodes: ctx.maxNodes });
   } catch (err) {
+    if (err instanceof ReportError && err.code === ReportErrorCode.TOO_MANY_NODES) {
+      return keep(errorData(ErrorCode.TOO_MANY_NODES, err.message));
+    }
     const detail = err instanceof ReportError ? err.message : `unexpected decoder failure: ${String(err)}`;
     return keep(errorData(ErrorCode.DECODE, `decoding error: ${detail}`));
   }

@@ -33,6 +33,7 @@ export interface HostConfig {
   pollIntervalMs: number;
   timeoutMs: number;
   maxResponseBytes: number;
+  maxNodesPerReport: number;
   rescanIntervalMs: number;
   workers: number;
   maxConcurrentPollsPerWorker: number;
@@ -59,6 +60,7 @@ export const DEFAULTS: DeepReadonly<Omit<HostConfig, 'probeId' | 'workers'>> = d
   pollIntervalMs: 1000,
   timeoutMs: 500,
   maxResponseBytes: 52_428_800,
+  maxNodesPerReport: 20_000,
   rescanIntervalMs: 5000,
   maxConcurrentPollsPerWorker: 128,
   handshake: { retryInitialMs: 1000, retryMaxMs: 15_000 },
@@ -129,6 +131,9 @@ export const ConfigFileSchema = Type.Object(
     ),
     maxResponseBytes: Type.Optional(
       int(DEFAULTS.maxResponseBytes, "Largest accepted plugin reply body in bytes, counted after gzip decoding; a larger one fails the poll."),
+    ),
+    maxNodesPerReport: Type.Optional(
+      int(DEFAULTS.maxNodesPerReport, "Most nodes (all topologies together) accepted in one plugin report; a larger report fails the poll before it is normalised, which bounds the memory and CPU one plugin can cost."),
     ),
     rescanIntervalMs: Type.Optional(
       int(DEFAULTS.rescanIntervalMs, 'How often the plugins root is rescanned for sockets, in ms.'),

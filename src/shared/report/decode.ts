@@ -34,7 +34,16 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * Decodes and normalises one report. `input` is the JSON text or its UTF-8 bytes (invalid UTF-8 is
  * rejected, not replaced). Throws only `ReportError`.
  */
-export function decodeReport(input: string | Uint8Array): Report {
+export interface DecodeOptions {
+  /**
+   * Refuse a report with more nodes than this (all topologies together), counted right after
+   * JSON.parse and before any normalising, so a plugin sending a million nodes costs one parse,
+   * not gigabytes of normalised nodes. Default: no limit.
+   */
+  readonly maxNodes?: number;
+}
+
+export function decodeReport(input: string | Uint8Array, options: DecodeOptions = {}): Report {
   let text: string;
   if (typeof input === 'string') {
     text = input;
@@ -53,6 +62,7 @@ export function decodeReport(input: string | Uint8Array): Report {
   } catch (err) {
     throw new ReportError(ReportErrorCode.NOT_JSON, '', `not JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
+  if (options.maxNodes !== undefined) checkNodeCount(raw, options.maxNodes);
   try {
     return decodeParsed(raw as Json, input);
   } catch (err) {
@@ -68,6 +78,24 @@ const NO_DNS: ReadonlyMap<string, DNSRecord> = new Map();
  * Walks the keys the document has (usually two or three of the ~30 known ones) rather than probing
  * every known key; unknown keys fall through untouched.
  */
+/** Counts topology nodes without allocating (for-in with an early exit), throws past `max`. */
+function checkNodeCount(raw: unknown, max: number): void {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return; // decodeParsed explains
+  let count = 0;
+  for (const key in raw) {
+    if (!TOPOLOGY_BY_KEY.has(key)) continue;
+    const topology = (raw as Record<string, unknown>)[key];
+    if (topology === null || typeof topology !== 'object') continue;
+    const nodes = (topology as Record<string, unknown>)['nodes'];
+    if (nodes === null || typeof nodes !== 'object' || Array.isArray(nodes)) continue;
+    for (const _ in nodes) {
+      if (++count > max) {
+        throw new ReportError(ReportErrorCode.TOO_MANY_NODES, '', `report has more than ${max} nodes (maxNodesPerReport)`);
+      }
+    }
+  }
+}
+
 function decodeParsed(raw: Json, input: string | Uint8Array): Report {
   if (!isObject(raw)) throw badType('a JSON object', raw);
   let now: Timestamp | undefined;

@@ -17,6 +17,8 @@ export const ReportErrorCode = {
   BAD_NUMBER: 'REPORT_BAD_NUMBER',
   /** Node `children` nested deeper than the decoder follows (guards the stack). */
   TOO_DEEP: 'REPORT_TOO_DEEP',
+  /** More nodes than `DecodeOptions.maxNodes` (bounds a plugin's memory and CPU in the host). */
+  TOO_MANY_NODES: 'REPORT_TOO_MANY_NODES',
 } as const;
 
 export type ReportErrorCode = (typeof ReportErrorCode)[keyof typeof ReportErrorCode];
