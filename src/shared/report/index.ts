@@ -48,7 +48,7 @@
  *     (`1.50` → "1.5"; Go keeps the literal text); empty table `columns`/`fixedRows` become `null`;
  *     `active_controls` members are sorted; children nest at most 32 levels (`REPORT_TOO_DEEP`).
  */
-export { decodeReport } from './decode.js';
+export { decodeReport, type DecodeOptions } from './decode.js';
 export { mergeReports } from './merge.js';
 export { encodeReport, encodeNode, encodeSpec } from './encode.js';
 export { emptyReport, stampReport, type StampOptions } from './report.js';
