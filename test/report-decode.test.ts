@@ -397,6 +397,13 @@ describe('decodeReport: rejections', () => {
     );
   });
 
+  it('refuses more than maxNodes nodes (all topologies together) with REPORT_TOO_MANY_NODES', () => {
+    const text = JSON.stringify({ Host: { nodes: { 'a;<host>': {}, 'b;<host>': {} } }, Container: { nodes: { 'c;<container>': {} } } });
+    assert.equal(decodeReport(text, { maxNodes: 3 }).Container.nodes.size, 1);
+    rejects(() => decodeReport(text, { maxNodes: 2 }), 'REPORT_TOO_MANY_NODES', '', /more than 2 nodes/);
+    assert.equal(decodeReport(text).Host.nodes.size, 2); // no limit by default
+  });
+
   it('decodes children as a set keyed by id', () => {
     const r = decodeReport('{"Host":{"nodes":{"a;<host>":{"children":[{"id":"c1","topology":"container"},{"id":"c1","topology":"pod"},{"id":"c0"}]}}}}');
     const children = host(r, 'a;<host>').children;

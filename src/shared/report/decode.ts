@@ -74,10 +74,6 @@ export function decodeReport(input: string | Uint8Array, options: DecodeOptions 
 const TOPOLOGY_BY_KEY: ReadonlyMap<string, TopologyInfo> = new Map(TOPOLOGIES.map((t) => [t.key, t]));
 const NO_DNS: ReadonlyMap<string, DNSRecord> = new Map();
 
-/**
- * Walks the keys the document has (usually two or three of the ~30 known ones) rather than probing
- * every known key; unknown keys fall through untouched.
- */
 /** Counts topology nodes without allocating (for-in with an early exit), throws past `max`. */
 function checkNodeCount(raw: unknown, max: number): void {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return; // decodeParsed explains
@@ -96,6 +92,10 @@ function checkNodeCount(raw: unknown, max: number): void {
   }
 }
 
+/**
+ * Walks the keys the document has (usually two or three of the ~30 known ones) rather than probing
+ * every known key; unknown keys fall through untouched.
+ */
 function decodeParsed(raw: Json, input: string | Uint8Array): Report {
   if (!isObject(raw)) throw badType('a JSON object', raw);
   let now: Timestamp | undefined;
