@@ -6,7 +6,7 @@
  */
 import { Piscina } from 'piscina';
 import type { ReportTask } from '../shared/protocol.js';
-import { workerPath } from './worker-url.js';
+import { workerPath } from '../shared/worker-url.js';
 
 export class ReportBuilder {
   readonly #pool: Piscina;

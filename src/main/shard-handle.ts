@@ -21,7 +21,7 @@ import {
   type ShardWorkerData,
   type StatsEvent,
 } from '../shared/protocol.js';
-import { rawWorkerTarget } from './worker-url.js';
+import { rawWorkerTarget } from '../shared/worker-url.js';
 
 export interface ShardListener {
   states(shard: number, states: readonly PluginState[]): void;

@@ -175,6 +175,7 @@ export class Supervisor {
     results.forEach((result, shard) => {
       if (result.status === 'fulfilled') {
         if (result.value.report !== null) parts.push(result.value.report);
+        parts.push(...result.value.large);
       } else {
         missing.push(shard);
         this.#log.warn({ shard, err: String(result.reason) }, 'shard snapshot failed; listing its plugins from the table');

@@ -163,6 +163,11 @@ export type SnapshotMode = 'current' | 'drain';
 export interface ShardSnapshot {
   /** Encoded wire JSON of the shard's merged report, or null when the shard has no plugins. */
   readonly report: string | null;
+  /**
+   * Reports too large to merge on the shard's event loop (validated off it, see
+   * src/workers/big-report-task.ts), passed on encoded for the final merge on the builder thread.
+   */
+  readonly large: readonly string[];
   readonly plugins: number;
 }
 
@@ -193,3 +198,22 @@ export interface ReportTask {
 
 /** The JSON text, or (with `gzip`) its gzip bytes, moved rather than copied back to main. */
 export type ReportTaskResult = string | Uint8Array;
+
+// ─── piscina task: shard → its large-report thread ──────────────────────────────────────────
+
+/** Validate a `/report` body too large to parse on the shard's event loop. */
+export interface BigReportTask {
+  /** The body (transferred). */
+  readonly body: Uint8Array;
+  readonly ctx: {
+    readonly pluginId: string;
+    readonly apiVersion: string;
+    readonly storedSpec: PluginSpec;
+    readonly handshakeSpec?: PluginSpec;
+    readonly maxNodes: number;
+  };
+}
+
+export type BigReportResult =
+  | { readonly ok: true; readonly spec: PluginSpec; readonly encoded: string; readonly controlIds: string[] }
+  | { readonly ok: false; readonly error: ErrorData; readonly spec: PluginSpec };

@@ -13,7 +13,7 @@
  * - Control requests use their own connection, so a click never waits behind a poll.
  */
 import { ErrorCode, errorData, statusOf, type ErrorData } from '../shared/errors.js';
-import type { ActorPhase, ControlReply, ControlRequest, PluginEra, PluginState, ShardConfig } from '../shared/protocol.js';
+import type { ActorPhase, BigReportResult, BigReportTask, ControlReply, ControlRequest, PluginEra, PluginState, ShardConfig } from '../shared/protocol.js';
 import {
   emptyReport,
   mergeReports,
@@ -30,6 +30,9 @@ import { validatePoll } from './poll-validation.js';
 import { callControl } from './control-call.js';
 import type { LogLevel } from '../shared/protocol.js';
 
+/** Bodies above this are parsed and validated on the shard's large-report thread, not its event loop. */
+export const LARGE_BODY_BYTES = 1 << 20;
+
 /** Processing one report may use at most 1/COST_SHARE of a plugin's poll interval (5 %). */
 const COST_SHARE = 20;
 
@@ -37,6 +40,8 @@ export interface ActorContext {
   readonly config: ShardConfig;
   readonly slots: PollSlots;
   log(level: LogLevel, msg: string, fields: Record<string, string | number | boolean | null>): void;
+  /** Validate a large body off the shard's event loop (src/workers/big-report-task.ts). */
+  validateLarge(task: BigReportTask): Promise<BigReportResult>;
   /** The actor's state or report changed: include it in the next state batch and snapshot. */
   changed(actor: PluginActor): void;
   /** One poll finished: `ok` or the ErrorCode, and how long it took (for metrics). */
@@ -66,6 +71,9 @@ export class PluginActor {
   #current: Report | null = null;
   /** Everything good since the last drain (only when `config.accumulate`). */
   #pending: Report | null = null;
+  /** Instead of #current/#pending for a large report: its encoded form, merged on the builder thread. */
+  #currentLarge: string | null = null;
+  #pendingLarge: string | null = null;
   #controls: readonly string[] = [];
 
   #timer: NodeJS.Timeout | null = null;
@@ -137,6 +145,21 @@ export class PluginActor {
     return pending;
   }
 
+  /** The last good report when it was a large one (encoded), else null. */
+  get currentLarge(): string | null {
+    return this.#currentLarge;
+  }
+
+  /**
+   * Large reports are not accumulated between publishes (merging them would put their cost back on
+   * this thread): a publication carries the latest one.
+   */
+  drainLarge(): string | null {
+    const pending = this.#pendingLarge;
+    this.#pendingLarge = null;
+    return pending;
+  }
+
   control(request: ControlRequest): Promise<ControlReply> {
     const run = this.#controlChain.then(() => this.#control(request));
     this.#controlChain = run.catch(() => undefined);
@@ -184,17 +207,29 @@ export class PluginActor {
     const result = await this.#poller.get('/report').finally(release);
     if (this.#stopped) return;
     const cpuStart = performance.now();
-    const outcome = validatePoll(result, {
+    const validation = {
       pluginId: this.id,
       apiVersion: this.#ctx.config.apiVersion,
       storedSpec: this.#spec,
       maxNodes: this.#ctx.config.maxNodesPerReport,
       ...(this.#handshakeSpec ? { handshakeSpec: this.#handshakeSpec } : {}),
-    });
+    };
+    const large = result.ok && result.statusCode === 200 && result.body.length > LARGE_BODY_BYTES;
+    const outcome = large
+      ? await this.#ctx.validateLarge({ body: result.body, ctx: validation })
+      : validatePoll(result, validation);
+    if (this.#stopped) return;
     this.#polls++;
     this.#ctx.polled(outcome.ok ? 'ok' : outcome.error.code, result.latencyMs);
     this.#spec = outcome.spec;
-    if (outcome.ok) {
+    this.#current = null;
+    this.#currentLarge = null;
+    if (outcome.ok && 'encoded' in outcome) {
+      this.#currentLarge = outcome.encoded;
+      if (this.#ctx.config.accumulate) this.#pendingLarge = outcome.encoded;
+      this.#controls = outcome.controlIds;
+      this.#succeed(result.latencyMs);
+    } else if (outcome.ok) {
       let report = outcome.report;
       if (isController(outcome.spec)) {
         const rewritten = rewriteControls(report, this.id, nowTimestamp());
@@ -209,7 +244,6 @@ export class PluginActor {
     } else {
       // A failing plugin contributes only its spec, and its control handlers vanish until the next
       // good poll (plugin-protocol §1.7, check 37).
-      this.#current = null;
       this.#controls = [];
       this.#fail(outcome.error, result.latencyMs);
     }

@@ -21,10 +21,14 @@ import {
   type ShardSnapshot,
   type ShardWorkerData,
   type SnapshotMode,
+  type BigReportResult,
+  type BigReportTask,
 } from '../shared/protocol.js';
 import { emptyReport, encodeReport, mergeReports, type PluginSpec, type Report } from '../shared/report/index.js';
 import { PluginActor, specOnlyReport, type ActorContext } from './plugin-actor.js';
 import { PollSlots } from './poll-slots.js';
+import { Piscina } from 'piscina';
+import { workerPath } from '../shared/worker-url.js';
 
 /** How often changed plugin states are sent to main: fresh enough for the API, cheap at 10k plugins. */
 const STATE_FLUSH_MS = 200;
@@ -44,6 +48,8 @@ class Shard implements ShardApi {
   #elu = performance.eventLoopUtilization();
   /** Bumped on every change; the `current` snapshot is reused while it has not moved. */
   #version = 0;
+  /** Created on the first large report; one thread, so large reports cost at most one core. */
+  #largePool: Piscina | null = null;
   #cached: { version: number; snapshot: ShardSnapshot } | null = null;
 
   constructor(data: ShardWorkerData) {
@@ -56,6 +62,14 @@ class Shard implements ShardApi {
       changed(actor) {
         shard.#version++;
         shard.#dirty.add(actor);
+      },
+      validateLarge(task: BigReportTask): Promise<BigReportResult> {
+        shard.#largePool ??= new Piscina({ filename: workerPath('big-report-task'), minThreads: 0, maxThreads: 1, idleTimeout: 30_000 });
+        // Transfer the body's memory when it owns its ArrayBuffer (large Buffers do); never a shared slab.
+        const { body } = task;
+        const owned = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;
+        const transferList = owned ? [body.buffer as ArrayBuffer] : [];
+        return shard.#largePool.run(owned ? task : { ...task, body: new Uint8Array(body) }, { transferList }) as Promise<BigReportResult>;
       },
       polled(outcome, latencyMs) {
         shard.#outcomes[outcome] = (shard.#outcomes[outcome] ?? 0) + 1;
@@ -119,6 +133,7 @@ class Shard implements ShardApi {
     const actors = [...this.#actors.values()];
     this.#actors.clear();
     await Promise.all(actors.map((a) => a.stop()));
+    await this.#largePool?.destroy();
     // Let the reply to this call go out before the port closes (the worker then exits on its own).
     setImmediate(() => {
       this.#data.api.close();
@@ -133,18 +148,21 @@ class Shard implements ShardApi {
   }
 
   #build(mode: SnapshotMode): ShardSnapshot {
-    if (this.#actors.size === 0) return { report: null, plugins: 0 };
+    if (this.#actors.size === 0) return { report: null, large: [], plugins: 0 };
     const parts: Report[] = [];
+    const large: string[] = [];
     const specs: PluginSpec[] = [];
     for (const actor of this.#actors.values()) {
       const data = mode === 'drain' ? (actor.drain() ?? actor.current) : actor.current;
       if (data) parts.push(data);
+      const big = mode === 'drain' ? (actor.drainLarge() ?? actor.currentLarge) : actor.currentLarge;
+      if (big !== null) large.push(big);
       specs.push(actor.spec);
     }
     const merged = parts.length > 0 ? mergeReports(...parts) : emptyReport();
     // The Plugins list is each plugin's *current* spec and status, whatever the data parts carried.
     const report = { ...merged, Plugins: uniqueSpecs(specs) };
-    return { report: encodeReport(report), plugins: this.#actors.size };
+    return { report: encodeReport(report), large, plugins: this.#actors.size };
   }
 
   #flushStates(): void {
