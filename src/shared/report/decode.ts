@@ -9,6 +9,7 @@
  * accumulators always start from `MakeReport()` and keep their own non-empty values.
  * Anything that cannot be a report throws a `ReportError` with a stable code and the JSON path.
  */
+import { exceedsNodeCount } from './node-count.js';
 import { DecodeFailure, ReportError, ReportErrorCode, keySegment } from './report-error.js';
 import { decodeNode } from './decode-node.js';
 import type { NodeContext } from './decode-legacy.js';
@@ -44,6 +45,10 @@ export interface DecodeOptions {
 }
 
 export function decodeReport(input: string | Uint8Array, options: DecodeOptions = {}): Report {
+  if (options.maxNodes !== undefined && input instanceof Uint8Array && input.length > SCAN_BEFORE_PARSE_BYTES) {
+    // Refuse a huge node count from the bytes, before JSON.parse builds every node object.
+    if (exceedsNodeCount(input, options.maxNodes)) throw tooManyNodes(options.maxNodes);
+  }
   let text: string;
   if (typeof input === 'string') {
     text = input;
@@ -74,6 +79,13 @@ export function decodeReport(input: string | Uint8Array, options: DecodeOptions 
 const TOPOLOGY_BY_KEY: ReadonlyMap<string, TopologyInfo> = new Map(TOPOLOGIES.map((t) => [t.key, t]));
 const NO_DNS: ReadonlyMap<string, DNSRecord> = new Map();
 
+/** Above this size a body's nodes are counted in its bytes before it is parsed (node-count.ts). */
+const SCAN_BEFORE_PARSE_BYTES = 1 << 20;
+
+function tooManyNodes(max: number): ReportError {
+  return new ReportError(ReportErrorCode.TOO_MANY_NODES, '', `report has more than ${max} nodes (maxNodesPerReport)`);
+}
+
 /** Counts topology nodes without allocating (for-in with an early exit), throws past `max`. */
 function checkNodeCount(raw: unknown, max: number): void {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return; // decodeParsed explains
@@ -86,7 +98,7 @@ function checkNodeCount(raw: unknown, max: number): void {
     if (nodes === null || typeof nodes !== 'object' || Array.isArray(nodes)) continue;
     for (const _ in nodes) {
       if (++count > max) {
-        throw new ReportError(ReportErrorCode.TOO_MANY_NODES, '', `report has more than ${max} nodes (maxNodesPerReport)`);
+        throw tooManyNodes(max);
       }
     }
   }
