@@ -23,6 +23,7 @@ import { parsePromText, pick, sum } from '../bench/measure/prom-text.js';
 import { newestSamples } from '../bench/measure/report-age.js';
 import { dist, mean, percentile } from '../bench/measure/stats.js';
 import { fmt, markdownTable } from '../bench/report/table.js';
+import { pluginsPerFleetProcess } from '../bench/harness/fleet-group.js';
 import { fleetPlugins, grouper, scenarioByName } from '../bench/scenarios.js';
 
 const report = (arrive: number, path = '/report', status = 200): RequestLogEntry => ({ arrive, finish: arrive + 1, path, status });
@@ -194,6 +195,12 @@ describe('scenarios and tables', () => {
     const groupOf = grouper(specs);
     assert.equal(groupOf(specs.find((p) => p.hang)!.id), 'hung');
     assert.equal(groupOf('fake-0499-h1'), null);
+  });
+
+  it('a fleet process gets as many plugins as 2 fds each allow', () => {
+    assert.equal(pluginsPerFleetProcess(20_000), 9900);
+    assert.equal(Math.ceil(10_000 / pluginsPerFleetProcess(20_000)), 2);
+    assert.equal(pluginsPerFleetProcess(100), 1);
   });
 
   it('formats n/a and Markdown', () => {
