@@ -46,6 +46,7 @@ export class Supervisor {
   readonly #table = new PluginTable();
   readonly #shards: ShardHandle[] = [];
   #observer: SupervisorObserver | undefined;
+  #building: Promise<string> | null = null;
   #closed = false;
 
   constructor(options: SupervisorOptions) {
@@ -104,10 +105,20 @@ export class Supervisor {
     return this.#table.rows();
   }
 
-  /** The merged report as wire JSON: every plugin's last good data and every plugin's spec. */
-  async report(): Promise<string> {
-    const parts = await this.#snapshotParts('current');
-    return this.#options.builder.json(parts, { tsEpochNs: epochNs() });
+  /**
+   * The merged report as wire JSON: every plugin's last good data and every plugin's spec.
+   * Concurrent callers share one build (a dashboard polling it must not multiply the work).
+   */
+  report(): Promise<string> {
+    this.#building ??= (async () => {
+      try {
+        const parts = await this.#snapshotParts('current');
+        return await this.#options.builder.json(parts, { tsEpochNs: epochNs() });
+      } finally {
+        this.#building = null;
+      }
+    })();
+    return this.#building;
   }
 
   /**
