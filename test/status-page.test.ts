@@ -241,6 +241,10 @@ describe('status page in headless Chromium', { skip: SKIP }, () => {
         assert.equal(shown[0], 'fake-00000', 'errors first, by id');
         assert.equal(shown[TOTAL / 50 - 1], 'fake-09950');
         assert.equal(shown[TOTAL / 50], 'fake-00001', 'then the rest by id');
+        // Go's `Get "<url>": ` prefix is dropped in the cell (the reason is what people need); the tooltip has it all.
+        const status = page.locator('#rows tr').first().locator('td.status');
+        assert.equal(await status.textContent(), 'error: context deadline exceeded (no complete answer within 500 ms) while awaiting headers');
+        assert.equal(await status.getAttribute('title'), TIMEOUT_STATUS);
 
         // Later refreshes reuse the row elements.
         await waitFor('two more refreshes', async () => Number(await attr(page, 'data-refreshes')) >= 3, 20_000);
@@ -270,6 +274,9 @@ describe('status page in headless Chromium', { skip: SKIP }, () => {
   });
 });
 
+const TIMEOUT_STATUS =
+  'error: Get "http://plugin/report?api_version=1&probe_id=abc": context deadline exceeded (no complete answer within 500 ms) while awaiting headers';
+
 /** Rows shaped like `GET /api/plugins`; every 50th plugin failing, a few still pending. */
 function generateRows(n: number): PluginRow[] {
   const now = Date.now();
@@ -283,8 +290,8 @@ function generateRows(n: number): PluginRow[] {
       description: 'generated',
       interfaces: pending ? null : ['reporter'],
       api_version: pending ? undefined : '1',
-      status: pending ? undefined : failing ? 'error: plugin returned non-200 status code: 500 Internal Server Error' : 'ok',
-      errorCode: failing ? 'PLUGIN_HTTP_STATUS' : null,
+      status: pending ? undefined : failing ? (i % 100 === 0 ? TIMEOUT_STATUS : 'error: plugin returned non-200 status code: 500 Internal Server Error') : 'ok',
+      errorCode: failing ? (i % 100 === 0 ? 'PLUGIN_TIMEOUT' : 'PLUGIN_HTTP_STATUS') : null,
       socket: `/var/run/scope/plugins/${id}/${id}.sock`,
       era: pending ? null : 'report',
       phase: pending ? 'handshaking' : 'polling',

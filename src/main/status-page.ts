@@ -114,8 +114,10 @@ function fillRow(tr, row, now) {
   if (tr.className !== row._k) tr.className = row._k;
   setText(c.id, clip(row.id), clip(row.description ? row.id + ' \\u2014 ' + row.description : row.id));
   setText(c.label, clip(row.label));
-  var status = row.status === undefined || row.status === null ? '(' + clip(row.phase) + ')' : clip(row.status);
-  setText(c.status, status);
+  if (row.status === undefined || row.status === null) setText(c.status, '(' + clip(row.phase) + ')');
+  // Transport errors start with Go's 'Get "http://plugin/report?…": ' (upstream's text); the cell
+  // shows the reason after it, the tooltip the whole status.
+  else setText(c.status, clip(String(row.status).replace(/^error: (Get|Post) "[^"]*": /, 'error: ')), clip(row.status));
   setText(c.code, clip(row.errorCode || ''));
   setText(c.era, clip(row.era || '\\u2014'));
   setText(c.lat, row.lastLatencyMs === null || row.lastLatencyMs === undefined ? '\\u2014' : row.lastLatencyMs.toFixed(1) + ' ms');
