@@ -30,6 +30,7 @@ export class HostMetrics implements SupervisorObserver {
   readonly #inFlight: Gauge;
   readonly #waiting: Gauge;
   readonly #elu: Gauge;
+  readonly #heap: Gauge;
   readonly #discovery: Counter;
   readonly #controls: Counter;
   #mainElu = performance.eventLoopUtilization();
@@ -71,6 +72,12 @@ export class HostMetrics implements SupervisorObserver {
       collect() {
         sources.workerRestarts().forEach((n, i) => this.set({ worker: String(i) }, n));
       },
+    });
+    this.#heap = new Gauge({
+      name: `${PREFIX}worker_heap_bytes`,
+      help: 'V8 heap of each shard worker thread: used, and total (committed, part of the process RSS).',
+      labelNames: ['worker', 'kind'],
+      registers,
     });
     this.#discovery = new Counter({ name: `${PREFIX}discovery_events_total`, help: 'Plugin sockets added and removed.', labelNames: ['event'], registers });
     new Gauge({
@@ -116,6 +123,8 @@ export class HostMetrics implements SupervisorObserver {
     this.#inFlight.set(labels, event.inFlight);
     this.#waiting.set(labels, event.waiting);
     this.#elu.set(labels, event.elu);
+    this.#heap.set({ ...labels, kind: 'used' }, event.heapUsed);
+    this.#heap.set({ ...labels, kind: 'total' }, event.heapTotal);
   }
 
   discovery(added: number, removed: number): void {

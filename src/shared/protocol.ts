@@ -126,6 +126,9 @@ export interface StatsEvent {
   readonly waiting: number;
   /** Event-loop utilisation of this worker thread since the last event, 0..1. */
   readonly elu: number;
+  /** This thread's V8 heap: bytes in use, and bytes committed (what it adds to the process RSS). */
+  readonly heapUsed: number;
+  readonly heapTotal: number;
 }
 
 export type ShardEvent = ReadyEvent | PluginStatesEvent | PluginsRemovedEvent | LogEvent | StatsEvent;

@@ -6,6 +6,7 @@
  * report. A snapshot is the merge of this shard's plugins, encoded once, so main's cost per
  * snapshot is one string per shard whatever the number of plugins (engineering-notes §3, §5).
  */
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import { ErrorCode, errorData } from '../shared/errors.js';
@@ -183,6 +184,7 @@ class Shard implements ShardApi {
       inFlight: this.#ctx.slots.inFlight,
       waiting: this.#ctx.slots.waiting,
       elu: elu.utilization,
+      ...heap(),
     });
     this.#outcomes = {};
     this.#latencies = [];
@@ -195,6 +197,11 @@ class Shard implements ShardApi {
   #post(event: ShardEvent): void {
     this.#port.postMessage(event);
   }
+}
+
+function heap(): { heapUsed: number; heapTotal: number } {
+  const { used_heap_size, total_heap_size } = getHeapStatistics();
+  return { heapUsed: used_heap_size, heapTotal: total_heap_size };
 }
 
 /**
