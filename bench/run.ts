@@ -8,7 +8,8 @@
  * Options: --seconds N (window, default per scenario, 30), --warmup N, --plugins N (shrink a
  * scenario for development), --no-baseline, --prof (V8 CPU profiles of the targets into the work
  * dir), --set key=value (a host config key, e.g. --set workers=1; repeatable), --report-every MS
- * (how often /api/report is fetched for the report age; 0 = never), --list.
+ * (how often /api/report is fetched for the report age; 0 = never), --node-arg FLAG (a node/V8
+ * flag for the target processes, e.g. --node-arg=--max-semi-space-size=2; repeatable), --list.
  */
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -18,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { buildBaseline } from './baseline/build.js';
 import { fdsNeeded, runScenario } from './harness/run-scenario.js';
 import { Progress } from './harness/progress.js';
-import type { HostSettings } from './harness/targets.js';
+import { snapshotHost, type HostSettings } from './harness/targets.js';
 import { closeHttp } from './measure/http.js';
 import { openFileLimit } from './measure/proc.js';
 import { writeChart } from './report/chart.js';
@@ -51,6 +52,7 @@ const { values } = parseArgs({
     prof: { type: 'boolean', default: false },
     set: { type: 'string', multiple: true },
     'report-every': { type: 'string' },
+    'node-arg': { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
@@ -125,6 +127,7 @@ if (load > 1.5) process.stderr.write(`bench: warning: load average is ${load.toF
 const workDir = join(RESULTS, 'work');
 mkdirSync(workDir, { recursive: true });
 const baselineScript = buildBaseline(join(RESULTS, '.baseline'));
+snapshotHost(join(RESULTS, '.host'));
 const progress = new Progress();
 const started = performance.now();
 let failed = 0;
@@ -140,6 +143,7 @@ for (const [i, s] of chosen.entries()) {
       cpuProf: values.prof,
       hostOverrides: hostOverrides as Partial<HostSettings>,
       skipBaseline: values['no-baseline'],
+      nodeArgs: values['node-arg'] ?? [],
     });
     writeFileSync(join(RESULTS, `${s.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
     progress.log(consoleReport(result));

@@ -31,6 +31,8 @@ export interface RunOptions {
   /** Extra host settings (from `--set key=value`), applied to every host side. */
   readonly hostOverrides?: Partial<HostSettings>;
   readonly skipBaseline?: boolean;
+  /** Node/V8 flags for the target processes (investigations; not used by the standard runs). */
+  readonly nodeArgs?: readonly string[];
 }
 
 const epochNow = (): number => performance.timeOrigin + performance.now();
@@ -144,7 +146,7 @@ interface SideContext {
 async function measureSide(c: SideContext): Promise<SideResult> {
   const { s, o, fleet, progress } = { ...c, progress: c.o.progress };
   progress.phase(`${c.label}: starting`);
-  const startOpts = { root: c.root, workDir: o.workDir, settings: c.settings, cpuProf: o.cpuProf };
+  const startOpts = { root: c.root, workDir: o.workDir, settings: c.settings, cpuProf: o.cpuProf, nodeArgs: o.nodeArgs };
   const target: Target = c.kind === 'host' ? await startHost(startOpts, c.label.replace(/[^a-z0-9=]+/gi, '_')) : await startBaseline(startOpts, o.baselineScript);
   const logs = new LogCollector(fleet);
   const targetCpu = new ProcessSampler(target.pid);

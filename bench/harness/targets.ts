@@ -4,14 +4,29 @@
  * log to a file, never to a pipe we would have to drain while measuring.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { http } from '../measure/http.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-export const HOST_CLI = join(REPO, 'dist/main/cli.js');
+const DIST = join(REPO, 'dist');
+let hostCli = join(DIST, 'main/cli.js');
+
+/**
+ * Copies the built host to `dir` and runs it from there, so a rebuild of `dist/` during a long run
+ * (others run `npm test` on the same tree) cannot hand a half-written file to a host starting up.
+ * Packages still resolve from the repo's node_modules (Node walks up from `dir`).
+ */
+export function snapshotHost(dir: string): void {
+  if (!existsSync(join(DIST, 'main/cli.js'))) throw new Error(`${DIST}/main/cli.js is missing: run \`npm run build\` first (npm run bench does)`);
+  rmSync(dir, { recursive: true, force: true });
+  cpSync(DIST, join(dir, 'dist'), { recursive: true });
+  // The host reads its version from ../../package.json, and "type": "module" comes from it too.
+  cpSync(join(REPO, 'package.json'), join(dir, 'package.json'));
+  hostCli = join(dir, 'dist/main/cli.js');
+}
 
 /** Config keys the bench sets on the host (a subset of docs/configuration.md). */
 export interface HostSettings {
@@ -89,7 +104,7 @@ async function waitHealthy(url: string, child: ChildProcess, what: string, logFi
 }
 
 export async function startHost(o: StartOptions, label = 'host'): Promise<Target> {
-  if (!existsSync(HOST_CLI)) throw new Error(`${HOST_CLI} is missing: run \`npm run build\` first (npm run bench does)`);
+  if (!existsSync(hostCli)) throw new Error(`${hostCli} is missing: run \`npm run build\` first (npm run bench does)`);
   const port = await freePort();
   const configFile = join(o.workDir, `${label}.config.json`);
   const config = { pluginsRoot: o.root, listen: `127.0.0.1:${port}`, logLevel: 'warn', ...o.settings };
@@ -97,7 +112,7 @@ export async function startHost(o: StartOptions, label = 'host'): Promise<Target
   const logFile = join(o.workDir, `${label}.log`);
   const log = openSync(logFile, 'w');
   const execArgv = [...(o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', join(o.workDir, 'prof')] : []), ...(o.nodeArgs ?? [])];
-  const child = spawn(process.execPath, [...execArgv, HOST_CLI, '--config', configFile], { stdio: ['ignore', log, log] });
+  const child = spawn(process.execPath, [...execArgv, hostCli, '--config', configFile], { stdio: ['ignore', log, log] });
   closeSync(log);
   const url = `http://127.0.0.1:${port}`;
   const stop = stopper(child);

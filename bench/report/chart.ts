@@ -54,19 +54,28 @@ function series(rs: readonly ScenarioResult[], kind: 'host' | 'baseline', get: (
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
+/** 1, 2, 2.5 or 5 × 10^k, the smallest at least `raw`. */
+function niceStep(raw: number): number {
+  const p = 10 ** Math.floor(Math.log10(raw));
+  return [1, 2, 2.5, 5, 10].map((m) => m * p).find((s) => s >= raw - 1e-12)!;
+}
+
 function panel(x0: number, title: string, yLabel: string, all: readonly Series[], opts: { yMax: number; hline?: number }): string {
+  const yTop = Math.ceil(opts.yMax / niceStep(opts.yMax / 5) - 1e-9) * niceStep(opts.yMax / 5);
   const ns = all.flatMap((s) => s.points.map((p) => p.n));
   const lo = Math.min(1000, ...ns);
   const hi = Math.max(10000, ...ns);
   const px = (n: number): number => x0 + M.l + ((Math.log10(n) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * (W - M.l - M.r);
-  const py = (y: number): number => M.t + (1 - Math.min(y, opts.yMax) / opts.yMax) * (H - M.t - M.b);
+  const py = (y: number): number => M.t + (1 - Math.min(y, yTop) / yTop) * (H - M.t - M.b);
   const parts: string[] = [];
   parts.push(`<text x="${x0 + W / 2}" y="18" text-anchor="middle" font-weight="bold">${esc(title)}</text>`);
   // axes and grid
-  for (let k = 0; k <= 4; k++) {
-    const y = (opts.yMax * k) / 4;
+  const step = niceStep(opts.yMax / 5);
+  const yMax = Math.ceil(opts.yMax / step - 1e-9) * step;
+  for (let k = 0; k * step <= yMax + 1e-9; k++) {
+    const y = k * step;
     parts.push(`<line x1="${x0 + M.l}" x2="${x0 + W - M.r}" y1="${py(y)}" y2="${py(y)}" stroke="#e5e5e5"/>`);
-    parts.push(`<text x="${x0 + M.l - 6}" y="${py(y) + 4}" text-anchor="end">${Number(y.toPrecision(3))}</text>`);
+    parts.push(`<text x="${x0 + M.l - 6}" y="${py(y) + 4}" text-anchor="end">${Number(y.toPrecision(4))}</text>`);
   }
   for (const n of [1000, 2000, 3000, 5000, 10000].filter((n) => n >= lo && n <= hi)) {
     parts.push(`<line x1="${px(n)}" x2="${px(n)}" y1="${M.t}" y2="${H - M.b}" stroke="#f0f0f0"/>`);
@@ -117,7 +126,7 @@ export function renderChart(results: readonly ScenarioResult[]): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H + 44}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="white"/>`,
     panel(0, 'Polls per second per plugin (2 KB, 1 s)', 'polls/s (solid: worst plugin, dashed: mean)', rate, { yMax: 1.1, hline: 0.99 }),
-    panel(W, 'Poller CPU', '% of one core', cpu, { yMax: Math.ceil(cpuMax / 25) * 25 }),
+    panel(W, 'Poller CPU', '% of one core', cpu, { yMax: cpuMax }),
     legendSvg,
     `<text x="${M.l}" y="${H + 34}" fill="#555">Measured on ${rs[0]?.cpus ?? '?'} CPUs; fleet in its own process on the same machine.</text>`,
     '</svg>',
