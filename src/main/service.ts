@@ -37,6 +37,7 @@ export async function startService(config: HostConfig, logger: Logger): Promise<
       probeId: config.probeId,
       apiVersion: config.apiVersion,
       pollIntervalMs: config.pollIntervalMs,
+      pollSlotMs: config.pollSlotMs,
       timeoutMs: config.timeoutMs,
       maxResponseBytes: config.maxResponseBytes,
       maxNodesPerReport: config.maxNodesPerReport,

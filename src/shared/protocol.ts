@@ -59,6 +59,7 @@ export interface ShardConfig {
   readonly probeId: string;
   readonly apiVersion: string;
   readonly pollIntervalMs: number;
+  readonly pollSlotMs: number;
   readonly timeoutMs: number;
   readonly maxResponseBytes: number;
   readonly maxNodesPerReport: number;

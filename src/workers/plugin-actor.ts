@@ -254,7 +254,7 @@ export class PluginActor {
       this.#costGap(performance.now() - cpuStart, pollIntervalMs),
     );
     // At least half a gap after now, so the first poll after a handshake does not double up.
-    const at = nextSlot(this.key, pollIntervalMs, Date.now(), gap - pollIntervalMs / 2);
+    const at = nextSlot(this.key, pollIntervalMs, Date.now(), gap - pollIntervalMs / 2, this.#ctx.config.pollSlotMs);
     this.#arm(at - Date.now(), () => this.#poll());
   }
 

@@ -9,9 +9,14 @@ import { spreadHash } from '../shared/hash.js';
 /**
  * The first grid slot for `key` that is at least `minGapMs` after `now` (epoch ms).
  * The grid is anchored on the epoch, so all shards agree on it.
+ *
+ * Offsets are quantised to `slotMs` (config `pollSlotMs`): the plugins of one slot are polled in
+ * one burst. Measured at 1000 plugins × 2 KB, 1 s: host CPU 21 % of a core with 1 ms offsets, 11 %
+ * with 50 ms slots, 10 % with 100 ms — per-request wake-ups, not the requests, were half the cost.
  */
-export function nextSlot(key: string, intervalMs: number, now: number, minGapMs: number): number {
-  const offset = spreadHash(key) % intervalMs;
+export function nextSlot(key: string, intervalMs: number, now: number, minGapMs: number, slotMs = 1): number {
+  const slots = Math.max(1, Math.floor(intervalMs / Math.max(1, slotMs)));
+  const offset = Math.floor(((spreadHash(key) % slots) * intervalMs) / slots);
   const earliest = now + minGapMs;
   const k = Math.ceil((earliest - offset) / intervalMs);
   return k * intervalMs + offset;

@@ -45,6 +45,7 @@ export function resolveConfig(file: ConfigFile, flags: ConfigOverrides, computed
     timeoutMs: file.timeoutMs ?? DEFAULTS.timeoutMs,
     maxResponseBytes: file.maxResponseBytes ?? DEFAULTS.maxResponseBytes,
     maxNodesPerReport: file.maxNodesPerReport ?? DEFAULTS.maxNodesPerReport,
+    pollSlotMs: file.pollSlotMs ?? DEFAULTS.pollSlotMs,
     rescanIntervalMs: file.rescanIntervalMs ?? DEFAULTS.rescanIntervalMs,
     workers: file.workers ?? clamp(Math.floor(computed.availableParallelism), 1, MAX_WORKERS),
     maxConcurrentPollsPerWorker: file.maxConcurrentPollsPerWorker ?? DEFAULTS.maxConcurrentPollsPerWorker,

@@ -31,6 +31,7 @@ export interface HostConfig {
   probeId: string;
   apiVersion: string;
   pollIntervalMs: number;
+  pollSlotMs: number;
   timeoutMs: number;
   maxResponseBytes: number;
   maxNodesPerReport: number;
@@ -58,6 +59,7 @@ export const DEFAULTS: DeepReadonly<Omit<HostConfig, 'probeId' | 'workers'>> = d
   listen: { host: '127.0.0.1', port: 4041 },
   apiVersion: '1',
   pollIntervalMs: 1000,
+  pollSlotMs: 50,
   timeoutMs: 500,
   maxResponseBytes: 52_428_800,
   maxNodesPerReport: 20_000,
@@ -126,6 +128,9 @@ export const ConfigFileSchema = Type.Object(
       }),
     ),
     pollIntervalMs: Type.Optional(int(DEFAULTS.pollIntervalMs, 'How often each plugin is polled with GET /report, in ms.')),
+    pollSlotMs: Type.Optional(
+      int(DEFAULTS.pollSlotMs, 'Granularity of the per-plugin poll offsets inside the interval, in ms: plugins sharing a slot are polled in one burst, which costs less CPU than one wake-up per plugin.'),
+    ),
     timeoutMs: Type.Optional(
       int(DEFAULTS.timeoutMs, 'Deadline of one plugin exchange (connect, request and the whole body), in ms.'),
     ),
