@@ -1,0 +1,124 @@
+/**
+ * One PluginActor against real plugin sockets, with its shard context built by hand: the cases
+ * the whole-service tests can only reach by racing threads.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { servePlugin } from '../src/kit/index.js';
+import { ErrorCode } from '../src/shared/errors.js';
+import type { ShardConfig } from '../src/shared/protocol.js';
+import { PluginActor, type ActorContext } from '../src/workers/plugin-actor.js';
+import { PollSlots } from '../src/workers/poll-slots.js';
+import { tempDir } from './helpers/tmp.js';
+import { waitFor } from './helpers/wait.js';
+
+const config: ShardConfig = {
+  shardIndex: 0,
+  probeId: 'abcdef0123456789',
+  apiVersion: '1',
+  pollIntervalMs: 100,
+  pollSlotMs: 1,
+  timeoutMs: 500,
+  maxResponseBytes: 1 << 20,
+  maxNodesPerReport: 100,
+  maxConcurrentPolls: 8,
+  handshakeRetryInitialMs: 50,
+  handshakeRetryMaxMs: 200,
+  failureBackoffMaxMs: 400,
+  accumulate: false,
+};
+
+function context(logs: string[] = []): ActorContext {
+  return {
+    config,
+    slots: new PollSlots(config.maxConcurrentPolls),
+    log: (_level, msg) => logs.push(msg),
+    changed: () => {},
+    polled: () => {},
+    validateLarge: () => Promise.reject(new Error('no large reports in these tests')),
+  };
+}
+
+describe('PluginActor', () => {
+  test('a control to a plugin whose stored spec is not a controller fails and sets its status (§2.6)', async () => {
+    const dir = await tempDir();
+    let interfaces = ['reporter', 'controller'];
+    const plugin = await servePlugin({
+      id: 'turncoat',
+      root: dir.path,
+      spec: { label: 'Turncoat' },
+      report: () => ({ Plugins: [{ id: 'turncoat', label: 'Turncoat', interfaces, api_version: '1' }], Host: { controls: { c: { id: 'c', human: 'C', icon: 'x', rank: 1 } } } }),
+      control: () => ({ value: 'did it' }),
+    });
+    const actor = new PluginActor(plugin.socketPath, plugin.socketPath, 'turncoat', context());
+    actor.start();
+    try {
+      await waitFor('controller registered', () => actor.state.controls.length === 1);
+      const ok = await actor.control({ AppID: 'a', NodeID: 'n', Control: 'turncoat~c', ControlArgs: null });
+      assert.deepEqual(ok, { ok: true, response: { value: 'did it' }, shortcut: null, shortcutError: null });
+      interfaces = ['reporter'];
+      await waitFor('spec without controller', () => actor.state.spec.interfaces?.length === 1);
+      const refused = await actor.control({ AppID: 'a', NodeID: 'n', Control: 'turncoat~c', ControlArgs: null });
+      assert.deepEqual(refused, {
+        ok: false,
+        error: { code: ErrorCode.NOT_CONTROLLER, message: 'the Turncoat plugin does not implement the controller interface' },
+      });
+      assert.equal(actor.state.spec.status, 'error: the Turncoat plugin does not implement the controller interface');
+      assert.deepEqual(actor.state.controls, []);
+    } finally {
+      await actor.stop();
+      await plugin.close();
+      await dir.cleanup();
+    }
+  });
+
+  test('stop() is idempotent and no request reaches the plugin afterwards', async () => {
+    const dir = await tempDir();
+    const plugin = await servePlugin({ id: 'quiet', root: dir.path, spec: { label: 'q' }, report: () => ({}) });
+    const actor = new PluginActor(plugin.socketPath, plugin.socketPath, 'quiet', context());
+    actor.start();
+    await waitFor('polled', () => plugin.stats.reports >= 2);
+    await Promise.all([actor.stop(), actor.stop()]);
+    const seen = plugin.stats.reports;
+    await new Promise((r) => setTimeout(r, 400));
+    assert.equal(plugin.stats.reports, seen);
+    assert.equal(actor.state.phase, 'stopped');
+    const late = await actor.control({ AppID: '', NodeID: '', Control: 'quiet~x', ControlArgs: null });
+    assert.equal(late.ok ? 'ok' : late.error.code, ErrorCode.CONTROL_PLUGIN_NOT_FOUND);
+    await plugin.close();
+    await dir.cleanup();
+  });
+
+  test('a failing plugin is logged once per kind of failure, then once on recovery', async () => {
+    const dir = await tempDir();
+    let mode: 'ok' | 'boom' | 'garbage' = 'boom';
+    const plugin = await servePlugin({
+      id: 'moody',
+      root: dir.path,
+      spec: { label: 'm' },
+      report: () => {
+        if (mode === 'boom') throw new Error('boom');
+        return mode === 'garbage' ? 'not json' : {};
+      },
+    });
+    const logs: string[] = [];
+    const actor = new PluginActor(plugin.socketPath, plugin.socketPath, 'moody', context(logs));
+    actor.start();
+    try {
+      await waitFor('several failures', () => actor.state.consecutiveFailures >= 3);
+      assert.equal(actor.state.lastError?.code, ErrorCode.HTTP_STATUS);
+      mode = 'garbage';
+      await waitFor('decode failure', () => actor.state.lastError?.code === ErrorCode.DECODE, 5_000);
+      mode = 'ok';
+      await waitFor('recovered', () => actor.state.spec.status === 'ok', 5_000);
+      assert.deepEqual(
+        logs.filter((m) => m !== 'plugin handshake done'),
+        ['plugin failing', 'plugin failing', 'plugin recovered'],
+      );
+    } finally {
+      await actor.stop();
+      await plugin.close();
+      await dir.cleanup();
+    }
+  });
+});
