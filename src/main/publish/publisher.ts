@@ -13,25 +13,15 @@
  */
 import type { Logger } from 'pino';
 import { ErrorCode, HostError } from '../../shared/errors.js';
-import { AppClient, type AppStats, type PublishBody } from './app-client.js';
+import { AppClient, type AppClientOptions, type AppStats, type PublishBody } from './app-client.js';
 import { parseAppUrl } from './app-url.js';
 
-export interface PublisherOptions {
+/** The per-app settings are AppClient's, applied to every app. */
+export interface PublisherOptions extends Omit<AppClientOptions, 'url'> {
   /** App base URLs (`publish.apps`, `--app`); duplicates are published to once. */
   apps: string[];
   /** Publish period (upstream: 3000). */
   intervalMs: number;
-  probeId: string;
-  version: string;
-  token?: string;
-  /** Per-request deadline for each app (upstream: 12 000). */
-  timeoutMs: number;
-  /** Per-app queue size (upstream: 2). */
-  queueSize: number;
-  /** Per-app retry backoff; defaults 1000 → 60 000 as upstream. */
-  retryInitialMs?: number;
-  retryMaxMs?: number;
-  logger: Logger;
   /** Builds the report to publish; null = nothing new since the last publish: skip, as upstream. */
   buildReport(kind: 'periodic'): Promise<PublishBody | null>;
 }

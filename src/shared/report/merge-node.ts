@@ -156,18 +156,7 @@ export function mergeNodes(versions: readonly Node[], host: boolean): Node {
 function reuse(nodes: readonly Node[], merged: Node): Node {
   const { id, topology, sets, adjacency, latest, metrics, parents, children } = merged;
   for (const n of nodes) {
-    if (
-      n.id === id &&
-      n.topology === topology &&
-      n.sets === sets &&
-      n.adjacency === adjacency &&
-      n.latest === latest &&
-      n.metrics === metrics &&
-      n.parents === parents &&
-      n.children === children
-    ) {
-      return n;
-    }
+    if (sameFields(n, id, topology, sets, adjacency, latest, metrics, parents, children)) return n;
   }
   return merged;
 }
