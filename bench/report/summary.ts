@@ -15,7 +15,7 @@ export function targetsTable(results: readonly ScenarioResult[]): string {
       rows.push([r.title, t.label, `${t.op} ${t.target}`, fmt(t.host, d), fmt(t.baseline, d), t.upstream ?? '', t.pass ? 'met' : '**missed**']);
     }
   }
-  return markdownTable(rows);
+  return markdownTable(rows, 2);
 }
 
 export function renderSummary(results: readonly ScenarioResult[]): string {

@@ -154,12 +154,13 @@ export function textTable(rows: readonly Row[]): string {
     .join('\n');
 }
 
-export function markdownTable(rows: readonly Row[]): string {
+/** `leftColumns` text columns on the left, numbers right-aligned after them. */
+export function markdownTable(rows: readonly Row[], leftColumns = 1): string {
   const esc = (s: string): string => s.replace(/\|/g, '\\|');
   const [head, ...body] = rows;
   return [
     `| ${head!.map(esc).join(' | ')} |`,
-    `|${head!.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
+    `|${head!.map((_, i) => (i < leftColumns ? '---' : '---:')).join('|')}|`,
     ...body.map((r) => `| ${r.map(esc).join(' | ')} |`),
   ].join('\n');
 }
