@@ -3,6 +3,7 @@
  * sweep point) start the target on the same fleet, warm up, measure a window from outside, stop
  * it. The fleet stays up between sides so both see identical plugins.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,6 +98,7 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
       reportBytes: s.reportBytes,
       startedAt,
       node: process.version,
+      gitHead: gitHead(),
       cpus: cpus().length,
       loadAvgAtStart,
       fleetListenMs: added.listenMs,
@@ -108,6 +110,14 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
     progress.phase('stopping fleet');
     await fleet.stop();
     rmSync(root, { recursive: true, force: true });
+  }
+}
+
+function gitHead(): string | undefined {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
   }
 }
 

@@ -17,7 +17,8 @@ let hostCli = join(DIST, 'main/cli.js');
 /**
  * Copies the built host to `dir` and runs it from there, so a rebuild of `dist/` during a long run
  * (others run `npm test` on the same tree) cannot hand a half-written file to a host starting up.
- * Packages still resolve from the repo's node_modules (Node walks up from `dir`).
+ * Packages still resolve from the repo's node_modules (Node walks up from `dir`), so `dir` must be
+ * inside the repository.
  */
 export function snapshotHost(dir: string): void {
   if (!existsSync(join(DIST, 'main/cli.js'))) throw new Error(`${DIST}/main/cli.js is missing: run \`npm run build\` first (npm run bench does)`);

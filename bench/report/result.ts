@@ -71,6 +71,8 @@ export interface ScenarioResult {
   readonly reportBytes: number;
   readonly startedAt: string;
   readonly node: string;
+  /** `git rev-parse --short HEAD` when the run started (dist/ was built from about that tree). */
+  readonly gitHead?: string;
   readonly cpus: number;
   readonly loadAvgAtStart: readonly number[];
   readonly fleetListenMs: number;

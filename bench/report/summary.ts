@@ -23,7 +23,8 @@ export function renderSummary(results: readonly ScenarioResult[]): string {
   const first = results[0];
   if (first) {
     const dates = results.map((r) => r.startedAt).sort();
-    out.push(`Node ${first.node}, ${first.cpus} CPUs; runs from ${dates[0]} to ${dates[dates.length - 1]}. ` +
+    const heads = [...new Set(results.map((r) => r.gitHead).filter(Boolean))].join(', ');
+    out.push(`Node ${first.node}, ${first.cpus} CPUs; runs from ${dates[0]} to ${dates[dates.length - 1]}${heads ? ` (git ${heads})` : ''}. ` +
       'Host, baseline, fleet and the measuring process share the machine; see docs/benchmarks.md for what each measure means.', '');
   }
   out.push('## Targets', '', targetsTable(results), '');
