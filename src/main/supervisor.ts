@@ -10,7 +10,7 @@
 import type { Logger } from 'pino';
 import { ErrorCode, HostError, errorData, type ErrorData } from '../shared/errors.js';
 import type { ControlReply, ControlRequest, PluginAssignment, ShardConfig, SnapshotMode, StatsEvent } from '../shared/protocol.js';
-import { emptyReport, encodeReport } from '../shared/report/index.js';
+import type { PluginSpec } from '../shared/report/index.js';
 import type { DiscoveredSocket, DiscoveryDiff } from './discovery/discovery.js';
 import { PluginTable, type PluginRow } from './plugin-table.js';
 import type { ReportBuilder } from './report-builder.js';
@@ -112,8 +112,8 @@ export class Supervisor {
   report(): Promise<string> {
     this.#building ??= (async () => {
       try {
-        const parts = await this.#snapshotParts('current');
-        return await this.#options.builder.json(parts, { tsEpochNs: epochNs() });
+        const { parts, specs } = await this.#snapshot('current');
+        return await this.#options.builder.json(parts, { specs, tsEpochNs: epochNs() });
       } finally {
         this.#building = null;
       }
@@ -127,8 +127,8 @@ export class Supervisor {
    */
   async publication(windowNs: bigint): Promise<Buffer | null> {
     if (this.#table.size === 0) return null;
-    const parts = await this.#snapshotParts('drain');
-    return this.#options.builder.gzipped(parts, { tsEpochNs: epochNs(), windowNs: windowNs.toString(), shortcut: false });
+    const { parts, specs } = await this.#snapshot('drain');
+    return this.#options.builder.gzipped(parts, { specs, tsEpochNs: epochNs(), windowNs: windowNs.toString(), shortcut: false });
   }
 
   /** Route a control click to the plugin's actor (plugin-protocol §2.5, §2.6). Never waits for polls. */
@@ -175,29 +175,24 @@ export class Supervisor {
   }
 
   /**
-   * One encoded part per shard. A shard that is down or too slow does not fail the report: its
-   * plugins are listed from the table with their last known status, and their data is missing.
+   * Every shard's plugin reports and specs. A shard that is down or too slow does not fail the
+   * report: its plugins are listed from the table with their last known status, their data missing.
    */
-  async #snapshotParts(mode: SnapshotMode): Promise<string[]> {
+  async #snapshot(mode: SnapshotMode): Promise<{ parts: string[]; specs: PluginSpec[] }> {
     const timeoutMs = this.#options.snapshotTimeoutMs ?? 2_000;
     const results = await Promise.allSettled(this.#shards.map((s) => s.call((api) => api.snapshot(mode), timeoutMs)));
     const parts: string[] = [];
-    const missing: number[] = [];
+    const specs: PluginSpec[] = [];
     results.forEach((result, shard) => {
       if (result.status === 'fulfilled') {
-        if (result.value.report !== null) parts.push(result.value.report);
-        parts.push(...result.value.large);
+        parts.push(...result.value.parts);
+        specs.push(...result.value.specs);
       } else {
-        missing.push(shard);
+        specs.push(...this.#table.specsOfShard(shard));
         this.#log.warn({ shard, err: String(result.reason) }, 'shard snapshot failed; listing its plugins from the table');
       }
     });
-    const specs = missing.flatMap((shard) => this.#table.specsOfShard(shard));
-    if (specs.length > 0 || parts.length === 0) {
-      specs.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      parts.push(encodeReport({ ...emptyReport(), Plugins: dedupeById(specs) }));
-    }
-    return parts;
+    return { parts, specs };
   }
 
   #shardOf(socket: DiscoveredSocket): number {
@@ -233,11 +228,6 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (list) list.push(value);
   else map.set(key, [value]);
-}
-
-/** Sorted specs, one per id (the later one, as a decoded Plugins list keeps it). */
-function dedupeById<T extends { id: string }>(sorted: T[]): T[] {
-  return sorted.filter((spec, i) => sorted[i + 1]?.id !== spec.id);
 }
 
 function epochNs(): string {

@@ -6,16 +6,23 @@
 import { gzipSync } from 'node:zlib';
 import { Piscina } from 'piscina';
 import {
+  compareStrings,
   decodeReport,
+  emptyReport,
   encodeReport,
   mergeReports,
   stampReport,
   timestampFromEpochNs,
+  type PluginSpec,
 } from '../shared/report/index.js';
 import type { ReportTask, ReportTaskResult } from '../shared/protocol.js';
 
 export default function buildReport(task: ReportTask): ReportTaskResult {
-  const merged = mergeReports(...task.parts.map((part) => decodeReport(part)));
+  let reports = task.parts.map((part) => decodeReport(part));
+  // The plugins' own Plugins sections are dropped: the list is every plugin's current spec and status.
+  if (task.specs !== undefined) reports = reports.map((r) => (r.Plugins.length === 0 ? r : { ...r, Plugins: [] }));
+  let merged = mergeReports(...reports);
+  if (task.specs !== undefined) merged = { ...merged, Plugins: uniqueSpecs(task.specs) };
   const stamped = stampReport(merged, {
     ts: timestampFromEpochNs(BigInt(task.tsEpochNs)),
     ...(task.windowNs !== undefined ? { windowNs: BigInt(task.windowNs) } : {}),
@@ -25,4 +32,24 @@ export default function buildReport(task: ReportTask): ReportTaskResult {
   if (!task.gzip) return json;
   const gz = gzipSync(json);
   return Piscina.move(new Uint8Array(gz.buffer, gz.byteOffset, gz.byteLength)) as unknown as Uint8Array;
+}
+
+/**
+ * Specs sorted by id, one per id. Two sockets with the same id (same basename in two
+ * sub-directories) are both polled, as upstream does; their specs merge by the report model's
+ * value-based rule, so the result does not depend on which came first.
+ */
+function uniqueSpecs(specs: readonly PluginSpec[]): PluginSpec[] {
+  const byId = new Map<string, PluginSpec[]>();
+  for (const spec of specs) {
+    const group = byId.get(spec.id);
+    if (group) group.push(spec);
+    else byId.set(spec.id, [spec]);
+  }
+  const out: PluginSpec[] = [];
+  for (const group of byId.values()) {
+    if (group.length === 1) out.push(group[0]!);
+    else out.push(...mergeReports(...group.map((spec) => ({ ...emptyReport(), Plugins: [spec] }))).Plugins);
+  }
+  return out.sort((a, b) => compareStrings(a.id, b.id));
 }

@@ -25,8 +25,8 @@ import {
   type BigReportResult,
   type BigReportTask,
 } from '../shared/protocol.js';
-import { emptyReport, encodeReport, mergeReports, type PluginSpec, type Report } from '../shared/report/index.js';
-import { PluginActor, specOnlyReport, type ActorContext } from './plugin-actor.js';
+import type { PluginSpec } from '../shared/report/index.js';
+import { PluginActor, type ActorContext } from './plugin-actor.js';
 import { PollSlots } from './poll-slots.js';
 import { Piscina } from 'piscina';
 import { workerPath } from '../shared/worker-url.js';
@@ -47,11 +47,8 @@ class Shard implements ShardApi {
   #outcomes: Record<string, number> = {};
   #latencies: number[] = [];
   #elu = performance.eventLoopUtilization();
-  /** Bumped on every change; the `current` snapshot is reused while it has not moved. */
-  #version = 0;
   /** Created on the first large report; one thread, so large reports cost at most one core. */
   #largePool: Piscina | null = null;
-  #cached: { version: number; snapshot: ShardSnapshot } | null = null;
 
   constructor(data: ShardWorkerData) {
     this.#data = data;
@@ -61,7 +58,6 @@ class Shard implements ShardApi {
       slots: new PollSlots(data.config.maxConcurrentPolls),
       log: (level, msg, fields) => shard.#log(level, msg, fields),
       changed(actor) {
-        shard.#version++;
         shard.#dirty.add(actor);
       },
       validateLarge(task: BigReportTask): Promise<BigReportResult> {
@@ -102,7 +98,6 @@ class Shard implements ShardApi {
       removed.push(key);
     }
     if (removed.length > 0) {
-      this.#version++;
       this.#post({ kind: ShardEventKind.PluginsRemoved, keys: removed });
     }
   }
@@ -120,11 +115,13 @@ class Shard implements ShardApi {
   }
 
   async snapshot(mode: SnapshotMode): Promise<ShardSnapshot> {
-    if (mode === 'current' && this.#cached?.version === this.#version) return this.#cached.snapshot;
-    const version = this.#version;
-    const snapshot = this.#build(mode);
-    if (mode === 'current') this.#cached = { version, snapshot };
-    return snapshot;
+    const parts: string[] = [];
+    const specs: PluginSpec[] = [];
+    for (const actor of this.#actors.values()) {
+      parts.push(...(mode === 'drain' ? actor.drain() : actor.current));
+      specs.push(actor.spec);
+    }
+    return { parts, specs };
   }
 
   async shutdown(): Promise<void> {
@@ -146,24 +143,6 @@ class Shard implements ShardApi {
     setImmediate(() => {
       throw new Error('shard crash requested by a test');
     });
-  }
-
-  #build(mode: SnapshotMode): ShardSnapshot {
-    if (this.#actors.size === 0) return { report: null, large: [], plugins: 0 };
-    const parts: Report[] = [];
-    const large: string[] = [];
-    const specs: PluginSpec[] = [];
-    for (const actor of this.#actors.values()) {
-      const data = mode === 'drain' ? (actor.drain() ?? actor.current) : actor.current;
-      if (data) parts.push(data);
-      const big = mode === 'drain' ? (actor.drainLarge() ?? actor.currentLarge) : actor.currentLarge;
-      if (big !== null) large.push(big);
-      specs.push(actor.spec);
-    }
-    const merged = parts.length > 0 ? mergeReports(...parts) : emptyReport();
-    // The Plugins list is each plugin's *current* spec and status, whatever the data parts carried.
-    const report = { ...merged, Plugins: uniqueSpecs(specs) };
-    return { report: encodeReport(report), large, plugins: this.#actors.size };
   }
 
   #flushStates(): void {
@@ -202,26 +181,6 @@ class Shard implements ShardApi {
 function heap(): { heapUsed: number; heapTotal: number } {
   const { used_heap_size, total_heap_size } = getHeapStatistics();
   return { heapUsed: used_heap_size, heapTotal: total_heap_size };
-}
-
-/**
- * Specs sorted by id, one per id. Two sockets with the same id (same basename in two
- * sub-directories) are both polled, as upstream does; their specs merge by the report model's
- * value-based rule so the result does not depend on which actor came first.
- */
-function uniqueSpecs(specs: PluginSpec[]): PluginSpec[] {
-  const byId = new Map<string, PluginSpec[]>();
-  for (const spec of specs) {
-    const group = byId.get(spec.id);
-    if (group) group.push(spec);
-    else byId.set(spec.id, [spec]);
-  }
-  const out: PluginSpec[] = [];
-  for (const group of byId.values()) {
-    if (group.length === 1) out.push(group[0]!);
-    else out.push(...mergeReports(...group.map(specOnlyReport)).Plugins);
-  }
-  return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 const data = workerData as ShardWorkerData;
