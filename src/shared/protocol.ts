@@ -12,8 +12,9 @@
  *   snapshot when someone asks for one), so it is a comlink RPC interface, `ShardApi`.
  * - The data plane is push and high-rate (thousands of plugin status changes a second), so it is
  *   plain `postMessage` of the `ShardEvent` union, batched, with one exhaustive switch on `kind`.
- * Per-plugin reports never cross: a shard parses, validates and merges its own plugins and hands
- * main one encoded JSON string per snapshot (engineering-notes §5).
+ * Per-plugin reports never cross as objects: a shard parses and validates each poll and keeps the
+ * good report as wire JSON; a snapshot hands those strings on (cloned by memcpy), and only the
+ * report builder thread parses and merges them (engineering-notes §5).
  */
 import type { ErrorData } from './errors.js';
 import type { PluginSpec } from './report/index.js';
