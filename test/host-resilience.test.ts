@@ -4,12 +4,14 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { servePlugin, type PluginServer } from '../src/kit/index.js';
 import { startTestHost } from './helpers/host.js';
 import { rawPlugin } from './helpers/raw-plugin.js';
+import { leaveStaleSocket } from './helpers/unix-servers.js';
 import { tempDir } from './helpers/tmp.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -86,10 +88,8 @@ describe('resilience', () => {
     const dir = await tempDir();
     const stale = join(dir.path, 'stale', 'stale.sock');
     // A server that dies without removing its socket, as a crashed plugin does.
-    spawnSync(process.execPath, [
-      '-e',
-      `require('fs').mkdirSync(${JSON.stringify(join(dir.path, 'stale'))});require('net').createServer().listen(${JSON.stringify(stale)},()=>process.kill(process.pid,'SIGKILL'))`,
-    ]);
+    await mkdir(join(dir.path, 'stale'));
+    await leaveStaleSocket(stale);
     const host = await startTestHost({ pluginsRoot: dir.path, pollIntervalMs: 100, failureBackoffMaxMs: 800, handshake: { retryInitialMs: 100, retryMaxMs: 800 } });
     try {
       const row = await waitFor('stale status', async () => (await host.get<Row[]>('/api/plugins')).body.find((r) => r.status));

@@ -11,7 +11,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmod, mkdir, stat, symlink } from 'node:fs/promises';
+import { chmod, mkdir, symlink } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
@@ -24,7 +24,7 @@ import type { PluginRow } from '../src/main/plugin-table.js';
 import { ErrorCode } from '../src/shared/errors.js';
 import { startTestHost, type TestHost } from './helpers/host.js';
 import { tempDir } from './helpers/tmp.js';
-import { onRequestHeads, serveHttp, serveRaw, type Running } from './helpers/unix-servers.js';
+import { leaveStaleSocket, onRequestHeads, serveHttp, serveRaw, type Running } from './helpers/unix-servers.js';
 import { waitFor } from './helpers/wait.js';
 
 const POLL_MS = 250;
@@ -527,13 +527,3 @@ function streamBytes(res: ServerResponse, total: number, fill: number): void {
   pump();
 }
 
-/** A real socket file whose listener died without unlinking it (SIGKILL skips Node's cleanup). */
-async function leaveStaleSocket(path: string): Promise<void> {
-  const child = spawn(
-    process.execPath,
-    ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, 'SIGKILL'))`],
-    { stdio: 'ignore' },
-  );
-  await new Promise((resolve) => child.once('exit', resolve));
-  assert.ok((await stat(path)).isSocket(), 'a stale socket file remains');
-}

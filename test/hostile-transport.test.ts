@@ -4,15 +4,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { chmod, mkdir, stat } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
 import { ErrorCode } from '../src/shared/errors.js';
 import { PluginClient, type HttpResult } from '../src/workers/plugin-client.js';
-import { onRequestHeads, serveHttp, serveRaw, type Running } from './helpers/unix-servers.js';
+import { leaveStaleSocket, onRequestHeads, serveHttp, serveRaw, type Running } from './helpers/unix-servers.js';
 import { tempDir } from './helpers/tmp.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -402,16 +401,6 @@ function streamZeros(res: import('node:http').ServerResponse, total: number, pro
   pump();
 }
 
-/** A real socket file whose listener died without unlinking it (SIGKILL skips Node's cleanup). */
-async function leaveStaleSocket(path: string): Promise<void> {
-  const child = spawn(
-    process.execPath,
-    ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, 'SIGKILL'))`],
-    { stdio: 'ignore' },
-  );
-  await new Promise((resolve) => child.once('exit', resolve));
-  assert.ok((await stat(path)).isSocket(), 'a stale socket file remains');
-}
 
 function canConnect(path: string): Promise<boolean> {
   return new Promise((resolve) => {

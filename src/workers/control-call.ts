@@ -24,7 +24,6 @@ import {
 import type { PluginClient } from './plugin-client.js';
 
 export interface ShortcutReport {
-  readonly report: Report;
   readonly controlIds: readonly string[];
   /** Wire JSON with `Shortcut: true`, ready to publish. */
   readonly encoded: string;
@@ -106,5 +105,5 @@ function readShortcut(raw: unknown, pluginId: string, maxNodes: number): Shortcu
   const now = nowTimestamp();
   const rewritten = rewriteControls({ ...report, Plugins: [{ ...spec, status: 'ok' }] }, pluginId, now);
   const encoded = encodeReport(stampReport(rewritten.report, { ts: now, shortcut: true }));
-  return { report: rewritten.report, controlIds: rewritten.controlIds, encoded };
+  return { controlIds: rewritten.controlIds, encoded };
 }

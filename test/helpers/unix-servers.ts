@@ -3,6 +3,8 @@
  * `net` server for the misbehaviour an HTTP server cannot produce (garbage, resets, drips).
  * Both track their connections so `close()` leaves no handle behind.
  */
+import { spawn } from 'node:child_process';
+import { stat } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 
@@ -86,4 +88,15 @@ function listen(server: Server, socketPath: string): Promise<void> {
       resolve();
     });
   });
+}
+
+/** A real socket file whose listener died without unlinking it (SIGKILL skips Node's cleanup). */
+export async function leaveStaleSocket(path: string): Promise<void> {
+  const child = spawn(
+    process.execPath,
+    ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, 'SIGKILL'))`],
+    { stdio: 'ignore' },
+  );
+  await new Promise((resolve) => child.once('exit', resolve));
+  if (!(await stat(path)).isSocket()) throw new Error(`no stale socket file at ${path}`);
 }
