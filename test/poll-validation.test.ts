@@ -251,7 +251,7 @@ describe('other acceptance checks', () => {
   });
 
   test('check 36: a gzip-encoded reply (the real iowait report) is accepted', async () => {
-    const body = await readFile('/work/shared/data/iowait-plugin-report-head.json');
+    const body = await readFile(new URL('./fixtures/upstream/iowait-plugin-report-head.json', import.meta.url));
     const o = await pollOnce('iowait', { body: gzipSync(body), headers: { 'content-encoding': 'gzip' } });
     assert.ok(o.ok, show(o));
     assert.deepEqual(o.spec, {
@@ -283,7 +283,7 @@ describe('handshake-era plugins', () => {
   };
 
   test('a report without Plugins (the real seed iowait report) gets the handshake spec', async () => {
-    const body = await readFile('/work/shared/data/iowait-plugin-report-seed.json');
+    const body = await readFile(new URL('./fixtures/upstream/iowait-plugin-report-seed.json', import.meta.url));
     const o = await pollOnce('iowait', { body }, { handshakeSpec });
     assert.ok(o.ok, show(o));
     assert.deepEqual(o.spec, { ...handshakeSpec, status: 'ok' });

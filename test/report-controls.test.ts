@@ -54,7 +54,7 @@ describe('rewriteControls', () => {
   });
 
   it('check 40: legacy latestControls, one dead, one live → only the live one, rewritten', () => {
-    const iowait = decodeReport(readFileSync(new URL('../../shared/data/iowait-plugin-report-head.json', import.meta.url), 'utf8'));
+    const iowait = decodeReport(readFileSync(new URL('./fixtures/upstream/iowait-plugin-report-head.json', import.meta.url), 'utf8'));
     const { report, controlIds } = rewriteControls(iowait, 'iowait', NOW);
     assert.deepEqual(report.Host.nodes.get('vm;<host>')!.latest.get(ACTIVE_CONTROLS), { timestamp: NOW, value: 'iowait~switchToIOWait' });
     assert.deepEqual(controlIds, ['iowait~switchToIOWait', 'iowait~switchToIdle']);

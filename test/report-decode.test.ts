@@ -13,7 +13,7 @@ import {
   type Report,
 } from '../src/shared/report/index.js';
 
-const DATA = new URL('../../shared/data/', import.meta.url);
+const DATA = new URL('./fixtures/upstream/', import.meta.url);
 const readData = (name: string): string => readFileSync(new URL(name, DATA), 'utf8');
 
 /** Asserts `fn` throws a ReportError with this code, path and (optionally) message. */

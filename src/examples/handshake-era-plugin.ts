@@ -5,7 +5,7 @@
  * (`{name, description, interfaces, api_version}`), and its `/report` has no `Plugins` section:
  * in that era the probe added the spec from the handshake itself.
  *
- * The report mimics the 2016 iowait plugin's shape (/work/shared/data/iowait-plugin-report-seed.json):
+ * The report mimics the 2016 iowait plugin's shape (test/fixtures/upstream/iowait-plugin-report-seed.json):
  * one Host node with one metric, one sample, dates without fractions and no `min`/`max`. That is
  * faithful, not recommended: hosts decode the missing bounds as 0.
  */
