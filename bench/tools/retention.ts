@@ -5,7 +5,7 @@
  * a decode (validate, then drop the graph), or just the body string. Prints CPU per poll and RSS
  * over 20 s after a 10 s warm-up.
  *
- *   node --import tsx bench/tools/retention.ts [--plugins 1500] [--keep decoded|parsed|decode-drop|string]
+ *   node --import tsx bench/tools/retention.ts [--plugins 1500] [--keep decoded|parsed|decode-drop|string|slab|none]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +19,7 @@ import { FleetGroup } from '../harness/fleet-group.js';
 const { values } = parseArgs({ options: { plugins: { type: 'string', default: '1500' }, keep: { type: 'string', default: 'decoded' } } });
 const P = Number(values.plugins);
 const keep = values.keep!;
-if (!['decoded', 'parsed', 'decode-drop', 'string'].includes(keep)) throw new Error(`--keep: unknown form ${keep}`);
+if (!['decoded', 'parsed', 'decode-drop', 'string', 'slab', 'none'].includes(keep)) throw new Error(`--keep: unknown form ${keep}`);
 const root = mkdtempSync(join(tmpdir(), 'sph-rt-'));
 const fleet = await FleetGroup.start(root, P);
 const specs = fakePlugins(P, { reportBytes: 2048 });
@@ -29,6 +29,14 @@ const clients = specs.map((s) => new Client('http://localhost', { socketPath: jo
 const timers: NodeJS.Timeout[] = [];
 async function poll(i: number): Promise<void> {
   const { body } = await clients[i]!.request({ path: '/report?api_version=1&probe_id=x', method: 'GET' });
+  if (keep === 'slab' || keep === 'none') {
+    const bytes = new Uint8Array(await body.arrayBuffer());
+    if (keep === 'none') return;
+    let slab = kept[i] as Buffer | undefined;
+    if (slab === undefined || slab.length < bytes.length) kept[i] = slab = Buffer.allocUnsafeSlow(bytes.length * 2);
+    slab.set(bytes);
+    return;
+  }
   const text = await body.text();
   if (keep === 'decoded') kept[i] = decodeReport(text);
   else if (keep === 'parsed') kept[i] = JSON.parse(text);

@@ -5,6 +5,7 @@
  * compete with the shards more than the burst needs.
  */
 import { Piscina } from 'piscina';
+import { transferablesOf, type PackedParts } from '../shared/parts.js';
 import type { ReportTask } from '../shared/protocol.js';
 import { workerPath } from '../shared/worker-url.js';
 
@@ -21,13 +22,19 @@ export class ReportBuilder {
     });
   }
 
-  async json(parts: readonly string[], stamp: Omit<ReportTask, 'parts' | 'gzip'>): Promise<string> {
-    return (await this.#pool.run({ ...stamp, parts, gzip: false } satisfies ReportTask)) as string;
+  /** `parts` are moved to the builder thread: the caller must not use them afterwards. */
+  async json(parts: readonly PackedParts[], stamp: Omit<ReportTask, 'parts' | 'gzip'>): Promise<string> {
+    return (await this.#run({ ...stamp, parts, gzip: false })) as string;
   }
 
-  async gzipped(parts: readonly string[], stamp: Omit<ReportTask, 'parts' | 'gzip'>): Promise<Buffer> {
-    const bytes = (await this.#pool.run({ ...stamp, parts, gzip: true } satisfies ReportTask)) as Uint8Array;
+  /** `parts` are moved to the builder thread: the caller must not use them afterwards. */
+  async gzipped(parts: readonly PackedParts[], stamp: Omit<ReportTask, 'parts' | 'gzip'>): Promise<Buffer> {
+    const bytes = (await this.#run({ ...stamp, parts, gzip: true })) as Uint8Array;
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  #run(task: ReportTask): Promise<unknown> {
+    return this.#pool.run(task, { transferList: transferablesOf(task.parts) });
   }
 
   get utilization(): number {

@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { HostConfig } from '../shared/config/schema.js';
 import { ErrorCode } from '../shared/errors.js';
+import { packParts } from '../shared/parts.js';
 import type { ControlRequest } from '../shared/protocol.js';
 import { ApiServer, json, type Reply } from './api-server.js';
 import { Discovery } from './discovery/discovery.js';
@@ -100,7 +101,7 @@ export async function startService(config: HostConfig, logger: Logger): Promise<
       if ('error' in request) return request.error;
       const outcome = await supervisor.control(request);
       if (outcome.shortcut !== null && publisher) {
-        const gzipped = await builder.gzipped([outcome.shortcut], { tsEpochNs: `${Date.now()}000000`, shortcut: true });
+        const gzipped = await builder.gzipped([packParts([outcome.shortcut])], { tsEpochNs: `${Date.now()}000000`, shortcut: true });
         publisher.publishShortcut({ gzipped, shortcut: true });
       }
       return json(outcome.status, outcome.body);

@@ -10,6 +10,7 @@
 import type { Logger } from 'pino';
 import { ErrorCode, HostError, errorData, type ErrorData } from '../shared/errors.js';
 import type { ControlReply, ControlRequest, PluginAssignment, ShardConfig, SnapshotMode, StatsEvent } from '../shared/protocol.js';
+import type { PackedParts } from '../shared/parts.js';
 import type { PluginSpec } from '../shared/report/index.js';
 import type { DiscoveredSocket, DiscoveryDiff } from './discovery/discovery.js';
 import { PluginTable, type PluginRow } from './plugin-table.js';
@@ -178,14 +179,14 @@ export class Supervisor {
    * Every shard's plugin reports and specs. A shard that is down or too slow does not fail the
    * report: its plugins are listed from the table with their last known status, their data missing.
    */
-  async #snapshot(mode: SnapshotMode): Promise<{ parts: string[]; specs: PluginSpec[] }> {
+  async #snapshot(mode: SnapshotMode): Promise<{ parts: PackedParts[]; specs: PluginSpec[] }> {
     const timeoutMs = this.#options.snapshotTimeoutMs ?? 2_000;
     const results = await Promise.allSettled(this.#shards.map((s) => s.call((api) => api.snapshot(mode), timeoutMs)));
-    const parts: string[] = [];
+    const parts: PackedParts[] = [];
     const specs: PluginSpec[] = [];
     results.forEach((result, shard) => {
       if (result.status === 'fulfilled') {
-        parts.push(...result.value.parts);
+        parts.push(result.value.parts);
         specs.push(...result.value.specs);
       } else {
         specs.push(...this.#table.specsOfShard(shard));

@@ -17,6 +17,7 @@
  * report builder thread parses and merges them (engineering-notes §5).
  */
 import type { ErrorData } from './errors.js';
+import type { PackedParts } from './parts.js';
 import type { PluginSpec } from './report/index.js';
 
 /** Bumped whenever a message shape changes; a shard that answers with another version is not used. */
@@ -172,7 +173,8 @@ export type SnapshotMode = 'current' | 'drain';
  * (measured before: 40-80 ms per shard per snapshot at 3000 plugins).
  */
 export interface ShardSnapshot {
-  readonly parts: readonly string[];
+  /** The plugins' good reports, wire JSON bytes packed into one transferred buffer. */
+  readonly parts: PackedParts;
   readonly specs: readonly PluginSpec[];
 }
 
@@ -191,8 +193,8 @@ export interface ShardApi {
 
 /** The final merge of a snapshot or publication (src/workers/report-task.ts). */
 export interface ReportTask {
-  /** Wire reports to merge: the plugins' good reports (or one shortcut report). */
-  readonly parts: readonly string[];
+  /** Wire reports to merge: the plugins' good reports (or one shortcut report), one pack per shard. */
+  readonly parts: readonly PackedParts[];
   /**
    * When given, the merged report's Plugins list: every plugin's current spec and status (the
    * parts' own Plugins sections are dropped). Absent for a shortcut report, which keeps its own.

@@ -14,6 +14,7 @@
  */
 import { ErrorCode, errorData, statusOf, type ErrorData } from '../shared/errors.js';
 import type { ActorPhase, BigReportResult, BigReportTask, ControlReply, ControlRequest, PluginEra, PluginState, ShardConfig } from '../shared/protocol.js';
+import { PartBuffer, type Packer } from '../shared/parts.js';
 import { encodeReport, nowTimestamp, rewriteControls, type PluginSpec } from '../shared/report/index.js';
 import { interpretHandshake } from './handshake.js';
 import { PluginClient } from './plugin-client.js';
@@ -64,14 +65,15 @@ export class PluginActor {
   #spec: PluginSpec;
   #handshakeSpec: PluginSpec | undefined;
   /**
-   * The last good report as wire JSON (plus shortcut reports since), empty while failing: a failing
-   * plugin contributes only its spec. Kept as text, not decoded objects: the merge happens on the
-   * report builder thread, so a snapshot never stalls this shard, and a 2 KB string costs a
-   * fraction of the decoded report's memory and GC (measured: RSS 151-158 vs 204-232 MB per 1500).
+   * The last good report as wire JSON bytes (plus shortcut reports since), empty while failing: a
+   * failing plugin contributes only its spec. Kept as bytes in a buffer of the actor's own that the
+   * next poll overwrites, not as decoded objects or strings: the merge happens on the report
+   * builder thread, and a report that lives one interval on the V8 heap gets promoted and fills
+   * old space with garbage (src/shared/parts.ts).
    */
-  #current: string[] = [];
+  readonly #current = new PartBuffer();
   /** Everything good since the last drain (only when `config.accumulate`), oldest first. */
-  #pending: string[] = [];
+  readonly #pending = new PartBuffer();
   #controls: readonly string[] = [];
 
   #timer: NodeJS.Timeout | null = null;
@@ -131,23 +133,31 @@ export class PluginActor {
     return this.#spec;
   }
 
-  /** This plugin's data for `GET /api/report` (wire JSON; its Plugins section is ignored). */
-  get current(): readonly string[] {
-    return this.#current;
+  /**
+   * This plugin's data for a snapshot, in two passes over a `Packer`: `count` then `add`.
+   * `current`: the last good report (for `GET /api/report`; its Plugins section is ignored).
+   * `drain`: everything polled since the last drain, or the current data if nothing new; the
+   * `add` pass restarts the accumulation. The shard runs both passes synchronously, back to back.
+   */
+  countInto(packer: Packer, mode: 'current' | 'drain'): void {
+    this.#snapshotSource(mode).countInto(packer);
   }
 
-  /** Everything polled since the last drain (or the current data if nothing new), and restart. */
-  drain(): readonly string[] {
-    const pending = this.#pending;
-    this.#pending = [];
-    return pending.length > 0 ? pending : this.#current;
+  addInto(packer: Packer, mode: 'current' | 'drain'): void {
+    const source = this.#snapshotSource(mode);
+    source.addInto(packer);
+    if (source === this.#pending) this.#pending.clear();
   }
 
-  #accumulate(text: string): void {
+  #snapshotSource(mode: 'current' | 'drain'): PartBuffer {
+    return mode === 'drain' && this.#pending.count > 0 ? this.#pending : this.#current;
+  }
+
+  #accumulate(text: string | Uint8Array): void {
     if (!this.#ctx.config.accumulate) return;
     this.#pending.push(text);
     // Nobody drained for a long time (a publish build failing?): keep the newest, bounded.
-    if (this.#pending.length > MAX_PENDING) this.#pending.shift();
+    if (this.#pending.count > MAX_PENDING) this.#pending.shift();
   }
 
   control(request: ControlRequest): Promise<ControlReply> {
@@ -212,9 +222,9 @@ export class PluginActor {
     this.#polls++;
     this.#ctx.polled(outcome.ok ? 'ok' : outcome.error.code, result.latencyMs);
     this.#spec = outcome.spec;
-    this.#current = [];
+    this.#current.clear();
     if (outcome.ok) {
-      let text: string;
+      let text: string | Uint8Array;
       if ('encoded' in outcome) {
         text = outcome.encoded;
         this.#controls = outcome.controlIds;
@@ -224,10 +234,10 @@ export class PluginActor {
         this.#controls = rewritten.controlIds;
       } else {
         // Validated already; the builder decodes it again (cheaper than keeping the objects).
-        text = result.ok ? result.body.toString('utf8') : '';
+        text = result.ok ? result.body : '';
         this.#controls = [];
       }
-      this.#current = [text];
+      this.#current.set(text);
       this.#accumulate(text);
       this.#succeed(result.latencyMs);
     } else {
@@ -314,7 +324,7 @@ export class PluginActor {
       if (reply.shortcutReport) {
         this.#controls = reply.shortcutReport.controlIds.length > 0 ? reply.shortcutReport.controlIds : this.#controls;
         // In the host's view at once, until the next poll replaces it.
-        this.#current = [...this.#current, reply.shortcutReport.encoded];
+        this.#current.push(reply.shortcutReport.encoded);
         this.#accumulate(reply.shortcutReport.encoded);
       }
     }

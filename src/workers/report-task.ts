@@ -1,5 +1,5 @@
 /**
- * Piscina task: the final merge of the shards' encoded reports, stamped, encoded and optionally
+ * Piscina task: the final merge of the shards' packed reports, stamped, encoded and optionally
  * gzipped. This is the CPU-heavy burst of the host (a publish of thousands of plugins' data), so it
  * runs on a piscina thread, never on the main thread that serves the API and supervises actors.
  */
@@ -15,10 +15,12 @@ import {
   timestampFromEpochNs,
   type PluginSpec,
 } from '../shared/report/index.js';
+import { eachPart } from '../shared/parts.js';
 import type { ReportTask, ReportTaskResult } from '../shared/protocol.js';
 
 export default function buildReport(task: ReportTask): ReportTaskResult {
-  let reports = task.parts.map((part) => decodeReport(part));
+  // Bytes the shard validated at poll time: decoding cannot fail here unless the two disagree.
+  let reports = Array.from(eachPart(task.parts), (part) => decodeReport(part));
   // The plugins' own Plugins sections are dropped: the list is every plugin's current spec and status.
   if (task.specs !== undefined) reports = reports.map((r) => (r.Plugins.length === 0 ? r : { ...r, Plugins: [] }));
   let merged = mergeReports(...reports);

@@ -1,0 +1,186 @@
+/**
+ * Plugin reports on their way to the report builder: UTF-8 JSON texts packed into one buffer.
+ *
+ * Why bytes and not strings: a shard holds every plugin's last good report until the next poll
+ * replaces it. As V8 strings those bodies lived a second, survived scavenges and were promoted,
+ * so each shard's old space filled with dead reports between full GCs; and a snapshot of 1500
+ * strings was structured-cloned twice (shard → main → builder). As bytes, each actor keeps its
+ * report in a buffer of its own that the next poll overwrites (no garbage per poll), a snapshot
+ * is one memcpy per plugin into a single buffer, and that buffer is *moved* to main and on to
+ * the builder thread (transfer, no copy).
+ */
+
+/** Texts packed end to end; part i is `bytes[ends[i-1] ?? 0 .. ends[i])`. */
+export interface PackedParts {
+  readonly bytes: Uint8Array;
+  readonly ends: Uint32Array;
+}
+
+export const EMPTY_PARTS: PackedParts = { bytes: new Uint8Array(0), ends: new Uint32Array(0) };
+
+/** Every part of every pack, as views (no copy). */
+export function* eachPart(packs: readonly PackedParts[]): Generator<Uint8Array> {
+  for (const { bytes, ends } of packs) {
+    let start = 0;
+    for (const end of ends) {
+      yield bytes.subarray(start, end);
+      start = end;
+    }
+  }
+}
+
+export function partCount(packs: readonly PackedParts[]): number {
+  let n = 0;
+  for (const p of packs) n += p.ends.length;
+  return n;
+}
+
+/** The ArrayBuffers to list in a transferList (each once). */
+export function transferablesOf(packs: readonly PackedParts[]): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const p of packs) {
+    out.add(p.bytes.buffer as ArrayBuffer);
+    out.add(p.ends.buffer as ArrayBuffer);
+  }
+  return [...out];
+}
+
+/** Packs texts (strings or bytes) into a fresh, transferable PackedParts. */
+export function packParts(texts: readonly (string | Uint8Array)[]): PackedParts {
+  const packer = new Packer();
+  for (const t of texts) packer.count(typeof t === 'string' ? Buffer.byteLength(t) : t.byteLength);
+  packer.allocate();
+  for (const t of texts) packer.add(t);
+  return packer.done();
+}
+
+/**
+ * Two-pass builder of one pack: `count` every part's size, `allocate`, `add` them in the same
+ * order. One allocation of exactly the right size, owned (never a pooled slab), so it can be
+ * transferred.
+ */
+export class Packer {
+  #total = 0;
+  #n = 0;
+  #bytes: Buffer | null = null;
+  #ends: Uint32Array | null = null;
+  #offset = 0;
+  #i = 0;
+
+  count(byteLength: number, parts = 1): void {
+    this.#total += byteLength;
+    this.#n += parts;
+  }
+
+  allocate(): void {
+    this.#bytes = Buffer.allocUnsafeSlow(this.#total);
+    this.#ends = new Uint32Array(this.#n);
+  }
+
+  add(text: string | Uint8Array): void {
+    const bytes = this.#bytes!;
+    if (typeof text === 'string') this.#offset += bytes.write(text, this.#offset, 'utf8');
+    else {
+      bytes.set(text, this.#offset);
+      this.#offset += text.byteLength;
+    }
+    this.#ends![this.#i++] = this.#offset;
+  }
+
+  done(): PackedParts {
+    const bytes = this.#bytes!;
+    const ends = this.#ends!;
+    if (this.#i !== this.#n || this.#offset !== this.#total) {
+      throw new Error(`Packer: counted ${this.#n} parts / ${this.#total} bytes, added ${this.#i} / ${this.#offset}`);
+    }
+    return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), ends };
+  }
+}
+
+/** Above this capacity a buffer shrinks back once its contents are a quarter of it or less. */
+const SHRINK_ABOVE_BYTES = 64 * 1024;
+
+/**
+ * An actor's own growable store of a few texts (its current report plus shortcut reports, or the
+ * reports accumulated since the last publish). Reused poll after poll: writing a report of the
+ * usual size allocates nothing.
+ */
+export class PartBuffer {
+  #bytes: Buffer = Buffer.alloc(0);
+  #ends: number[] = [];
+
+  get count(): number {
+    return this.#ends.length;
+  }
+
+  get byteLength(): number {
+    return this.#ends.length === 0 ? 0 : this.#ends[this.#ends.length - 1]!;
+  }
+
+  /** Bytes held, used or not. */
+  get capacity(): number {
+    return this.#bytes.length;
+  }
+
+  clear(): void {
+    this.#ends.length = 0;
+  }
+
+  /** Replace the contents with one text. */
+  set(text: string | Uint8Array): void {
+    this.#ends.length = 0;
+    this.push(text);
+  }
+
+  push(text: string | Uint8Array): void {
+    const size = typeof text === 'string' ? Buffer.byteLength(text) : text.byteLength;
+    const used = this.byteLength;
+    this.#reserve(used + size);
+    if (typeof text === 'string') this.#bytes.write(text, used, 'utf8');
+    else this.#bytes.set(text, used);
+    this.#ends.push(used + size);
+  }
+
+  /** Drop the oldest text (a bounded accumulation that nobody drained). */
+  shift(): void {
+    if (this.#ends.length === 0) return;
+    const used = this.byteLength;
+    const first = this.#ends.shift()!;
+    this.#bytes.copyWithin(0, first, used);
+    for (let i = 0; i < this.#ends.length; i++) this.#ends[i]! -= first;
+  }
+
+  /** Adds this buffer's texts to a packer (in `count` then `add` passes). */
+  countInto(packer: Packer): void {
+    packer.count(this.byteLength, this.#ends.length);
+  }
+
+  addInto(packer: Packer): void {
+    let start = 0;
+    for (const end of this.#ends) {
+      packer.add(this.#bytes.subarray(start, end));
+      start = end;
+    }
+  }
+
+  /** The texts as strings (tests, diagnostics). */
+  texts(): string[] {
+    const out: string[] = [];
+    let start = 0;
+    for (const end of this.#ends) {
+      out.push(this.#bytes.toString('utf8', start, end));
+      start = end;
+    }
+    return out;
+  }
+
+  #reserve(needed: number): void {
+    const cap = this.#bytes.length;
+    if (needed <= cap && !(cap > SHRINK_ABOVE_BYTES && needed * 4 <= cap)) return;
+    // Headroom for reports that grow a little from poll to poll; an owned allocation (not the
+    // Buffer pool), so a small buffer never pins an 8 KB pool slab shared with others.
+    const next = Buffer.allocUnsafeSlow(Math.max(needed + (needed >> 3), 256));
+    this.#bytes.copy(next, 0, 0, this.byteLength);
+    this.#bytes = next;
+  }
+}
