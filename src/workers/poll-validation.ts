@@ -54,7 +54,8 @@ export function validatePoll(result: HttpResult, ctx: PollContext): PollOutcome 
   // 4
   let report: Report;
   try {
-    report = decodeReport(result.body, ctx.maxNodes === undefined ? {} : { maxNodes: ctx.maxNodes });
+    // Checked here, kept as bytes, decoded again by the builder: no need to hash it for an ID.
+    report = decodeReport(result.body, ctx.maxNodes === undefined ? { identify: false } : { maxNodes: ctx.maxNodes, identify: false });
   } catch (err) {
     if (err instanceof ReportError && err.code === ReportErrorCode.TOO_MANY_NODES) {
       return keep(errorData(ErrorCode.TOO_MANY_NODES, err.message));
