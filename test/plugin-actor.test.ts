@@ -18,6 +18,7 @@ const config: ShardConfig = {
   apiVersion: '1',
   pollIntervalMs: 100,
   pollSlotMs: 1,
+  backgroundNice: 0,
   timeoutMs: 500,
   maxResponseBytes: 1 << 20,
   maxNodesPerReport: 100,

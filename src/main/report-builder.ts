@@ -6,15 +6,17 @@
  */
 import { Piscina } from 'piscina';
 import { transferablesOf, type PackedParts } from '../shared/parts.js';
-import type { ReportTask } from '../shared/protocol.js';
+import type { BackgroundThreadData, ReportTask } from '../shared/protocol.js';
 import { workerPath } from '../shared/worker-url.js';
 
 export class ReportBuilder {
   readonly #pool: Piscina;
 
-  constructor() {
+  /** `nice`: the builder thread's CPU priority (config `backgroundNice`, src/workers/thread-priority.ts). */
+  constructor(options: { nice: number } = { nice: 0 }) {
     this.#pool = new Piscina({
       filename: workerPath('report-task'),
+      workerData: { nice: options.nice } satisfies BackgroundThreadData,
       minThreads: 0,
       maxThreads: 1,
       // Keep the thread warm between publishes (3 s apart by default), drop it when idle longer.

@@ -28,7 +28,7 @@ export interface RunningService {
 }
 
 export async function startService(config: HostConfig, logger: Logger): Promise<RunningService> {
-  const builder = new ReportBuilder();
+  const builder = new ReportBuilder({ nice: config.backgroundNice });
   const publishing = config.publish.apps.length > 0;
   const supervisor = new Supervisor({
     workers: config.workers,
@@ -39,6 +39,7 @@ export async function startService(config: HostConfig, logger: Logger): Promise<
       apiVersion: config.apiVersion,
       pollIntervalMs: config.pollIntervalMs,
       pollSlotMs: config.pollSlotMs,
+      backgroundNice: config.backgroundNice,
       timeoutMs: config.timeoutMs,
       maxResponseBytes: config.maxResponseBytes,
       maxNodesPerReport: config.maxNodesPerReport,

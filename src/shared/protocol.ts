@@ -62,6 +62,8 @@ export interface ShardConfig {
   readonly apiVersion: string;
   readonly pollIntervalMs: number;
   readonly pollSlotMs: number;
+  /** Nice value of the shard's large-report thread (config `backgroundNice`). */
+  readonly backgroundNice: number;
   readonly timeoutMs: number;
   readonly maxResponseBytes: number;
   readonly maxNodesPerReport: number;
@@ -190,6 +192,12 @@ export interface ShardApi {
 }
 
 // ─── piscina task: main → report builder thread ─────────────────────────────────────────────
+
+/** workerData of the piscina threads (report builder, large-report parser). */
+export interface BackgroundThreadData {
+  /** Linux nice value for the thread (config `backgroundNice`). */
+  readonly nice: number;
+}
 
 /** The final merge of a snapshot or publication (src/workers/report-task.ts). */
 export interface ReportTask {

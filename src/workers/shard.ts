@@ -14,6 +14,7 @@ import * as Comlink from 'comlink';
 import { ErrorCode, errorData } from '../shared/errors.js';
 import {
   PROTOCOL_VERSION,
+  type BackgroundThreadData,
   ShardEventKind,
   type ControlReply,
   type ControlRequest,
@@ -64,7 +65,13 @@ class Shard implements ShardApi {
         shard.#dirty.add(actor);
       },
       validateLarge(task: BigReportTask): Promise<BigReportResult> {
-        shard.#largePool ??= new Piscina({ filename: workerPath('big-report-task'), minThreads: 0, maxThreads: 1, idleTimeout: 30_000 });
+        shard.#largePool ??= new Piscina({
+          filename: workerPath('big-report-task'),
+          minThreads: 0,
+          maxThreads: 1,
+          idleTimeout: 30_000,
+          workerData: { nice: data.config.backgroundNice } satisfies BackgroundThreadData,
+        });
         // Transfer the body's memory when it owns its ArrayBuffer (large Buffers do); never a shared slab.
         const { body } = task;
         const owned = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;

@@ -49,6 +49,7 @@ export function resolveConfig(file: ConfigFile, flags: ConfigOverrides, computed
     rescanIntervalMs: file.rescanIntervalMs ?? DEFAULTS.rescanIntervalMs,
     workers: file.workers ?? clamp(Math.floor(computed.availableParallelism), 1, MAX_WORKERS),
     maxConcurrentPollsPerWorker: file.maxConcurrentPollsPerWorker ?? DEFAULTS.maxConcurrentPollsPerWorker,
+    backgroundNice: file.backgroundNice ?? DEFAULTS.backgroundNice,
     handshake: {
       retryInitialMs: file.handshake?.retryInitialMs ?? DEFAULTS.handshake.retryInitialMs,
       retryMaxMs: file.handshake?.retryMaxMs ?? DEFAULTS.handshake.retryMaxMs,

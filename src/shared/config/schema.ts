@@ -38,6 +38,7 @@ export interface HostConfig {
   rescanIntervalMs: number;
   workers: number;
   maxConcurrentPollsPerWorker: number;
+  backgroundNice: number;
   handshake: { retryInitialMs: number; retryMaxMs: number };
   failureBackoffMaxMs: number;
   logLevel: string;
@@ -65,6 +66,7 @@ export const DEFAULTS: DeepReadonly<Omit<HostConfig, 'probeId' | 'workers'>> = d
   maxNodesPerReport: 20_000,
   rescanIntervalMs: 5000,
   maxConcurrentPollsPerWorker: 128,
+  backgroundNice: 10,
   handshake: { retryInitialMs: 1000, retryMaxMs: 15_000 },
   failureBackoffMaxMs: 10_000,
   logLevel: 'info',
@@ -157,6 +159,14 @@ export const ConfigFileSchema = Type.Object(
         'Most polls one worker thread runs at the same time; further polls wait their turn.',
         1,
         null,
+      ),
+    ),
+    backgroundNice: Type.Optional(
+      int(
+        DEFAULTS.backgroundNice,
+        'Linux nice value (0-19) of the background threads that build merged reports and parse reports over 1 MiB: 10 lets polling win when CPU is short (the report then takes longer); 0 runs them at the same priority as polling.',
+        0,
+        19,
       ),
     ),
     handshake: Type.Optional(
