@@ -34,9 +34,15 @@ test('aggregated metrics: polls by outcome, durations, plugins by status, discov
   const bad = await rawPlugin(join(dir.path, 'bad', 'bad.sock'), (_req, res) => res.writeHead(200).end('not json'));
   const host = await startTestHost({ pluginsRoot: dir.path, pollIntervalMs: 100 });
   try {
-    await waitFor('both polled and a stats flush', async () => {
+    await waitFor('both polled and a stats flush from worker 0', async () => {
       const m = await metrics(host);
-      return (m.value('scope_plugin_host_polls_total{outcome="ok"}') ?? 0) > 2 && (m.value('scope_plugin_host_polls_total{outcome="PLUGIN_DECODE"}') ?? 0) > 0;
+      // Both plugins may hash to worker 1 (the temp dir's name is random): worker 0's series
+      // appear only with its first stats flush, up to a second after start.
+      return (
+        (m.value('scope_plugin_host_polls_total{outcome="ok"}') ?? 0) > 2 &&
+        (m.value('scope_plugin_host_polls_total{outcome="PLUGIN_DECODE"}') ?? 0) > 0 &&
+        m.value('scope_plugin_host_event_loop_utilization{worker="0"}') !== undefined
+      );
     });
     assert.equal((await host.post('/api/control', { NodeID: 'n', Control: 'good~go' })).status, 200);
     assert.equal((await host.post('/api/control', { NodeID: 'n', Control: 'nope~go' })).status, 404);
