@@ -44,6 +44,7 @@ test('aggregated metrics: polls by outcome, durations, plugins by status, discov
         m.value('scope_plugin_host_event_loop_utilization{worker="0"}') !== undefined
       );
     });
+    assert.equal((await fetch(`${host.url}/api/report`)).status, 200);
     assert.equal((await host.post('/api/control', { NodeID: 'n', Control: 'good~go' })).status, 200);
     assert.equal((await host.post('/api/control', { NodeID: 'n', Control: 'nope~go' })).status, 404);
     const m = await metrics(host);
@@ -57,6 +58,9 @@ test('aggregated metrics: polls by outcome, durations, plugins by status, discov
     assert.ok(m.value('scope_plugin_host_event_loop_utilization{worker="0"}') !== undefined);
     assert.ok((m.value('scope_plugin_host_worker_heap_bytes{worker="0",kind="used"}') ?? 0) > 1e6);
     assert.ok(m.value('scope_plugin_host_polls_in_flight{worker="0"}') !== undefined);
+    assert.equal(m.value('scope_plugin_host_report_build_seconds_count{purpose="api"}'), 1);
+    assert.ok((m.value('scope_plugin_host_report_build_seconds_sum{purpose="api"}') ?? 0) > 0);
+    assert.equal(m.value('scope_plugin_host_report_build_errors_total{purpose="api"}'), undefined, 'no failed build');
     assert.equal(m.value('scope_plugin_host_control_requests_total{outcome="ok"}'), 1);
     assert.equal(m.value('scope_plugin_host_control_requests_total{outcome="CONTROL_NOT_RECOGNISED"}'), 1);
     assert.ok((m.value('scope_plugin_host_process_resident_memory_bytes') ?? 0) > 1e7);

@@ -11,6 +11,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { StatsEvent } from '../shared/protocol.js';
 import type { AppStats } from './publish/app-client.js';
 import type { PluginTable } from './plugin-table.js';
+import type { BuildObserver, BuildPurpose } from './report-builder.js';
 import type { SupervisorObserver } from './supervisor.js';
 
 const PREFIX = 'scope_plugin_host_';
@@ -23,7 +24,7 @@ export interface MetricsSources {
   publishStats(): AppStats[];
 }
 
-export class HostMetrics implements SupervisorObserver {
+export class HostMetrics implements SupervisorObserver, BuildObserver {
   readonly registry = new Registry();
   readonly #polls: Counter;
   readonly #pollDuration: Histogram;
@@ -33,6 +34,8 @@ export class HostMetrics implements SupervisorObserver {
   readonly #heap: Gauge;
   readonly #discovery: Counter;
   readonly #controls: Counter;
+  readonly #builds: Histogram;
+  readonly #buildErrors: Counter;
   #mainElu = performance.eventLoopUtilization();
 
   constructor(sources: MetricsSources) {
@@ -89,6 +92,15 @@ export class HostMetrics implements SupervisorObserver {
       },
     });
     this.#controls = new Counter({ name: `${PREFIX}control_requests_total`, help: 'Control requests by outcome: ok or the error code.', labelNames: ['outcome'], registers });
+    // The largest cost with thousands of plugins after polling itself (docs/benchmarks.md).
+    this.#builds = new Histogram({
+      name: `${PREFIX}report_build_seconds`,
+      help: 'Builds of the merged report (merge, encode, gzip) by purpose: api (GET /api/report), publish, shortcut; wall time on the builder thread.',
+      labelNames: ['purpose'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.#buildErrors = new Counter({ name: `${PREFIX}report_build_errors_total`, help: 'Builds of the merged report that failed, by purpose.', labelNames: ['purpose'], registers });
     new Gauge({
       name: `${PREFIX}plugins`,
       help: 'Plugins by status (ok, error, pending) and era (handshake, report, unknown).',
@@ -134,6 +146,11 @@ export class HostMetrics implements SupervisorObserver {
 
   control(outcome: string): void {
     this.#controls.inc({ outcome });
+  }
+
+  reportBuild(purpose: BuildPurpose, seconds: number, ok: boolean): void {
+    this.#builds.observe({ purpose }, seconds);
+    if (!ok) this.#buildErrors.inc({ purpose });
   }
 
   async text(): Promise<{ body: string; type: string }> {

@@ -9,8 +9,18 @@ import { transferablesOf, type PackedParts } from '../shared/parts.js';
 import type { BackgroundThreadData, ReportTask } from '../shared/protocol.js';
 import { workerPath } from '../shared/worker-url.js';
 
+/** What a build was for: `GET /api/report`, a periodic publication, or a shortcut report. */
+export type BuildPurpose = 'api' | 'publish' | 'shortcut';
+
+export interface BuildObserver {
+  /** One build finished (or failed): its wall time on the builder thread, queueing included. */
+  reportBuild(purpose: BuildPurpose, seconds: number, ok: boolean): void;
+}
+
 export class ReportBuilder {
   readonly #pool: Piscina;
+  /** Set by the service to feed /metrics. */
+  observer: BuildObserver | null = null;
 
   /** `nice`: the builder thread's CPU priority (config `backgroundNice`, src/workers/thread-priority.ts). */
   constructor(options: { nice: number } = { nice: 0 }) {
@@ -26,17 +36,25 @@ export class ReportBuilder {
 
   /** `parts` are moved to the builder thread: the caller must not use them afterwards. */
   async json(parts: readonly PackedParts[], stamp: Omit<ReportTask, 'parts' | 'gzip'>): Promise<string> {
-    return (await this.#run({ ...stamp, parts, gzip: false })) as string;
+    return (await this.#run('api', { ...stamp, parts, gzip: false })) as string;
   }
 
   /** `parts` are moved to the builder thread: the caller must not use them afterwards. */
   async gzipped(parts: readonly PackedParts[], stamp: Omit<ReportTask, 'parts' | 'gzip'>): Promise<Buffer> {
-    const bytes = (await this.#run({ ...stamp, parts, gzip: true })) as Uint8Array;
+    const bytes = (await this.#run(stamp.shortcut === true ? 'shortcut' : 'publish', { ...stamp, parts, gzip: true })) as Uint8Array;
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
-  #run(task: ReportTask): Promise<unknown> {
-    return this.#pool.run(task, { transferList: transferablesOf(task.parts) });
+  async #run(purpose: BuildPurpose, task: ReportTask): Promise<unknown> {
+    const started = performance.now();
+    let ok = false;
+    try {
+      const result = await this.#pool.run(task, { transferList: transferablesOf(task.parts) });
+      ok = true;
+      return result;
+    } finally {
+      this.observer?.reportBuild(purpose, (performance.now() - started) / 1000, ok);
+    }
   }
 
   get utilization(): number {

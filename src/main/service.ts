@@ -83,6 +83,7 @@ export async function startService(config: HostConfig, logger: Logger): Promise<
     publishStats: () => publisher?.stats ?? [],
   });
   supervisor.observer = metrics;
+  builder.observer = metrics;
 
   let ready = config.pluginsRoot === '';
   const api = new ApiServer(logger);
