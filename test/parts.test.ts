@@ -88,4 +88,14 @@ test('PartBuffer keeps its bytes when it grows and gives memory back after one h
   for (let i = 0; i < 100; i++) b.set(`{"i":${String(i).padStart(4, '0')}}`);
   assert.deepEqual(b.texts(), ['{"i":0099}']);
   assert.equal(b.capacity, capacity, 'reports of the usual size reuse the buffer');
+
+  // Accumulating between publishes: capacity doubles, so ten pushes see 5 sizes, not 10.
+  const acc = new PartBuffer();
+  const capacities = new Set<number>();
+  for (let i = 0; i < 10; i++) {
+    acc.push('z'.repeat(2048));
+    capacities.add(acc.capacity);
+  }
+  assert.equal(acc.byteLength, 10 * 2048);
+  assert.ok(capacities.size <= 5, `capacities seen: ${[...capacities].join(', ')}`);
 });
