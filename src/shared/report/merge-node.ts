@@ -21,6 +21,7 @@ import { ACTIVE_CONTROLS } from './decode-legacy.js';
 import { encodeNode } from './encode.js';
 import { byEncoding, mergeMaps, mergeTwoMaps } from './merge-maps.js';
 import { compareStrings, splitControls, unionAll, unionSets } from './strings.js';
+import { mergeSortedRuns } from './sorted-runs.js';
 import { compareTimestamps, type Timestamp } from './timestamp.js';
 import type { LatestEntry, Metric, Node, Sample, StringSet } from './types.js';
 
@@ -38,44 +39,12 @@ function mergeSamples(a: readonly Sample[], b: readonly Sample[]): readonly Samp
   // The usual case across polls: one series entirely after the other.
   if (compareTimestamps(a[a.length - 1]!.date, b[0]!.date) < 0) return a.concat(b);
   if (compareTimestamps(b[b.length - 1]!.date, a[0]!.date) < 0) return b.concat(a);
-  const out: Sample[] = [];
-  let i = 0;
-  let j = 0;
-  let aHasAll = true;
-  let bHasAll = true;
-  while (i < a.length && j < b.length) {
-    const x = a[i]!;
-    const y = b[j]!;
-    const c = compareTimestamps(x.date, y.date);
-    if (c < 0) {
-      out.push(x);
-      i++;
-      bHasAll = false;
-    } else if (c > 0) {
-      out.push(y);
-      j++;
-      aHasAll = false;
-    } else {
-      // Same instant: the larger value, whichever side it came from.
-      if (x.value >= y.value) {
-        out.push(x);
-        if (x.value !== y.value) bHasAll = false;
-      } else {
-        out.push(y);
-        aHasAll = false;
-      }
-      i++;
-      j++;
-    }
-  }
-  if (i < a.length) bHasAll = false;
-  if (j < b.length) aHasAll = false;
-  if (aHasAll) return a;
-  if (bHasAll) return b;
-  while (i < a.length) out.push(a[i++]!);
-  while (j < b.length) out.push(b[j++]!);
-  return out;
+  // Same instant: the larger value, whichever side it came from.
+  return mergeSortedRuns(a, b, bySampleDate, byValue);
 }
+
+const bySampleDate = (x: Sample, y: Sample): number => compareTimestamps(x.date, y.date);
+const byValue = (x: Sample, y: Sample): number => (x.value === y.value ? 0 : x.value > y.value ? 1 : -1);
 
 export function mergeMetric(a: Metric, b: Metric): Metric {
   if (a === b) return a;

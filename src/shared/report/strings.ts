@@ -6,6 +6,7 @@
  * other a code unit in U+E000–FFFF. Sets we publish must be in Go's order, because upstream merges
  * sets with a sorted-merge that produces garbage on misordered input.
  */
+import { mergeSortedRuns } from './sorted-runs.js';
 import type { StringSet } from './types.js';
 
 /** Go's string order (UTF-8 bytes = code points): negative, 0 or positive. */
@@ -46,34 +47,7 @@ export const EMPTY_SET: StringSet = Object.freeze([]) as StringSet;
 
 /** Union of two sets; returns an input unchanged when it already contains the other. */
 export function unionSets(a: StringSet, b: StringSet): StringSet {
-  if (a === b || b.length === 0) return a;
-  if (a.length === 0) return b;
-  const out: string[] = [];
-  let i = 0;
-  let j = 0;
-  let aHasAll = true;
-  let bHasAll = true;
-  while (i < a.length && j < b.length) {
-    const c = compareStrings(a[i]!, b[j]!);
-    if (c === 0) {
-      out.push(a[i]!);
-      i++;
-      j++;
-    } else if (c < 0) {
-      out.push(a[i++]!);
-      bHasAll = false;
-    } else {
-      out.push(b[j++]!);
-      aHasAll = false;
-    }
-  }
-  if (i < a.length) bHasAll = false;
-  if (j < b.length) aHasAll = false;
-  if (aHasAll) return a;
-  if (bHasAll) return b;
-  while (i < a.length) out.push(a[i++]!);
-  while (j < b.length) out.push(b[j++]!);
-  return out;
+  return mergeSortedRuns(a, b, compareStrings);
 }
 
 /** Union of any number of sets, linear for two and `n log n` beyond. */
