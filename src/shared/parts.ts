@@ -16,8 +16,6 @@ export interface PackedParts {
   readonly ends: Uint32Array;
 }
 
-export const EMPTY_PARTS: PackedParts = { bytes: new Uint8Array(0), ends: new Uint32Array(0) };
-
 /** Every part of every pack, as views (no copy). */
 export function* eachPart(packs: readonly PackedParts[]): Generator<Uint8Array> {
   for (const { bytes, ends } of packs) {
@@ -27,12 +25,6 @@ export function* eachPart(packs: readonly PackedParts[]): Generator<Uint8Array> 
       start = end;
     }
   }
-}
-
-export function partCount(packs: readonly PackedParts[]): number {
-  let n = 0;
-  for (const p of packs) n += p.ends.length;
-  return n;
 }
 
 /** The ArrayBuffers to list in a transferList (each once). */
