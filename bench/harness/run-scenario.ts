@@ -166,6 +166,7 @@ async function measureSide(c: SideContext): Promise<SideResult> {
   const age = new ReportAgeSampler(target.url, s.reportAgeEveryMs, c.groupOf);
   try {
     logs.start();
+    age.start();
     const warmup = o.warmupSeconds ?? s.warmupSeconds;
     progress.phase(`${c.label}: warm-up`, warmup, () => logs.reportsSeen);
     await sleep(warmup * 1000);

@@ -61,6 +61,8 @@ export class ReportAgeSampler {
   #failures = 0;
   #lastSeen = new Map<string, number>();
   #bytes = 0;
+  /** Epoch ms of `mark()`: a fetch sent before it belongs to the warm-up. */
+  #since = 0;
 
   constructor(baseUrl: string, everyMs: number, groupOf: (id: string) => string | null) {
     this.#url = `${baseUrl}/api/report`;
@@ -68,19 +70,31 @@ export class ReportAgeSampler {
     this.#groupOf = groupOf;
   }
 
+  /**
+   * Starts fetching. Call it before the warm-up: the first builds start the target's builder
+   * thread and compile its code, a one-off cost that does not belong in a steady-state window.
+   */
+  start(): void {
+    if (this.#everyMs > 0) this.#timer ??= setInterval(() => void this.#tick(), this.#everyMs);
+  }
+
+  /** Starts the window: what was fetched so far (the warm-up) is forgotten. */
   mark(): void {
     this.#ages.clear();
     this.#fetchMs = [];
     this.#fetches = 0;
     this.#failures = 0;
-    if (this.#everyMs > 0) this.#timer ??= setInterval(() => void this.#tick(), this.#everyMs);
+    this.#since = performance.timeOrigin + performance.now();
+    this.start();
   }
 
   async #tick(): Promise<void> {
     if (this.#busy) return; // a slow fetch skips ticks instead of piling up requests
     this.#busy = true;
+    const warmup = performance.timeOrigin + performance.now() < this.#since;
     try {
       const r = await http(this.#url, { timeoutMs: 30_000 });
+      if (warmup) return;
       if (r.status !== 200) throw new Error(`HTTP ${r.status}`);
       this.#fetches++;
       this.#fetchMs.push(r.doneAt - r.sentAt);
@@ -94,7 +108,7 @@ export class ReportAgeSampler {
         list.push(r.headersAt - t);
       }
     } catch {
-      this.#failures++;
+      if (!warmup) this.#failures++;
     } finally {
       this.#busy = false;
     }
