@@ -92,6 +92,14 @@ export class HttpAttempt implements Dispatcher.DispatchHandler {
     this.#stop(reason);
   }
 
+  /** Ends the attempt now with `end` (the client is destroyed under it): stops the transfer, then reports. */
+  cancel(end: AttemptEnd): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#stop(new Error('plugin client destroyed'));
+    this.#o.onEnd(end);
+  }
+
   /** The status code known so far (0 before headers); a draining non-200 can still answer. */
   partialResponse(): AttemptEnd | null {
     if (!this.#draining) return null;
