@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { checkSpec, emptyFold, foldInto } from '../bench/baseline/fold.js';
 import type { RequestLogEntry } from '../bench/fleet/request-log.js';
@@ -20,7 +22,8 @@ import {
   threadTicks,
 } from '../bench/measure/proc.js';
 import { parsePromText, pick, sum } from '../bench/measure/prom-text.js';
-import { newestSamples } from '../bench/measure/report-age.js';
+import { ReportAgeSampler, newestSamples } from '../bench/measure/report-age.js';
+import { closeHttp } from '../bench/measure/http.js';
 import { dist, mean, percentile } from '../bench/measure/stats.js';
 import { fmt, markdownTable } from '../bench/report/table.js';
 import { pluginsPerFleetProcess } from '../bench/harness/fleet-group.js';
@@ -158,6 +161,38 @@ describe('Prometheus text and report age', () => {
     assert.equal(m.get('fake-0001'), Date.parse('2026-01-01T00:00:02.250Z'));
     assert.equal(m.get('fake-0002'), Date.parse('2026-01-01T00:00:03Z'));
     assert.equal(m.size, 2);
+  });
+});
+
+describe('report age sampler', () => {
+  it('fetches from start(), but counts only what was sent after mark()', async () => {
+    let requests = 0;
+    const body = JSON.stringify({ Host: { nodes: { h: { metrics: { fake_metric_0001: { samples: [{ date: new Date().toISOString() }] } } } } } });
+    const server = createServer((_req, res) => {
+      requests++;
+      res.end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const sampler = new ReportAgeSampler(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, 40, () => 'healthy');
+    const until = async (done: () => boolean): Promise<void> => {
+      while (!done()) await new Promise((r) => setTimeout(r, 10));
+    };
+    try {
+      sampler.start();
+      await until(() => requests >= 3); // the warm-up's fetches
+      sampler.mark();
+      const atMark = requests;
+      await until(() => requests >= atMark + 3);
+      const win = await sampler.finish(['fake-0001']);
+      assert.ok(win.fetches >= 2, `fetches ${win.fetches}`);
+      assert.ok(win.fetches <= requests - atMark, `fetches ${win.fetches}, requests after mark ${requests - atMark}`);
+      assert.equal(win.failures, 0);
+      assert.equal(win.ageMs['healthy']?.n, win.fetches);
+    } finally {
+      sampler.stop();
+      closeHttp();
+      await new Promise((r) => server.close(r));
+    }
   });
 });
 

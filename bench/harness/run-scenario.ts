@@ -193,7 +193,7 @@ async function measureSide(c: SideContext): Promise<SideResult> {
         onProgress: (n) => progress.note(`probes ok ${n}/${count}`),
       });
     } else if (s.phase === 'control') {
-      const count = 40;
+      const count = 200;
       const controllers = c.specs.filter((p) => p.controller).map((p) => p.id);
       progress.phase(`${c.label}: control clicks`, null, () => logs.reportsSeen - seen0);
       control = await controlProbe(logs, target.url, { controllers, count, onProgress: (n) => progress.note(`clicks answered ${n}/${count}`) });

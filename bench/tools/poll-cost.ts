@@ -11,6 +11,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -66,10 +67,61 @@ function nodeHttpGet(agents: Agent[], i: number): Promise<string> {
   });
 }
 
+/**
+ * The floor under any HTTP client: one keep-alive socket per plugin, the request written as one
+ * prepared buffer, the answer read up to its Content-Length. No status, chunking, gzip, limits
+ * or errors handled: not a client, only what Node's sockets cost before an HTTP library adds its own.
+ */
+function rawSockets(): { get: (i: number) => Promise<Buffer>; close: () => void } {
+  const request = Buffer.from(`GET /report?${QUERY} HTTP/1.1\r\nhost: plugin\r\n\r\n`, 'latin1');
+  const sockets: Socket[] = [];
+  const getters = ids.map((id) => {
+    let socket: Socket | null = null;
+    let waiting: { resolve: (b: Buffer) => void; reject: (e: Error) => void } | null = null;
+    let buffered: Buffer = Buffer.alloc(0);
+    let end = -1;
+    let bodyStart = 0;
+    const onData = (chunk: Buffer): void => {
+      buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+      if (end < 0) {
+        const head = buffered.indexOf('\r\n\r\n');
+        if (head < 0) return;
+        const length = /content-length: *(\d+)/i.exec(buffered.toString('latin1', 0, head));
+        if (!length) return waiting?.reject(new Error('raw client needs Content-Length'));
+        bodyStart = head + 4;
+        end = bodyStart + Number(length[1]);
+      }
+      if (buffered.length < end) return;
+      const body = buffered.subarray(bodyStart, end);
+      buffered = Buffer.alloc(0);
+      end = -1;
+      const w = waiting!;
+      waiting = null;
+      w.resolve(body);
+    };
+    return () =>
+      new Promise<Buffer>((resolve, reject) => {
+        if (socket === null) {
+          socket = connect(sock(id));
+          sockets.push(socket);
+          socket.on('data', onData);
+          socket.on('error', (err) => waiting?.reject(err));
+        }
+        waiting = { resolve, reject };
+        socket.write(request);
+      });
+  });
+  return { get: (i) => getters[i]!(), close: () => sockets.forEach((s) => s.destroy()) };
+}
+
 const fleet = startFleet({ root, plugins: fakePlugins(N, { reportBytes: Number(values.bytes) }) });
 await fleet.ready;
 const rows: [string, number][] = [];
 try {
+  const raw = rawSockets();
+  rows.push(['raw net socket, no HTTP library (the floor)', await cost(raw.get)]);
+  raw.close();
+
   const agents = ids.map(() => new Agent({ keepAlive: true, maxSockets: 1 }));
   rows.push(['node:http keep-alive, body as string', await cost((i) => nodeHttpGet(agents, i))]);
   rows.push(['node:http + JSON.parse', await cost(async (i) => JSON.parse(await nodeHttpGet(agents, i)))]);
