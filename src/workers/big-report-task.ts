@@ -6,14 +6,13 @@
  * from 4/s to 1.7/s). Here it costs a thread of its own, and what comes back is one string
  * (cloned by memcpy, not re-serialised).
  */
-import { Piscina } from 'piscina';
 import { nowTimestamp, rewriteControls, encodeReport } from '../shared/report/index.js';
-import type { BackgroundThreadData, BigReportTask, BigReportResult } from '../shared/protocol.js';
+import type { BigReportTask, BigReportResult } from '../shared/protocol.js';
 import { validatePoll } from './poll-validation.js';
-import { niceThisThread } from './thread-priority.js';
+import { niceThisPiscinaThread } from './thread-priority.js';
 
 // Bulk work: polls go first when CPU is short (thread-priority.ts).
-niceThisThread((Piscina.workerData as BackgroundThreadData | undefined)?.nice ?? 0);
+niceThisPiscinaThread();
 
 export default function validateBigReport(task: BigReportTask): BigReportResult {
   const outcome = validatePoll(

@@ -16,11 +16,11 @@ import {
   type PluginSpec,
 } from '../shared/report/index.js';
 import { eachPart } from '../shared/parts.js';
-import type { BackgroundThreadData, ReportTask, ReportTaskResult } from '../shared/protocol.js';
-import { niceThisThread } from './thread-priority.js';
+import type { ReportTask, ReportTaskResult } from '../shared/protocol.js';
+import { niceThisPiscinaThread } from './thread-priority.js';
 
 // Bulk work: polls go first when CPU is short (thread-priority.ts).
-niceThisThread((Piscina.workerData as BackgroundThreadData | undefined)?.nice ?? 0);
+niceThisPiscinaThread();
 
 export default function buildReport(task: ReportTask): ReportTaskResult {
   // Bytes the shard validated at poll time: decoding cannot fail here unless the two disagree.

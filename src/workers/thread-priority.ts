@@ -13,6 +13,8 @@
  */
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
+import { Piscina } from 'piscina';
+import type { BackgroundThreadData } from '../shared/protocol.js';
 
 /** Applies `nice` (0-19) to the calling thread; returns why not when it cannot. */
 export function niceThisThread(nice: number): string | null {
@@ -25,4 +27,9 @@ export function niceThisThread(nice: number): string | null {
   } catch (err) {
     return (err as Error).message;
   }
+}
+
+/** For a piscina task file: applies the `nice` its pool passed in `workerData` (BackgroundThreadData). */
+export function niceThisPiscinaThread(): string | null {
+  return niceThisThread((Piscina.workerData as BackgroundThreadData | undefined)?.nice ?? 0);
 }
