@@ -18,12 +18,15 @@ export interface PackedParts {
 
 /** Every part of every pack, as views (no copy). */
 export function* eachPart(packs: readonly PackedParts[]): Generator<Uint8Array> {
-  for (const { bytes, ends } of packs) {
-    let start = 0;
-    for (const end of ends) {
-      yield bytes.subarray(start, end);
-      start = end;
-    }
+  for (const { bytes, ends } of packs) yield* slices(bytes, ends);
+}
+
+/** `bytes` cut at `ends`, as views. */
+function* slices<T extends Uint8Array>(bytes: T, ends: Iterable<number>): Generator<T> {
+  let start = 0;
+  for (const end of ends) {
+    yield bytes.subarray(start, end) as T;
+    start = end;
   }
 }
 
@@ -148,22 +151,12 @@ export class PartBuffer {
   }
 
   addInto(packer: Packer): void {
-    let start = 0;
-    for (const end of this.#ends) {
-      packer.add(this.#bytes.subarray(start, end));
-      start = end;
-    }
+    for (const text of slices(this.#bytes, this.#ends)) packer.add(text);
   }
 
   /** The texts as strings (tests, diagnostics). */
   texts(): string[] {
-    const out: string[] = [];
-    let start = 0;
-    for (const end of this.#ends) {
-      out.push(this.#bytes.toString('utf8', start, end));
-      start = end;
-    }
-    return out;
+    return Array.from(slices(this.#bytes, this.#ends), (text) => text.toString('utf8'));
   }
 
   #reserve(needed: number): void {
