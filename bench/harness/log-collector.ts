@@ -5,9 +5,9 @@
  */
 import type { RequestLogEntry } from '../fleet/client.js';
 import type { FleetLike } from './fleet-group.js';
+import { epochNow } from '../measure/http.js';
 
 const EVERY_MS = 2000;
-const epochNow = (): number => performance.timeOrigin + performance.now();
 
 export class LogCollector {
   readonly #fleet: FleetLike;

@@ -13,13 +13,12 @@
  */
 import { hostname } from 'node:os';
 import { FAKE_CONTROL } from '../fleet/fake-report.js';
-import { http } from '../measure/http.js';
+import { epochNow, http } from '../measure/http.js';
 import { dist } from '../measure/stats.js';
 import type { ControlResult, DiscoveryResult } from '../report/result.js';
 import type { FleetLike } from './fleet-group.js';
 import type { LogCollector } from './log-collector.js';
 
-const epochNow = (): number => performance.timeOrigin + performance.now();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 /** Tolerance for the two processes' clocks (both `timeOrigin + now()`, sub-ms apart in practice). */
 const SKEW_MS = 5;

@@ -20,6 +20,7 @@ import { LogCollector } from './log-collector.js';
 import { controlProbe, discoveryProbe } from './probes.js';
 import type { Progress } from './progress.js';
 import { startBaseline, startHost, type HostSettings, type Target } from './targets.js';
+import { epochNow } from '../measure/http.js';
 
 export interface RunOptions {
   /** Overrides the scenario's window length. */
@@ -36,7 +37,6 @@ export interface RunOptions {
   readonly nodeArgs?: readonly string[];
 }
 
-const epochNow = (): number => performance.timeOrigin + performance.now();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 /** A request that arrived before the window's end may still be running (up to the 500 ms deadline). */
 const SETTLE_MS = 700;

@@ -21,7 +21,8 @@ export interface HttpReply {
   readonly doneAt: number;
 }
 
-const epochNow = (): number => performance.timeOrigin + performance.now();
+/** Epoch ms with sub-ms precision: the bench's one clock for timing requests and windows. */
+export const epochNow = (): number => performance.timeOrigin + performance.now();
 
 export function http(url: string, opts: { method?: string; body?: string; timeoutMs?: number } = {}): Promise<HttpReply> {
   return new Promise((resolve, reject) => {

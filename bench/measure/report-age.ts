@@ -9,7 +9,7 @@
  * 10000 × 2 KB), so the cadence is per scenario: every 250 ms where the age is the target, every
  * 3 s (upstream's publish interval) elsewhere.
  */
-import { http } from './http.js';
+import { epochNow, http } from './http.js';
 import { dist, type Dist } from './stats.js';
 
 export interface ReportAgeWindow {
@@ -84,14 +84,14 @@ export class ReportAgeSampler {
     this.#fetchMs = [];
     this.#fetches = 0;
     this.#failures = 0;
-    this.#since = performance.timeOrigin + performance.now();
+    this.#since = epochNow();
     this.start();
   }
 
   async #tick(): Promise<void> {
     if (this.#busy) return; // a slow fetch skips ticks instead of piling up requests
     this.#busy = true;
-    const warmup = performance.timeOrigin + performance.now() < this.#since;
+    const warmup = epochNow() < this.#since;
     try {
       const r = await http(this.#url, { timeoutMs: 30_000 });
       if (warmup) return;
