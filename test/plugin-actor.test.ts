@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { servePlugin } from '../src/kit/index.js';
 import { ErrorCode } from '../src/shared/errors.js';
-import type { ShardConfig } from '../src/shared/protocol.js';
+import type { PluginState, ShardConfig } from '../src/shared/protocol.js';
 import { PluginActor, type ActorContext } from '../src/workers/plugin-actor.js';
 import { PollSlots } from '../src/workers/poll-slots.js';
 import { tempDir } from './helpers/tmp.js';
@@ -29,12 +29,12 @@ const config: ShardConfig = {
   accumulate: false,
 };
 
-function context(logs: string[] = []): ActorContext {
+function context(logs: string[] = [], changed: (state: PluginState) => void = () => {}): ActorContext {
   return {
     config,
     slots: new PollSlots(config.maxConcurrentPolls),
     log: (_level, msg) => logs.push(msg),
-    changed: () => {},
+    changed: (actor) => changed(actor.state),
     polled: () => {},
     validateLarge: () => Promise.reject(new Error('no large reports in these tests')),
   };
@@ -106,7 +106,7 @@ describe('PluginActor', () => {
     const actor = new PluginActor(plugin.socketPath, plugin.socketPath, 'moody', context(logs));
     actor.start();
     try {
-      await waitFor('several failures', () => actor.state.consecutiveFailures >= 3);
+      await waitFor('several failures', () => actor.counters.consecutiveFailures >= 3);
       assert.equal(actor.state.lastError?.code, ErrorCode.HTTP_STATUS);
       mode = 'garbage';
       await waitFor('decode failure', () => actor.state.lastError?.code === ErrorCode.DECODE, 5_000);
@@ -116,6 +116,47 @@ describe('PluginActor', () => {
         logs.filter((m) => m !== 'plugin handshake done'),
         ['plugin failing', 'plugin failing', 'plugin recovered'],
       );
+    } finally {
+      await actor.stop();
+      await plugin.close();
+      await dir.cleanup();
+    }
+  });
+
+  test('only status changes are announced to main: a poll that moves nothing but counters sends nothing', async () => {
+    const dir = await tempDir();
+    let fail = false;
+    const plugin = await servePlugin({
+      id: 'steady',
+      root: dir.path,
+      spec: { label: 's' },
+      report: () => {
+        if (fail) throw new Error('down');
+        return {};
+      },
+    });
+    const announced: PluginState[] = [];
+    const actor = new PluginActor(plugin.socketPath, plugin.socketPath, 'steady', context([], (s) => announced.push(s)));
+    actor.start();
+    try {
+      await waitFor('ten polls', () => actor.counters.polls >= 10, 5_000);
+      // handshaking at start, then the first good poll (phase polling, status ok); nothing since.
+      assert.deepEqual(
+        announced.map((s) => [s.phase, s.spec.status ?? null]),
+        [
+          ['handshaking', null],
+          ['polling', 'ok'],
+        ],
+      );
+      fail = true;
+      await waitFor('failing', () => actor.counters.consecutiveFailures >= 3, 5_000);
+      fail = false;
+      await waitFor('recovered', () => actor.counters.consecutiveFailures === 0 && actor.counters.polls > 15, 5_000);
+      const after = announced.slice(2).map((s) => s.lastError?.code ?? s.spec.status);
+      assert.equal(after[0], ErrorCode.HTTP_STATUS, 'the first failure is announced');
+      assert.equal(after.at(-1), 'ok', 'the recovery is announced');
+      assert.ok(after.length <= 3, `failures in a row with the same error are one change: ${JSON.stringify(after)}`);
+      assert.equal(actor.counters.lastErrorAt !== null && actor.counters.lastOkAt! >= actor.counters.lastErrorAt, true);
     } finally {
       await actor.stop();
       await plugin.close();

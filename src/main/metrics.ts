@@ -4,13 +4,14 @@
  * series (label cardinality).
  *
  * Sources, each read where it lives: poll outcomes, latencies, in-flight counts and worker ELU come
- * from the shards' once-a-second stats events; plugin counts and per-plugin values are computed
- * from the plugin table at scrape time; publish results from the publisher's own counters.
+ * from the shards' once-a-second stats events; plugin counts are computed from the plugin table
+ * at scrape time, per-plugin values from the rows of `GET /api/plugins` (counters read from the
+ * shards at scrape time); publish results from the publisher's own counters.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { StatsEvent } from '../shared/protocol.js';
 import type { AppStats } from './publish/app-client.js';
-import type { PluginTable } from './plugin-table.js';
+import type { PluginRow, PluginTable } from './plugin-table.js';
 import type { BuildObserver, BuildPurpose } from './report-builder.js';
 import type { SupervisorObserver } from './supervisor.js';
 
@@ -19,6 +20,8 @@ const PREFIX = 'scope_plugin_host_';
 export interface MetricsSources {
   readonly table: PluginTable;
   readonly perPlugin: boolean;
+  /** The rows of `GET /api/plugins`, for the per-plugin series. */
+  rows(): Promise<PluginRow[]>;
   workerRestarts(): number[];
   discoveryScans(): number;
   publishStats(): AppStats[];
@@ -125,7 +128,7 @@ export class HostMetrics implements SupervisorObserver, BuildObserver {
         }
       },
     });
-    if (sources.perPlugin) this.#perPlugin(sources.table, registers);
+    if (sources.perPlugin) this.#perPlugin(sources.rows, registers);
   }
 
   shardStats(worker: number, event: StatsEvent): void {
@@ -157,16 +160,18 @@ export class HostMetrics implements SupervisorObserver, BuildObserver {
     return { body: await this.registry.metrics(), type: this.registry.contentType };
   }
 
-  #perPlugin(table: PluginTable, registers: Registry[]): void {
-    const each = (name: string, help: string, value: (r: ReturnType<PluginTable['rows']>[number]) => number | null) =>
+  #perPlugin(rows: () => Promise<PluginRow[]>, registers: Registry[]): void {
+    const each = (name: string, help: string, value: (r: PluginRow) => number | null) =>
       new Gauge({
         name: `${PREFIX}plugin_${name}`,
         help,
         labelNames: ['plugin', 'socket'],
         registers,
-        collect() {
+        async collect() {
+          // The four gauges collect concurrently and share one read of the shards' counters.
+          const all = await rows();
           this.reset();
-          for (const row of table.rows()) {
+          for (const row of all) {
             const v = value(row);
             if (v !== null) this.set({ plugin: row.id, socket: row.socket }, v);
           }

@@ -1,13 +1,14 @@
 /**
- * The plugin table: main's record of every discovered plugin socket and the latest state its
- * actor reported. Owned by the Supervisor on the main thread; actors never touch it, they send
- * `PluginState` messages that are applied here. It survives worker restarts, so the API keeps
- * listing every plugin (with a `worker thread crashed` status) while a shard comes back.
+ * The plugin table: main's record of every discovered plugin socket, the latest status its actor
+ * reported and the counters last read from its shard. Owned by the Supervisor on the main thread;
+ * actors never touch it, they send `PluginState` messages that are applied here. It survives
+ * worker restarts, so the API keeps listing every plugin (with a `worker thread crashed` status)
+ * while a shard comes back.
  *
  * Also the control routing table of plugin-protocol §2.4: `<pluginID>~<controlID>` → socket.
  */
 import { ErrorCode, errorData, statusOf, type ErrorData } from '../shared/errors.js';
-import type { PluginEra, PluginState } from '../shared/protocol.js';
+import type { PluginCounters, PluginEra, PluginState } from '../shared/protocol.js';
 import type { PluginSpec } from '../shared/report/index.js';
 
 export interface PluginRecord {
@@ -18,6 +19,8 @@ export interface PluginRecord {
   readonly shard: number;
   readonly addedAt: number;
   state: PluginState;
+  /** As of the last read (`setCounters`); zero until then. */
+  counters: PluginCounters;
 }
 
 /** One row of `GET /api/plugins`. */
@@ -48,14 +51,11 @@ export function initialState(key: string, id: string): PluginState {
     era: null,
     spec: { id, label: id, interfaces: null },
     lastError: null,
-    lastOkAt: null,
-    lastErrorAt: null,
-    lastLatencyMs: null,
-    consecutiveFailures: 0,
-    polls: 0,
     controls: [],
   };
 }
+
+const NO_COUNTERS: PluginCounters = { lastOkAt: null, lastErrorAt: null, lastLatencyMs: null, consecutiveFailures: 0, polls: 0 };
 
 export class PluginTable {
   readonly #records = new Map<string, PluginRecord>();
@@ -73,8 +73,8 @@ export class PluginTable {
     return this.#records.values();
   }
 
-  add(record: Omit<PluginRecord, 'state'>): PluginRecord {
-    const full: PluginRecord = { ...record, state: initialState(record.key, record.id) };
+  add(record: Omit<PluginRecord, 'state' | 'counters'>): PluginRecord {
+    const full: PluginRecord = { ...record, state: initialState(record.key, record.id), counters: NO_COUNTERS };
     this.#records.set(record.key, full);
     return full;
   }
@@ -96,6 +96,12 @@ export class PluginTable {
     return record;
   }
 
+  /** Counters read from the plugin's actor; ignored for a socket that was removed meanwhile. */
+  setCounters(key: string, counters: PluginCounters): void {
+    const record = this.#records.get(key);
+    if (record) record.counters = counters;
+  }
+
   /** A shard died: its plugins keep their spec but show the crash until their actor reports again. */
   markShardDown(shard: number, reason: string): void {
     const error: ErrorData = errorData(ErrorCode.WORKER_CRASHED, `worker thread crashed, restarting (${reason})`);
@@ -106,9 +112,9 @@ export class PluginTable {
         ...record.state,
         controls: [],
         lastError: error,
-        lastErrorAt: Date.now(),
         spec: { ...record.state.spec, status: statusOf(error) },
       };
+      record.counters = { ...record.counters, lastErrorAt: Date.now() };
     }
   }
 
@@ -145,7 +151,7 @@ export class PluginTable {
 }
 
 function toRow(record: PluginRecord): PluginRow {
-  const { state } = record;
+  const { state, counters } = record;
   const { spec } = state;
   return {
     id: record.id,
@@ -158,11 +164,11 @@ function toRow(record: PluginRecord): PluginRow {
     socket: record.socketPath,
     era: state.era,
     phase: state.phase,
-    lastOkAt: iso(state.lastOkAt),
-    lastErrorAt: iso(state.lastErrorAt),
-    lastLatencyMs: state.lastLatencyMs === null ? null : Math.round(state.lastLatencyMs * 100) / 100,
-    consecutiveFailures: state.consecutiveFailures,
-    polls: state.polls,
+    lastOkAt: iso(counters.lastOkAt),
+    lastErrorAt: iso(counters.lastErrorAt),
+    lastLatencyMs: counters.lastLatencyMs === null ? null : Math.round(counters.lastLatencyMs * 100) / 100,
+    consecutiveFailures: counters.consecutiveFailures,
+    polls: counters.polls,
     controls: state.controls,
   };
 }

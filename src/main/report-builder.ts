@@ -6,7 +6,7 @@
  */
 import { Piscina } from 'piscina';
 import { transferablesOf, type PackedParts } from '../shared/parts.js';
-import type { BackgroundThreadData, ReportTask } from '../shared/protocol.js';
+import type { BackgroundThreadData, ReportTask, ReportTaskResult } from '../shared/protocol.js';
 import { workerPath } from '../shared/worker-url.js';
 
 /** What a build was for: `GET /api/report`, a periodic publication, or a shortcut report. */
@@ -35,21 +35,21 @@ export class ReportBuilder {
   }
 
   /** `parts` are moved to the builder thread: the caller must not use them afterwards. */
-  async json(parts: readonly PackedParts[], stamp: Omit<ReportTask, 'parts' | 'gzip'>): Promise<string> {
-    return (await this.#run('api', { ...stamp, parts, gzip: false })) as string;
+  /** The merged report as JSON bytes. `parts` are moved to the builder thread: the caller must not use them afterwards. */
+  async json(parts: readonly PackedParts[], stamp: Omit<ReportTask, 'parts' | 'gzip'>): Promise<Buffer> {
+    return asBuffer(await this.#run('api', { ...stamp, parts, gzip: false }));
   }
 
   /** `parts` are moved to the builder thread: the caller must not use them afterwards. */
   async gzipped(parts: readonly PackedParts[], stamp: Omit<ReportTask, 'parts' | 'gzip'>): Promise<Buffer> {
-    const bytes = (await this.#run(stamp.shortcut === true ? 'shortcut' : 'publish', { ...stamp, parts, gzip: true })) as Uint8Array;
-    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return asBuffer(await this.#run(stamp.shortcut === true ? 'shortcut' : 'publish', { ...stamp, parts, gzip: true }));
   }
 
-  async #run(purpose: BuildPurpose, task: ReportTask): Promise<unknown> {
+  async #run(purpose: BuildPurpose, task: ReportTask): Promise<ReportTaskResult> {
     const started = performance.now();
     let ok = false;
     try {
-      const result = await this.#pool.run(task, { transferList: transferablesOf(task.parts) });
+      const result = (await this.#pool.run(task, { transferList: transferablesOf(task.parts) })) as ReportTaskResult;
       ok = true;
       return result;
     } finally {
@@ -64,4 +64,8 @@ export class ReportBuilder {
   close(): Promise<void> {
     return this.#pool.destroy();
   }
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

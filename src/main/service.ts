@@ -78,6 +78,7 @@ export async function startService(config: HostConfig, logger: Logger): Promise<
   const metrics = new HostMetrics({
     table: supervisor.table,
     perPlugin: config.metrics.perPlugin,
+    rows: () => supervisor.plugins(),
     workerRestarts: () => supervisor.shards.map((s) => s.restarts),
     discoveryScans: () => discovery?.scans ?? 0,
     publishStats: () => publisher?.stats ?? [],
@@ -90,7 +91,7 @@ export async function startService(config: HostConfig, logger: Logger): Promise<
   api
     .route('GET', '/', () => ({ status: 200, body: statusPageHtml(), type: 'text/html; charset=utf-8' }))
     .route('GET', '/api/report', async () => ({ status: 200, body: await supervisor.report() }))
-    .route('GET', '/api/plugins', () => json(200, supervisor.plugins()))
+    .route('GET', '/api/plugins', async () => json(200, await supervisor.plugins()))
     .route('GET', '/metrics', async () => {
       const { body, type } = await metrics.text();
       return { status: 200, body, type };

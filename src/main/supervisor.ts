@@ -1,8 +1,8 @@
 /**
  * The main-thread supervisor. Owns the plugin table and the shard handles; turns discovery diffs
  * into actor assignments (a socket always goes to shard `hash(path) % workers`), applies the
- * actors' state messages, routes control requests, and asks the shards for snapshots that the
- * report builder merges off the main thread.
+ * actors' status messages, reads their counters when someone lists the plugins, routes control
+ * requests, and asks the shards for snapshots that the report builder merges off the main thread.
  *
  * It never parses a plugin report: that is what keeps the main thread responsive with thousands
  * of plugins (engineering-notes §3: 2–6 ms of main-thread time per round instead of 70–235 ms).
@@ -17,6 +17,7 @@ import { PluginTable, type PluginRow } from './plugin-table.js';
 import type { ReportBuilder } from './report-builder.js';
 import { ShardHandle, type ShardListener } from './shard-handle.js';
 import { spreadHash } from '../shared/hash.js';
+import { unpackCounters } from '../shared/plugin-state.js';
 
 export interface SupervisorOptions {
   readonly workers: number;
@@ -41,13 +42,17 @@ export interface ControlOutcome {
   readonly shortcut: string | null;
 }
 
+/** How long `plugins()` waits for a shard's counters. */
+const COUNTERS_TIMEOUT_MS = 1_000;
+
 export class Supervisor {
   readonly #options: SupervisorOptions;
   readonly #log: Logger;
   readonly #table = new PluginTable();
   readonly #shards: ShardHandle[] = [];
   #observer: SupervisorObserver | undefined;
-  #building: Promise<string> | null = null;
+  #building: Promise<Buffer> | null = null;
+  #counting: Promise<void> | null = null;
   #closed = false;
 
   constructor(options: SupervisorOptions) {
@@ -102,15 +107,32 @@ export class Supervisor {
     this.#observer?.discovery(diff.added.length, diff.removed.length);
   }
 
-  plugins(): PluginRow[] {
+  /**
+   * Every plugin's row, with counters read from the shards now. Concurrent callers share one read;
+   * a shard that does not answer within `COUNTERS_TIMEOUT_MS` (restarting) keeps its last counters.
+   */
+  async plugins(): Promise<PluginRow[]> {
+    this.#counting ??= this.#readCounters().finally(() => {
+      this.#counting = null;
+    });
+    await this.#counting;
     return this.#table.rows();
   }
 
+  async #readCounters(): Promise<void> {
+    const results = await Promise.allSettled(this.#shards.map((s) => s.call((api) => api.counters(), COUNTERS_TIMEOUT_MS)));
+    for (const result of results) {
+      if (result.status !== 'fulfilled') continue;
+      for (const state of result.value.states) this.#table.apply(state);
+      unpackCounters(result.value, (key, counters) => this.#table.setCounters(key, counters));
+    }
+  }
+
   /**
-   * The merged report as wire JSON: every plugin's last good data and every plugin's spec.
+   * The merged report as wire JSON bytes: every plugin's last good data and every plugin's spec.
    * Concurrent callers share one build (a dashboard polling it must not multiply the work).
    */
-  report(): Promise<string> {
+  report(): Promise<Buffer> {
     this.#building ??= (async () => {
       try {
         const { parts, specs } = await this.#snapshot('current');

@@ -10,8 +10,10 @@
  * Two channels, each for what it is good at (engineering-notes §3):
  * - The control plane is request/response and low-rate (add/remove plugins, a control click, a report
  *   snapshot when someone asks for one), so it is a comlink RPC interface, `ShardApi`.
- * - The data plane is push and high-rate (thousands of plugin status changes a second), so it is
- *   plain `postMessage` of the `ShardEvent` union, batched, with one exhaustive switch on `kind`.
+ * - The data plane is push (plugin status changes, logs, once-a-second stats), so it is plain
+ *   `postMessage` of the `ShardEvent` union, batched, with one exhaustive switch on `kind`. A poll
+ *   that changes nothing but counters sends nothing: counters are pulled (`ShardApi.counters`)
+ *   when someone reads them, so main does no work per poll.
  * Per-plugin reports never cross as objects: a shard parses and validates each poll and keeps the
  * good report as wire JSON; a snapshot hands those strings on (cloned by memcpy), and only the
  * report builder thread parses and merges them (engineering-notes §5).
@@ -21,7 +23,7 @@ import type { PackedParts } from './parts.js';
 import type { PluginSpec } from './report/index.js';
 
 /** Bumped whenever a message shape changes; a shard that answers with another version is not used. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Which protocol a plugin speaks (plugin-protocol §0): the 2016 `GET /` handshake, or the spec in each report. */
 export type PluginEra = 'handshake' | 'report';
@@ -36,7 +38,10 @@ export interface PluginAssignment {
   readonly id: string;
 }
 
-/** Everything main knows about a plugin comes from these; an actor sends one whenever it changed. */
+/**
+ * A plugin's status as main keeps it; an actor sends one when any of it changes (a handshake, an
+ * error, a recovery, a new spec or control list), not at every poll.
+ */
 export interface PluginState {
   readonly key: string;
   readonly id: string;
@@ -46,14 +51,30 @@ export interface PluginState {
   /** The stored spec with its status (plugin-protocol §1.6); no status before the first poll. */
   readonly spec: PluginSpec;
   readonly lastError: ErrorData | null;
+  /** Rewritten control IDs this plugin answers (`<pluginID>~<controlID>`), plugin-protocol §2.4. */
+  readonly controls: readonly string[];
+}
+
+/** What changes at every poll. Owned by the actor; main reads it on demand (`ShardApi.counters`). */
+export interface PluginCounters {
   /** Epoch ms. */
   readonly lastOkAt: number | null;
   readonly lastErrorAt: number | null;
   readonly lastLatencyMs: number | null;
   readonly consecutiveFailures: number;
   readonly polls: number;
-  /** Rewritten control IDs this plugin answers (`<pluginID>~<controlID>`), plugin-protocol §2.4. */
-  readonly controls: readonly string[];
+}
+
+/** `PluginCounters` of every plugin of a shard, in one transferred array: no object per plugin. */
+export interface ShardCounters {
+  /**
+   * Status changes not yet flushed in a `PluginStatesEvent`, taken out of the next batch: applied
+   * before the counters, so a row never shows a poll's counters with the status from before it.
+   */
+  readonly states: readonly PluginState[];
+  readonly keys: readonly string[];
+  /** Five numbers per key (layout: src/shared/plugin-state.ts); NaN stands for null. */
+  readonly values: Float64Array;
 }
 
 export interface ShardConfig {
@@ -98,7 +119,7 @@ export interface ReadyEvent {
   readonly shardIndex: number;
 }
 
-/** A batch of changed plugin states, flushed a few times a second. */
+/** A batch of changed plugin states, flushed a few times a second (only plugins whose status changed). */
 export interface PluginStatesEvent {
   readonly kind: typeof ShardEventKind.PluginStates;
   readonly states: readonly PluginState[];
@@ -185,6 +206,8 @@ export interface ShardApi {
   removePlugins(keys: readonly string[]): void;
   control(key: string, request: ControlRequest): Promise<ControlReply>;
   snapshot(mode: SnapshotMode): Promise<ShardSnapshot>;
+  /** Every plugin's counters now, for `GET /api/plugins` and the per-plugin metrics. */
+  counters(): Promise<ShardCounters>;
   /** Stop every actor and close every connection; the worker then exits by itself. */
   shutdown(): Promise<void>;
   /** Test hook: throw an uncaught exception inside the worker, as a bug would. */
@@ -217,7 +240,8 @@ export interface ReportTask {
 }
 
 /** The JSON text, or (with `gzip`) its gzip bytes, moved rather than copied back to main. */
-export type ReportTaskResult = string | Uint8Array;
+/** The encoded report (JSON, or gzipped JSON when the task asked for it), moved to the caller. */
+export type ReportTaskResult = Uint8Array;
 
 // ─── piscina task: shard → its large-report thread ──────────────────────────────────────────
 

@@ -23,19 +23,22 @@ import {
   type ShardApi,
   type ShardEvent,
   type ShardSnapshot,
+  type ShardCounters,
+  type PluginState,
   type ShardWorkerData,
   type SnapshotMode,
   type BigReportResult,
   type BigReportTask,
 } from '../shared/protocol.js';
 import { Packer, transferablesOf } from '../shared/parts.js';
+import { packCounters } from '../shared/plugin-state.js';
 import type { PluginSpec } from '../shared/report/index.js';
 import { PluginActor, type ActorContext } from './plugin-actor.js';
 import { PollSlots } from './poll-slots.js';
 import { Piscina } from 'piscina';
 import { workerPath } from '../shared/worker-url.js';
 
-/** How often changed plugin states are sent to main: fresh enough for the API, cheap at 10k plugins. */
+/** How often changed plugin states (status changes, not counters) are sent to main. */
 const STATE_FLUSH_MS = 200;
 /** How often poll counters and latencies go to main for /metrics. */
 const STATS_FLUSH_MS = 1_000;
@@ -92,7 +95,6 @@ class Shard implements ShardApi {
       if (this.#actors.has(p.key)) continue;
       const actor = new PluginActor(p.key, p.socketPath, p.id, this.#ctx);
       this.#actors.set(p.key, actor);
-      this.#ctx.changed(actor);
       actor.start();
     }
   }
@@ -139,6 +141,11 @@ class Shard implements ShardApi {
     return Comlink.transfer({ parts, specs }, transferablesOf([parts]));
   }
 
+  async counters(): Promise<ShardCounters> {
+    const counters = { states: this.#takeChanged(), ...packCounters(this.#actors.values()) };
+    return Comlink.transfer(counters, [counters.values.buffer]);
+  }
+
   async shutdown(): Promise<void> {
     clearInterval(this.#flushTimer);
     clearInterval(this.#statsTimer);
@@ -162,9 +169,13 @@ class Shard implements ShardApi {
 
   #flushStates(): void {
     if (this.#dirty.size === 0) return;
+    this.#post({ kind: ShardEventKind.PluginStates, states: this.#takeChanged() });
+  }
+
+  #takeChanged(): PluginState[] {
     const states = [...this.#dirty].map((a) => a.state);
     this.#dirty.clear();
-    this.#post({ kind: ShardEventKind.PluginStates, states });
+    return states;
   }
 
   #flushStats(): void {
