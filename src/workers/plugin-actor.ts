@@ -344,8 +344,9 @@ export class PluginActor {
   }
 
   /**
-   * Queue this actor's state for main if it differs from the last one queued. At 1000 plugins a
-   * message per poll cost main 1.6 % of a core and filled its old space with replaced states.
+   * Queue this actor's state for main if it differs from the last one queued. A message per poll
+   * (the counters change every time) cost main about a third of its CPU and filled its old space
+   * with replaced states: at 3000 plugins main went from 3.9-4.4 to 2.5-2.9 % of a core.
    */
   #announce(): void {
     const state = this.state;
