@@ -17,7 +17,7 @@ export function sameState(a: PluginState, b: PluginState): boolean {
   );
 }
 
-function sameSpec(a: PluginSpec, b: PluginSpec): boolean {
+export function sameSpec(a: PluginSpec, b: PluginSpec): boolean {
   return (
     a === b ||
     (a.id === b.id &&

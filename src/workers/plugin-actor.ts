@@ -14,7 +14,7 @@
  */
 import { ErrorCode, errorData, statusOf, type ErrorData } from '../shared/errors.js';
 import type { ActorPhase, BigReportResult, BigReportTask, ControlReply, ControlRequest, PluginCounters, PluginEra, PluginState, ShardConfig } from '../shared/protocol.js';
-import { sameState } from '../shared/plugin-state.js';
+import { sameSpec, sameState } from '../shared/plugin-state.js';
 import { PartBuffer, type Packer } from '../shared/parts.js';
 import { encodeReport, nowTimestamp, rewriteControls, type PluginSpec } from '../shared/report/index.js';
 import { interpretHandshake } from './handshake.js';
@@ -33,6 +33,9 @@ const MAX_PENDING = 64;
 
 /** Processing one report may use at most 1/COST_SHARE of a plugin's poll interval (5 %). */
 const COST_SHARE = 20;
+
+/** One shared empty list, not a new array per poll that lives until the next one. */
+const NO_CONTROLS: readonly string[] = Object.freeze([]);
 
 export interface ActorContext {
   readonly config: ShardConfig;
@@ -75,7 +78,7 @@ export class PluginActor {
   readonly #current = new PartBuffer();
   /** Everything good since the last drain (only when `config.accumulate`), oldest first. */
   readonly #pending = new PartBuffer();
-  #controls: readonly string[] = [];
+  #controls: readonly string[] = NO_CONTROLS;
 
   #timer: NodeJS.Timeout | null = null;
   #handshakeAttempts = 0;
@@ -230,7 +233,9 @@ export class PluginActor {
     if (this.#stopped) return;
     this.#polls++;
     this.#ctx.polled(outcome.ok ? 'ok' : outcome.error.code, result.latencyMs);
-    this.#spec = outcome.spec;
+    // Keep the stored object when nothing changed: a new one per poll lives a whole interval, so
+    // it is promoted to old space and becomes garbage that only a mark-compact collects.
+    if (!sameSpec(this.#spec, outcome.spec)) this.#spec = outcome.spec;
     this.#current.clear();
     if (outcome.ok) {
       let text: string | Uint8Array;
@@ -244,7 +249,7 @@ export class PluginActor {
       } else {
         // Validated already; the builder decodes it again (cheaper than keeping the objects).
         text = result.ok ? result.body : '';
-        this.#controls = [];
+        this.#controls = NO_CONTROLS;
       }
       this.#current.set(text);
       this.#accumulate(text);
@@ -252,7 +257,7 @@ export class PluginActor {
     } else {
       // A failing plugin contributes only its spec, and its control handlers vanish until the next
       // good poll (plugin-protocol §1.7, check 37).
-      this.#controls = [];
+      this.#controls = NO_CONTROLS;
       this.#fail(outcome.error, result.latencyMs);
     }
     this.#announce();
