@@ -34,7 +34,6 @@ export class ReportBuilder {
     });
   }
 
-  /** `parts` are moved to the builder thread: the caller must not use them afterwards. */
   /** The merged report as JSON bytes. `parts` are moved to the builder thread: the caller must not use them afterwards. */
   async json(parts: readonly PackedParts[], stamp: Omit<ReportTask, 'parts' | 'gzip'>): Promise<Buffer> {
     return asBuffer(await this.#run('api', { ...stamp, parts, gzip: false }));

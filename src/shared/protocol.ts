@@ -239,8 +239,7 @@ export interface ReportTask {
   readonly gzip: boolean;
 }
 
-/** The JSON text, or (with `gzip`) its gzip bytes, moved rather than copied back to main. */
-/** The encoded report (JSON, or gzipped JSON when the task asked for it), moved to the caller. */
+/** The encoded report (JSON bytes, or their gzip with `gzip`), moved rather than copied back to main. */
 export type ReportTaskResult = Uint8Array;
 
 // ─── piscina task: shard → its large-report thread ──────────────────────────────────────────
