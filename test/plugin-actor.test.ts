@@ -157,6 +157,11 @@ describe('PluginActor', () => {
       assert.equal(after.at(-1), 'ok', 'the recovery is announced');
       assert.ok(after.length <= 3, `failures in a row with the same error are one change: ${JSON.stringify(after)}`);
       assert.equal(actor.counters.lastErrorAt !== null && actor.counters.lastOkAt! >= actor.counters.lastErrorAt, true);
+      assert.deepEqual(
+        announced.map((s) => s.seq),
+        announced.map((_, i) => i + 1),
+        'each announced change has the next seq',
+      );
     } finally {
       await actor.stop();
       await plugin.close();

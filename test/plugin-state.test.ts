@@ -4,10 +4,12 @@ import assert from 'node:assert/strict';
 import { ErrorCode, errorData } from '../src/shared/errors.js';
 import type { PluginCounters, PluginState } from '../src/shared/protocol.js';
 import { packCounters, sameState, unpackCounters } from '../src/shared/plugin-state.js';
+import { PluginTable } from '../src/main/plugin-table.js';
 
 const base: PluginState = {
   key: '/run/p.sock',
   id: 'p',
+  seq: 3,
   phase: 'polling',
   era: 'report',
   spec: { id: 'p', label: 'P', interfaces: ['reporter'], status: 'ok' },
@@ -16,6 +18,7 @@ const base: PluginState = {
 };
 
 test('sameState compares by value, so a new but equal spec from the next poll is no change', () => {
+  assert.equal(sameState(base, { ...base, seq: 4 }), true, 'seq numbers changes, it is not one itself');
   assert.equal(sameState(base, { ...base, spec: { ...base.spec, interfaces: ['reporter'] }, controls: ['p~a'] }), true);
 });
 
@@ -55,4 +58,20 @@ test('counters survive packing, nulls included', () => {
     ['b', b],
   ]);
   assert.throws(() => unpackCounters({ keys: ['a'], values: new Float64Array(4) }, () => {}), /4 values for 1 plugins/);
+});
+
+test('the plugin table drops a state older than the one it holds (batches and counter reads may cross)', () => {
+  const table = new PluginTable();
+  table.add({ key: base.key, socketPath: base.key, id: 'p', ino: 1, shard: 0, addedAt: 0 });
+  const failing = { ...base, seq: 5, lastError: errorData(ErrorCode.TIMEOUT, 'timed out'), spec: { ...base.spec, status: 'error: timed out' } };
+  table.apply(failing);
+  table.apply({ ...base, seq: 4 });
+  assert.equal(table.get(base.key)?.state.spec.status, 'error: timed out', 'the late, older ok state is dropped');
+  table.apply({ ...base, seq: 6 });
+  assert.equal(table.get(base.key)?.state.spec.status, 'ok');
+  // A crashed worker's replacement counts from 1 again: its states must apply.
+  table.markShardDown(0, 'boom');
+  assert.match(table.get(base.key)?.state.spec.status ?? '', /worker thread crashed/);
+  table.apply({ ...base, seq: 1 });
+  assert.equal(table.get(base.key)?.state.spec.status, 'ok');
 });

@@ -47,6 +47,7 @@ export function initialState(key: string, id: string): PluginState {
   return {
     key,
     id,
+    seq: 0,
     phase: 'handshaking',
     era: null,
     spec: { id, label: id, interfaces: null },
@@ -87,10 +88,11 @@ export class PluginTable {
     return record;
   }
 
-  /** Apply an actor's state; ignored for a socket that was removed meanwhile (late message). */
+  /** Apply an actor's state; ignored for a socket that was removed meanwhile, or older than the one held (late message). */
   apply(state: PluginState): PluginRecord | undefined {
     const record = this.#records.get(state.key);
     if (!record) return undefined;
+    if (state.seq < record.state.seq) return record;
     this.#setRoutes(record, state.controls);
     record.state = state;
     return record;
@@ -110,6 +112,8 @@ export class PluginTable {
       this.#setRoutes(record, []);
       record.state = {
         ...record.state,
+        // The restarted worker's actors count from 1 again.
+        seq: 0,
         controls: [],
         lastError: error,
         spec: { ...record.state.spec, status: statusOf(error) },

@@ -45,6 +45,12 @@ export interface PluginAssignment {
 export interface PluginState {
   readonly key: string;
   readonly id: string;
+  /**
+   * Grows with every change the actor announces. Status batches (parentPort) and counter reads
+   * (the comlink port) travel on different ports, whose messages main may handle out of order:
+   * a state older than the one main holds is dropped.
+   */
+  readonly seq: number;
   readonly phase: ActorPhase;
   /** `null` until the handshake decided. */
   readonly era: PluginEra | null;

@@ -93,6 +93,8 @@ export class PluginActor {
   #costMs = 0;
   /** The state last handed to `ctx.changed`: a poll that changes only counters sends nothing. */
   #announced: PluginState | null = null;
+  /** `PluginState.seq`: how many changes this actor has announced. */
+  #seq = 0;
 
   constructor(key: string, socketPath: string, id: string, ctx: ActorContext) {
     this.key = key;
@@ -123,6 +125,7 @@ export class PluginActor {
     return {
       key: this.key,
       id: this.id,
+      seq: this.#seq,
       phase: this.#phase,
       era: this.#era,
       spec: this.#spec,
@@ -366,9 +369,9 @@ export class PluginActor {
     ) {
       return;
     }
-    const state = this.state;
-    const changed = last === null || !sameState(last, state);
-    this.#announced = state;
+    const changed = last === null || !sameState(last, this.state);
+    if (changed) this.#seq++;
+    this.#announced = this.state;
     if (changed) this.#ctx.changed(this);
   }
 
