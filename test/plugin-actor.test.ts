@@ -30,7 +30,9 @@ const config: ShardConfig = {
 };
 
 function context(logs: string[] = [], changed: (state: PluginState) => void = () => {}): ActorContext {
+  let seq = 0;
   return {
+    nextSeq: () => ++seq,
     config,
     slots: new PollSlots(config.maxConcurrentPolls),
     log: (_level, msg) => logs.push(msg),

@@ -46,9 +46,10 @@ export interface PluginState {
   readonly key: string;
   readonly id: string;
   /**
-   * Grows with every change the actor announces. Status batches (parentPort) and counter reads
-   * (the comlink port) travel on different ports, whose messages main may handle out of order:
-   * a state older than the one main holds is dropped.
+   * Grows with every change an actor of the shard announces (one counter per shard, so an actor
+   * that replaces a removed one at the same socket path continues above it). Status batches
+   * (parentPort) and counter reads (the comlink port) travel on different ports, whose messages
+   * main may handle out of order: a state older than the one main holds is dropped.
    */
   readonly seq: number;
   readonly phase: ActorPhase;

@@ -45,6 +45,8 @@ export interface ActorContext {
   validateLarge(task: BigReportTask): Promise<BigReportResult>;
   /** The actor's status changed: include it in the next state batch to main. */
   changed(actor: PluginActor): void;
+  /** The next `PluginState.seq`, from one counter per shard (see protocol.ts for why). */
+  nextSeq(): number;
   /** One poll finished: `ok` or the ErrorCode, and how long it took (for metrics). */
   polled(outcome: string, latencyMs: number): void;
 }
@@ -93,7 +95,7 @@ export class PluginActor {
   #costMs = 0;
   /** The state last handed to `ctx.changed`: a poll that changes only counters sends nothing. */
   #announced: PluginState | null = null;
-  /** `PluginState.seq`: how many changes this actor has announced. */
+  /** `PluginState.seq` of the last change announced. */
   #seq = 0;
 
   constructor(key: string, socketPath: string, id: string, ctx: ActorContext) {
@@ -370,7 +372,7 @@ export class PluginActor {
       return;
     }
     const changed = last === null || !sameState(last, this.state);
-    if (changed) this.#seq++;
+    if (changed) this.#seq = this.#ctx.nextSeq();
     this.#announced = this.state;
     if (changed) this.#ctx.changed(this);
   }

@@ -54,6 +54,8 @@ class Shard implements ShardApi {
   #outcomes: Record<string, number> = {};
   #latencies: number[] = [];
   #elu = performance.eventLoopUtilization();
+  /** `PluginState.seq` of the last change any actor here announced. */
+  #seq = 0;
   /** Created on the first large report; one thread, so large reports cost at most one core. */
   #largePool: Piscina | null = null;
 
@@ -66,6 +68,9 @@ class Shard implements ShardApi {
       log: (level, msg, fields) => shard.#log(level, msg, fields),
       changed(actor) {
         shard.#dirty.add(actor);
+      },
+      nextSeq() {
+        return ++shard.#seq;
       },
       validateLarge(task: BigReportTask): Promise<BigReportResult> {
         shard.#largePool ??= new Piscina({
