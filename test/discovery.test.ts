@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
 import { pino } from 'pino';
 import { ErrorCode } from '../src/shared/errors.js';
-import { Discovery, type DiscoveryDiff, type DiscoveryOptions } from '../src/main/discovery/discovery.js';
+import { Discovery, rescanDelay, type DiscoveryDiff, type DiscoveryOptions } from '../src/main/discovery/discovery.js';
 import { tempDir } from './helpers/tmp.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -96,6 +96,23 @@ describe('Discovery', () => {
     await mkdir(join(r, 'late/deeper'), { recursive: true });
     await listen(join(r, 'late/deeper/p.sock'));
     await waitFor('socket in new sub-directory discovered', () => discovery.current.has(join(r, 'late/deeper/p.sock')), 3000);
+  });
+
+  it('keeps rescanning periodically without a watcher, each scan after the last', async (t) => {
+    const r = await root();
+    const { discovery } = await startDiscovery(t, { root: r, watch: false, rescanIntervalMs: 100 });
+    await listen(join(r, 'early.sock'));
+    await waitFor('found by a periodic rescan', () => discovery.current.has(join(r, 'early.sock')), 3_000);
+    await listen(join(r, 'late.sock'));
+    await waitFor('and by a later one', () => discovery.current.has(join(r, 'late.sock')), 3_000);
+    assert.ok(discovery.scans >= 3, `scans: ${discovery.scans}`);
+  });
+
+  it('spaces periodic rescans so that they take at most 1 % of the time', () => {
+    assert.equal(rescanDelay(5_000, 0), 5_000);
+    assert.equal(rescanDelay(5_000, 40), 5_000, '3000 sockets: the configured period');
+    assert.equal(rescanDelay(5_000, 150), 15_000, '10000 sockets');
+    assert.equal(rescanDelay(5_000, 400.2), 40_020);
   });
 
   it('reports a removed socket', async (t) => {

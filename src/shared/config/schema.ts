@@ -143,7 +143,7 @@ export const ConfigFileSchema = Type.Object(
       int(DEFAULTS.maxNodesPerReport, "Most nodes (all topologies together) accepted in one plugin report; a larger report fails the poll before it is normalised, which bounds the memory and CPU one plugin can cost."),
     ),
     rescanIntervalMs: Type.Optional(
-      int(DEFAULTS.rescanIntervalMs, 'How often the plugins root is rescanned for sockets, in ms.'),
+      int(DEFAULTS.rescanIntervalMs, 'How often the plugins root is rescanned for sockets, in ms, at most: rescans are spaced so that they take at most 1 % of the time (the file watcher finds new sockets sooner).'),
     ),
     workers: Type.Optional(
       int(
