@@ -62,9 +62,9 @@ type RootState = 'unknown' | 'present' | 'missing' | 'failed';
  * Periodic rescans may take at most 1/RESCAN_COST_SHARE of the time (1 %). A scan reads every
  * directory and stats every socket: 133-168 ms for 10000 sockets on an idle machine
  * (bench/discovery-scan.ts), longer on a busy one, and every 5 s that burst made polls late on a
- * saturated 2-core machine (10000 plugins: worst plugin 0.94-0.99 polls/s, lateness p99 240-510
- * ms, against 0.99-1.00 and 180-240 ms with rescans 30 s apart). New sockets do not wait for it:
- * watcher events trigger their own rescan.
+ * saturated 2-core machine (10000 plugins, alternating runs: worst plugin 0.881 / 0.924 polls/s
+ * and lateness p99 773 / 578 ms, against 0.955 / 0.965 and 458 / 463 ms with this spacing). New
+ * sockets do not wait for it: watcher events trigger their own rescan.
  */
 const RESCAN_COST_SHARE = 100;
 
