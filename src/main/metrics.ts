@@ -21,7 +21,7 @@ export interface MetricsSources {
   readonly table: PluginTable;
   readonly perPlugin: boolean;
   /** The rows of `GET /api/plugins`, for the per-plugin series. */
-  rows(): Promise<PluginRow[]>;
+  rows(): Promise<readonly PluginRow[]>;
   workerRestarts(): number[];
   discoveryScans(): number;
   publishStats(): AppStats[];
@@ -160,7 +160,7 @@ export class HostMetrics implements SupervisorObserver, BuildObserver {
     return { body: await this.registry.metrics(), type: this.registry.contentType };
   }
 
-  #perPlugin(rows: () => Promise<PluginRow[]>, registers: Registry[]): void {
+  #perPlugin(rows: () => Promise<readonly PluginRow[]>, registers: Registry[]): void {
     const each = (name: string, help: string, value: (r: PluginRow) => number | null) =>
       new Gauge({
         name: `${PREFIX}plugin_${name}`,
@@ -168,7 +168,7 @@ export class HostMetrics implements SupervisorObserver, BuildObserver {
         labelNames: ['plugin', 'socket'],
         registers,
         async collect() {
-          // The four gauges collect concurrently and share one read of the shards' counters.
+          // The four gauges collect concurrently and share one read of the shards' counters and one list.
           const all = await rows();
           this.reset();
           for (const row of all) {

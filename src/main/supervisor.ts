@@ -52,7 +52,7 @@ export class Supervisor {
   readonly #shards: ShardHandle[] = [];
   #observer: SupervisorObserver | undefined;
   #building: Promise<Buffer> | null = null;
-  #counting: Promise<void> | null = null;
+  #listing: Promise<readonly PluginRow[]> | null = null;
   #closed = false;
 
   constructor(options: SupervisorOptions) {
@@ -108,15 +108,17 @@ export class Supervisor {
   }
 
   /**
-   * Every plugin's row, with counters read from the shards now. Concurrent callers share one read;
+   * Every plugin's row, with counters read from the shards now. Concurrent callers (the four
+   * per-plugin gauges of one scrape, say) share one read and one list, which they must not modify;
    * a shard that does not answer within `COUNTERS_TIMEOUT_MS` (restarting) keeps its last counters.
    */
-  async plugins(): Promise<PluginRow[]> {
-    this.#counting ??= this.#readCounters().finally(() => {
-      this.#counting = null;
-    });
-    await this.#counting;
-    return this.#table.rows();
+  plugins(): Promise<readonly PluginRow[]> {
+    this.#listing ??= this.#readCounters()
+      .then(() => this.#table.rows())
+      .finally(() => {
+        this.#listing = null;
+      });
+    return this.#listing;
   }
 
   async #readCounters(): Promise<void> {

@@ -371,10 +371,12 @@ export class PluginActor {
     ) {
       return;
     }
-    const changed = last === null || !sameState(last, this.state);
-    if (changed) this.#seq = this.#ctx.nextSeq();
-    this.#announced = this.state;
-    if (changed) this.#ctx.changed(this);
+    // Kept for comparison only (sameState ignores seq); the shard reads a fresh state when it flushes.
+    const state = this.state;
+    this.#announced = state;
+    if (last !== null && sameState(last, state)) return;
+    this.#seq = this.#ctx.nextSeq();
+    this.#ctx.changed(this);
   }
 
   /** A method, not a field read, so TS does not narrow it away across awaits. */
