@@ -125,6 +125,22 @@ describe('requests', () => {
     });
     assert.equal(server.connections(), 1);
   });
+
+  test('a server\'s Keep-Alive: timeout hint is honoured: not reused within a second of it', async () => {
+    const path = sock();
+    let i = 0;
+    // The first answer says "I close idle connections after 1 s": too close to reuse safely.
+    const server = await serveRaw(path, (s) =>
+      onRequestHeads(s, () => {
+        const hint = i++ === 0 ? 'Keep-Alive: timeout=1\r\n' : 'Keep-Alive: timeout=5\r\n';
+        s.write(`HTTP/1.1 200 OK\r\n${hint}Content-Length: 2\r\n\r\n{}`);
+      }),
+    );
+    await withClient(newClient(path), server, async (c) => {
+      for (let k = 0; k < 4; k++) assert.ok((await c.get('/report')).ok);
+    });
+    assert.equal(server.connections(), 2, 'a fresh connection after the timeout=1 answer, then one kept');
+  });
 });
 
 describe('status lines', () => {

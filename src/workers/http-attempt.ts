@@ -1,17 +1,19 @@
 /**
- * One HTTP request/response over a plugin's undici `Client`, as a raw dispatch handler.
+ * One HTTP request/response over a plugin's connection: the handler that turns the parser's
+ * events into an answer, and enforces what we accept on top of HTTP.
  *
- * Why a handler and not `Client.request()`: we need the server's reason phrase (upstream shows
- * `500 Internal Server Error` from the status line), the moment the first response byte arrives
- * (a stale keep-alive connection may only be retried before it), and byte counting that can stop
- * the transfer the moment the (decompressed) body passes the cap, without a stream in between.
+ * It needs the server's reason phrase (upstream shows `500 Internal Server Error` from the status
+ * line), the moment the first response byte arrives (a stale keep-alive connection may only be
+ * retried before it), and byte counting that stops the transfer the moment the (decompressed)
+ * body passes the cap, without a stream in between.
  *
  * The attempt never owns the deadline: the exchange in plugin-client.ts aborts it.
  */
 import { STATUS_CODES } from 'node:http';
 import { createGunzip, type Gunzip } from 'node:zlib';
-import type { Dispatcher } from 'undici';
 import { ErrorCode, errorData, type ErrorData } from '../shared/errors.js';
+import type { ResponseHead } from './http-response-parser.js';
+import type { ExchangeHandler } from './plugin-connection.js';
 import { gunzipError, tooLargeError, transportError, type ExchangeState, type Phase } from './transport-errors.js';
 
 /** A non-200 body is read this far so the connection can be reused, then dropped. */
@@ -32,15 +34,15 @@ export interface AttemptOptions {
   readonly socketPath: string;
   readonly timeoutMs: number;
   readonly maxResponseBytes: number;
-  /** Called when the request goes out on a connection; returns whether that connection served a request before. */
-  readonly onDispatched: () => boolean;
   readonly onEnd: (end: AttemptEnd) => void;
+  /** Stops the transfer: the connection under the attempt is dropped. */
+  readonly abandon: (attempt: HttpAttempt) => void;
 }
 
 /** Error codes meaning "the connection went away", the ones a stale pooled connection produces. */
-const CONNECTION_GONE = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+const CONNECTION_GONE = new Set(['HTTP_EOF', 'ECONNRESET', 'EPIPE']);
 
-export class HttpAttempt implements Dispatcher.DispatchHandler {
+export class HttpAttempt implements ExchangeHandler {
   readonly #o: AttemptOptions;
   #phase: Phase = 'connect';
   #responseBegun = false;
@@ -54,9 +56,6 @@ export class HttpAttempt implements Dispatcher.DispatchHandler {
   #draining = false;
   #chunks: Buffer[] = [];
   #gunzip: Gunzip | null = null;
-  #controller: Dispatcher.DispatchController | null = null;
-  /** Set when aborted before undici handed us a controller (still queued or connecting). */
-  #pendingAbort: Error | null = null;
   #done = false;
 
   constructor(options: AttemptOptions) {
@@ -77,26 +76,21 @@ export class HttpAttempt implements Dispatcher.DispatchHandler {
     };
   }
 
-  /** Undici has not started this request on a connection yet. */
-  get started(): boolean {
-    return this.#controller !== null;
-  }
-
   /**
-   * Stops the attempt without reporting (the caller already settled). Aborting an undici request
-   * in flight destroys its connection, which is what we want for a plugin that missed its deadline.
+   * Stops the attempt without reporting (the caller already settled). Its connection is dropped,
+   * which is what we want for a plugin that missed its deadline.
    */
-  abort(reason: Error): void {
+  abort(): void {
     if (this.#done) return;
     this.#done = true;
-    this.#stop(reason);
+    this.#stop();
   }
 
   /** Ends the attempt now with `end` (the client is destroyed under it): stops the transfer, then reports. */
   cancel(end: AttemptEnd): void {
     if (this.#done) return;
     this.#done = true;
-    this.#stop(new Error('plugin client destroyed'));
+    this.#stop();
     this.#o.onEnd(end);
   }
 
@@ -106,36 +100,24 @@ export class HttpAttempt implements Dispatcher.DispatchHandler {
     return { kind: 'response', statusCode: this.#statusCode, statusText: this.#statusText, body: Buffer.alloc(0) };
   }
 
-  // --- undici DispatchHandler -----------------------------------------------------------------
+  // --- ExchangeHandler (the connection's events) ---------------------------------------------
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    if (this.#pendingAbort !== null) {
-      controller.abort(this.#pendingAbort);
-      return;
-    }
-    this.#controller = controller;
+  onSent(reused: boolean): void {
     this.#phase = 'headers';
-    this.#reused = this.#o.onDispatched();
+    this.#reused = reused;
   }
 
-  onResponseStarted(): void {
+  onBegin(): void {
     this.#responseBegun = true;
   }
 
-  onResponseStart(
-    _controller: Dispatcher.DispatchController,
-    statusCode: number,
-    headers: Record<string, string | string[] | undefined>,
-    statusMessage?: string,
-  ): void {
-    if (this.#done || statusCode < 200) return; // 1xx: the real answer follows
-    this.#responseBegun = true;
+  onHead(head: ResponseHead): void {
+    if (this.#done) return;
     this.#phase = 'body';
-    this.#statusCode = statusCode;
-    this.#statusText = statusMessage || STATUS_CODES[statusCode] || '';
-    const length = Number(first(headers['content-length']));
-    this.#expectedBytes = Number.isSafeInteger(length) && length >= 0 ? length : undefined;
-    if (statusCode !== 200) {
+    this.#statusCode = head.statusCode;
+    this.#statusText = head.statusText || STATUS_CODES[head.statusCode] || '';
+    this.#expectedBytes = head.contentLength;
+    if (head.statusCode !== 200) {
       this.#draining = true;
       return;
     }
@@ -143,7 +125,7 @@ export class HttpAttempt implements Dispatcher.DispatchHandler {
       this.#fail(tooLargeError());
       return;
     }
-    const encoding = (first(headers['content-encoding']) ?? '').trim().toLowerCase();
+    const encoding = head.contentEncoding;
     if (encoding === 'gzip' || encoding === 'x-gzip') {
       this.#startGunzip();
     } else if (encoding !== '' && encoding !== 'identity') {
@@ -151,7 +133,7 @@ export class HttpAttempt implements Dispatcher.DispatchHandler {
     }
   }
 
-  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onBody(chunk: Buffer): void {
     if (this.#done) return;
     this.#bodyBytes += chunk.length;
     if (this.#draining) {
@@ -171,7 +153,7 @@ export class HttpAttempt implements Dispatcher.DispatchHandler {
     }
   }
 
-  onResponseEnd(): void {
+  onEnd(): void {
     if (this.#done) return;
     if (this.#draining) {
       this.#answer(this.partialResponse()!);
@@ -183,7 +165,7 @@ export class HttpAttempt implements Dispatcher.DispatchHandler {
     }
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
+  onError(err: Error): void {
     if (this.#done) return;
     const partial = this.partialResponse();
     if (partial !== null) {
@@ -228,17 +210,17 @@ export class HttpAttempt implements Dispatcher.DispatchHandler {
   #answer(end: AttemptEnd): void {
     this.#done = true;
     // A drained non-200 that was cut short leaves an unread body: drop the connection.
-    if (this.#draining) this.#stop(new Error('non-200 body not needed'));
+    if (this.#draining) this.#stop();
     this.#o.onEnd(end);
   }
 
   #fail(error: ErrorData, stale = false): void {
     this.#done = true;
-    this.#stop(new Error(error.message));
+    this.#stop();
     this.#o.onEnd({ kind: 'failed', error, stale });
   }
 
-  #stop(reason: Error): void {
+  #stop(): void {
     this.#chunks = [];
     if (this.#gunzip !== null) {
       this.#gunzip.removeAllListeners('data');
@@ -246,12 +228,7 @@ export class HttpAttempt implements Dispatcher.DispatchHandler {
       this.#gunzip.destroy();
       this.#gunzip = null;
     }
-    // No-op when undici already completed or failed the request.
-    if (this.#controller !== null) this.#controller.abort(reason);
-    else this.#pendingAbort = reason;
+    // No-op when the connection already completed or failed the exchange.
+    this.#o.abandon(this);
   }
-}
-
-function first(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }

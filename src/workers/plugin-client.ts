@@ -3,22 +3,24 @@
  * each, a cap on the decompressed body, and never a thrown error — every failure comes back as an
  * `HttpResult` carrying a stable code and an upstream-shaped message.
  *
- * Design notes (measurements in engineering-notes.md §4):
- * - One undici `Client` per socket (`socketPath`): ~20% less CPU than node:http, and one client per
- *   socket means a pooled connection can never be reused for another plugin (Prometheus'
- *   `clientForTarget` reasoning).
- * - The deadline is one timer per exchange that aborts the request through its dispatch controller
- *   and is cleared when the exchange settles (cheaper than `AbortSignal.timeout`); undici's
- *   `headersTimeout`/`bodyTimeout` run on ~1 s resolution "fast timers", so they are backstops only.
- * - Keep-alive is kept for 30 s so a poll every few seconds reuses its connection. A plugin may close
- *   an idle connection at any moment; a GET that dies on such a reused connection before any byte
- *   of the response is retried once on a fresh one, inside the same deadline (Go does the same).
+ * Design notes (measurements in docs/benchmarks.md and engineering-notes.md §4):
+ * - HTTP/1.1 of our own (plugin-connection.ts, http-response-parser.ts), not undici: a plugin's
+ *   answer needs a small part of HTTP, and undici with its WebAssembly parser was about a third of
+ *   a shard's CPU per 2 KB poll. Requests are prepared bytes, written in one call.
+ * - One connection per client, so one per socket: a connection can never be reused for another
+ *   plugin (Prometheus' `clientForTarget` reasoning), and one request at a time on it.
+ * - The deadline is one timer per exchange, cleared when the exchange settles (cheaper than
+ *   `AbortSignal.timeout`); when it fires the connection is dropped.
+ * - Keep-alive: the connection stays open between polls for as long as the plugin keeps it. A
+ *   plugin may close an idle connection at any moment; a GET that dies on such a reused
+ *   connection before any byte of the response is retried once on a fresh one, inside the same
+ *   deadline (Go does the same).
  * - The actor never overlaps requests on one client; a second concurrent call is refused as data.
  */
 import { performance } from 'node:perf_hooks';
-import { Client } from 'undici';
 import { ErrorCode, errorData, type ErrorData } from '../shared/errors.js';
 import { HttpAttempt, type AttemptEnd } from './http-attempt.js';
+import { PluginConnection } from './plugin-connection.js';
 import { MAX_HEADER_BYTES, closedClientError, timeoutError } from './transport-errors.js';
 
 export interface PluginClientOptions {
@@ -29,8 +31,6 @@ export interface PluginClientOptions {
   timeoutMs: number;
   /** Cap on the decompressed body (upstream: 50 MiB); beyond it `response must be shorter than 50MB`. */
   maxResponseBytes: number;
-  /** How long an idle connection is kept for the next request (default 30 s). */
-  keepAliveTimeoutMs?: number;
 }
 
 export type HttpResult =
@@ -39,24 +39,21 @@ export type HttpResult =
   /** transport / timeout / too-large / protocol / gzip failure. */
   | { ok: false; error: ErrorData; latencyMs: number };
 
-const DEFAULT_KEEP_ALIVE_MS = 30_000;
-
 interface RequestSpec {
   readonly method: 'GET' | 'POST';
-  readonly path: string;
-  readonly body?: string;
-  readonly headers: Record<string, string>;
+  /** The whole request, head and body, as written to the socket. */
+  readonly bytes: Buffer;
   /** Go's url.Error spelling of the method: `Get`, `Post`. */
   readonly verb: string;
   readonly url: string;
 }
 
 export class PluginClient {
-  readonly #o: Required<PluginClientOptions>;
+  readonly #o: PluginClientOptions;
   readonly #query: string;
-  #client: Client | null = null;
-  /** Requests dispatched on the current connection; reset by undici's `connect` event. */
-  #requestsOnConnection = 0;
+  /** `GET /report` and `GET /`, prepared once: a poll writes the same bytes every time. */
+  readonly #gets = new Map<string, RequestSpec>();
+  #connection: PluginConnection | null = null;
   /**
    * The attempt on the wire; `destroy()` ends the exchange through it. Not a per-request closure
    * kept here: with one stored on this long-lived object at every exchange, a request cost ≈ 9 µs
@@ -64,14 +61,13 @@ export class PluginClient {
    * sockets 16 at a time: 37 vs 31 µs).
    */
   #inFlight: HttpAttempt | null = null;
+  /** Set by a graceful close waiting for the exchange in flight; called when it settles. */
+  #whenIdle: (() => void) | null = null;
   #closing: Promise<void> | null = null;
-  #destroyed = false;
-  /** Clients given up on (destroyed after a request got stuck before it was even dispatched). */
-  #discarded = new Set<Promise<void>>();
 
   constructor(options: PluginClientOptions) {
-    this.#o = { keepAliveTimeoutMs: DEFAULT_KEEP_ALIVE_MS, ...options };
-    // Keys sorted, values escaped like Go's url.Values.Encode (plugin-protocol check 32).
+    this.#o = options;
+    // Keys sorted, values escaped like Go url.Values.Encode (plugin-protocol check 32).
     this.#query = new URLSearchParams({ api_version: options.apiVersion, probe_id: options.probeId }).toString();
   }
 
@@ -80,13 +76,13 @@ export class PluginClient {
   }
 
   get(path: '/' | '/report'): Promise<HttpResult> {
-    return this.#exchange({
-      method: 'GET',
-      path: `${path}?${this.#query}`,
-      headers: { 'accept-encoding': 'gzip' },
-      verb: 'Get',
-      url: `http://plugin${path}?${this.#query}`,
-    });
+    let req = this.#gets.get(path);
+    if (req === undefined) {
+      const target = `${path}?${this.#query}`;
+      req = { method: 'GET', bytes: requestBytes('GET', target, ''), verb: 'Get', url: `http://plugin${target}` };
+      this.#gets.set(path, req);
+    }
+    return this.#exchange(req);
   }
 
   postControl(body: unknown): Promise<HttpResult> {
@@ -100,19 +96,13 @@ export class PluginClient {
         latencyMs: 0,
       });
     }
-    return this.#exchange({
-      method: 'POST',
-      path: `/control?${this.#query}`,
-      body: json,
-      headers: { 'accept-encoding': 'gzip', 'content-type': 'application/json' },
-      verb: 'Post',
-      url: `http://plugin/control?${this.#query}`,
-    });
+    const target = `/control?${this.#query}`;
+    return this.#exchange({ method: 'POST', bytes: requestBytes('POST', target, json), verb: 'Post', url: `http://plugin${target}` });
   }
 
   /** Graceful: lets an in-flight request finish, then closes the connection. Idempotent. */
   close(): Promise<void> {
-    this.#closing ??= this.#shutdown(false);
+    this.#closing ??= this.#shutdown();
     return this.#closing;
   }
 
@@ -120,55 +110,29 @@ export class PluginClient {
   destroy(): Promise<void> {
     const inFlight = this.#inFlight;
     if (inFlight !== null) inFlight.cancel({ kind: 'failed', error: closedClientError(inFlight.state()), stale: false });
-    if (this.#closing === null) {
-      this.#closing = this.#shutdown(true);
-    } else if (!this.#destroyed) {
-      // A graceful close() is under way: cut it short.
-      void this.#client?.destroy().catch(() => {});
-    }
-    this.#destroyed = true;
+    this.#closing ??= this.#shutdown();
     return this.#closing;
   }
 
-  async #shutdown(immediately: boolean): Promise<void> {
-    // `#client` stays set (for destroy() during close()); `#closing` keeps new requests out.
-    const client = this.#client;
-    const done: Promise<unknown>[] = [...this.#discarded];
-    if (client !== null) done.push(immediately ? client.destroy() : client.close());
-    await Promise.allSettled(done);
+  async #shutdown(): Promise<void> {
+    // `#closing` keeps new requests out; a graceful close waits for the exchange in flight
+    // (destroy() cancels it, which settles it at once).
+    if (this.#inFlight !== null) await new Promise<void>((resolve) => (this.#whenIdle = resolve));
+    const connection = this.#connection;
+    this.#connection = null;
+    if (connection !== null) {
+      connection.destroy();
+      await connection.closed;
+    }
   }
 
-  #undici(): Client {
-    if (this.#client !== null) return this.#client;
-    const backstop = Math.max(2_000, this.#o.timeoutMs * 2);
-    const client = new Client('http://plugin', {
-      socketPath: this.#o.socketPath,
-      keepAliveTimeout: this.#o.keepAliveTimeoutMs,
-      keepAliveMaxTimeout: Math.max(this.#o.keepAliveTimeoutMs, 600_000),
-      headersTimeout: backstop,
-      bodyTimeout: backstop,
-      connectTimeout: backstop,
-      maxHeaderSize: MAX_HEADER_BYTES,
-      pipelining: 1,
-    });
-    client.on('connect', () => {
-      this.#requestsOnConnection = 0;
-    });
-    // undici also emits these as events; without listeners they would be harmless, but be explicit.
-    client.on('connectionError', () => {});
-    client.on('disconnect', () => {});
-    this.#client = client;
-    return client;
-  }
-
-  /** Gives up on the current undici client (after a request stuck before dispatch) and starts afresh next time. */
-  #discardClient(): void {
-    const client = this.#client;
-    if (client === null) return;
-    this.#client = null;
-    const gone = client.destroy().catch(() => {});
-    this.#discarded.add(gone);
-    void gone.then(() => this.#discarded.delete(gone));
+  #connectionFor(): PluginConnection {
+    const current = this.#connection;
+    if (current !== null && current.usable) return current;
+    current?.destroy();
+    const fresh = new PluginConnection(this.#o.socketPath, MAX_HEADER_BYTES);
+    this.#connection = fresh;
+    return fresh;
   }
 
   #exchange(req: RequestSpec): Promise<HttpResult> {
@@ -195,26 +159,26 @@ export class PluginClient {
         clearTimeout(timer);
         this.#inFlight = null;
         resolve(result);
+        this.#whenIdle?.();
       };
 
       const timer = setTimeout(() => {
         const partial = attempt.partialResponse();
         const state = attempt.state();
-        const stuckBeforeDispatch = !attempt.started;
-        attempt.abort(new Error('deadline exceeded'));
-        if (stuckBeforeDispatch) this.#discardClient();
+        attempt.abort();
         if (partial !== null) settle(withLatency(partial, elapsed()));
         else settle({ ok: false, error: timeoutError(state), latencyMs: elapsed() });
       }, this.#o.timeoutMs);
 
       const launch = (): void => {
+        const connection = this.#connectionFor();
         attempt = new HttpAttempt({
           verb: req.verb,
           url: req.url,
           socketPath: this.#o.socketPath,
           timeoutMs: this.#o.timeoutMs,
           maxResponseBytes: this.#o.maxResponseBytes,
-          onDispatched: () => this.#requestsOnConnection++ > 0,
+          abandon: (a) => connection.abandon(a),
           onEnd: (end) => {
             if (settled) return;
             if (end.kind === 'failed' && end.stale && !retried && req.method === 'GET') {
@@ -226,26 +190,22 @@ export class PluginClient {
           },
         });
         this.#inFlight = attempt;
-        const options = {
-          method: req.method,
-          path: req.path,
-          headers: req.headers,
-          ...(req.body === undefined ? {} : { body: req.body }),
-        };
-        try {
-          this.#undici().dispatch(options, attempt);
-        } catch (err) {
-          // undici reports through the handler; this is only for the unexpected.
-          settle({
-            ok: false,
-            error: errorData(ErrorCode.INTERNAL, `${req.verb} "${req.url}": ${(err as Error).message}`),
-            latencyMs: elapsed(),
-          });
-        }
+        connection.send(req.bytes, attempt);
       };
       launch();
     });
   }
+}
+
+/** A complete request as bytes: the headers upstream's Go client sends, plus a JSON body for POST. */
+function requestBytes(method: 'GET' | 'POST', target: string, body: string): Buffer {
+  const head = `${method} ${target} HTTP/1.1\r\nHost: plugin\r\nAccept-Encoding: gzip\r\nConnection: keep-alive\r\n`;
+  if (method === 'GET') return Buffer.from(`${head}\r\n`, 'latin1');
+  const payload = Buffer.from(body, 'utf8');
+  return Buffer.concat([
+    Buffer.from(`${head}Content-Type: application/json\r\nContent-Length: ${payload.length}\r\n\r\n`, 'latin1'),
+    payload,
+  ]);
 }
 
 function withLatency(end: AttemptEnd, latencyMs: number): HttpResult {

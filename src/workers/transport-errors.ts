@@ -10,8 +10,9 @@ import { ErrorCode, errorData, type ErrorData } from '../shared/errors.js';
 export const TOO_LARGE_MESSAGE = 'response must be shorter than 50MB';
 
 /**
- * Largest response head we accept. Go allows 1 MiB; a plugin needs a few hundred bytes, and a
- * smaller cap bounds what a hostile plugin can make a worker hold before any body check applies.
+ * Largest response head (and, separately, chunked trailer section) we accept. Go allows 1 MiB; a
+ * plugin needs a few hundred bytes, and a smaller cap bounds what a hostile plugin can make a
+ * worker hold before any body check applies.
  */
 export const MAX_HEADER_BYTES = 64 * 1024;
 
@@ -118,45 +119,33 @@ export function gunzipError(err: unknown): ErrorData {
 }
 
 /** Printable start of what the peer sent, for `malformed HTTP response "…"`. */
-function snippet(data: unknown): string {
-  const text = typeof data === 'string' ? data : '';
-  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+function snippet(data: string): string {
+  return JSON.stringify(data.length > 40 ? `${data.slice(0, 40)}…` : data);
 }
 
-/** Any error undici, net or our handler reported for one exchange. */
+/** Any error the socket, the response parser or our handler reported for one exchange. */
 export function transportError(err: unknown, s: ExchangeState): ErrorData {
   const e = (err ?? {}) as { code?: string; syscall?: string; message?: string; name?: string; data?: unknown };
   const code = e.code;
 
   if (s.phase === 'connect' || e.syscall === 'connect') {
-    if (code !== undefined && !code.startsWith('UND_ERR')) {
+    if (code !== undefined && !code.startsWith('HTTP_')) {
       return errorData(ErrorCode.CONNECT, `${prefix(s)}dial unix ${s.socketPath}: connect: ${errnoText(code)}`);
     }
   }
   switch (code) {
-    case 'UND_ERR_SOCKET':
+    case 'HTTP_EOF':
       return errorData(ErrorCode.PROTOCOL, `${prefix(s)}read unix ${s.socketPath}: ${s.responseBegun ? 'unexpected EOF' : 'EOF'} (connection closed ${closedWhere(s)})`);
     case 'ECONNRESET':
     case 'EPIPE':
       return errorData(ErrorCode.PROTOCOL, `${prefix(s)}read unix ${s.socketPath}: ${errnoText(code)} (${closedWhere(s)})`);
-    case 'UND_ERR_HEADERS_OVERFLOW':
+    case 'HTTP_HEADERS_OVERFLOW':
       return errorData(ErrorCode.PROTOCOL, `${prefix(s)}server response headers from unix ${s.socketPath} exceeded ${MAX_HEADER_BYTES} bytes; aborted`);
-    case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':
-      return errorData(ErrorCode.PROTOCOL, `${prefix(s)}response body from unix ${s.socketPath} does not match its Content-Length (${bodyProgress(s)})`);
-    case 'UND_ERR_CONNECT_TIMEOUT':
-    case 'UND_ERR_HEADERS_TIMEOUT':
-    case 'UND_ERR_BODY_TIMEOUT':
-      // undici's own timers are only backstops behind our deadline; report them the same way.
-      return timeoutError(s);
-    case 'UND_ERR_DESTROYED':
-    case 'UND_ERR_CLOSED':
-      return closedClientError(s);
-  }
-  if (e.name === 'HTTPParserError' || code?.startsWith('HPE_')) {
-    return errorData(
-      ErrorCode.PROTOCOL,
-      `${prefix(s)}malformed HTTP response ${snippet(e.data)} from unix ${s.socketPath}: ${e.message ?? ''}${code === undefined ? '' : ` (${code})`}`,
-    );
+    case 'HTTP_MALFORMED':
+      return errorData(
+        ErrorCode.PROTOCOL,
+        `${prefix(s)}malformed HTTP response ${snippet(typeof e.data === 'string' ? e.data : '')} from unix ${s.socketPath}: ${e.message ?? ''}`,
+      );
   }
   if (code !== undefined && ERRNO_TEXT[code] !== undefined) {
     return errorData(ErrorCode.PROTOCOL, `${prefix(s)}read unix ${s.socketPath}: ${errnoText(code)} (${closedWhere(s)})`);
