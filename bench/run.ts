@@ -29,7 +29,7 @@ import { consoleReport } from './report/table.js';
 import { SCENARIOS, scenarioByName, type Scenario } from './scenarios.js';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
-const SETTABLE = ['pollIntervalMs', 'timeoutMs', 'workers', 'maxConcurrentPollsPerWorker', 'rescanIntervalMs', 'failureBackoffMaxMs'] as const;
+const SETTABLE = ['pollIntervalMs', 'timeoutMs', 'workers', 'maxConcurrentPollsPerWorker', 'rescanIntervalMs', 'failureBackoffMaxMs', 'pollSlotMs'] as const;
 
 function usage(message?: string): never {
   if (message) process.stderr.write(`bench: ${message}\n`);

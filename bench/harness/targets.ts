@@ -37,6 +37,7 @@ export interface HostSettings {
   readonly maxConcurrentPollsPerWorker?: number;
   readonly rescanIntervalMs?: number;
   readonly failureBackoffMaxMs?: number;
+  readonly pollSlotMs?: number;
 }
 
 export interface Target {
