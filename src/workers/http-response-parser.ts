@@ -32,7 +32,7 @@ export interface ResponseSink {
   onBegin(): void;
   /** The final (non-1xx) head. */
   onHead(head: ResponseHead): void;
-  /** A slice of the (still encoded) body: valid only during the call (it may view a reused read buffer). */
+  /** A slice of the (still encoded) body; valid only during the call unless copied or kept whole. */
   onBody(chunk: Buffer): void;
   /** The response is complete; `reusable` says whether the connection may carry another request. */
   onComplete(reusable: boolean): void;

@@ -5,9 +5,6 @@
  * malformed answer, the exchange giving up) ends the connection: the next request opens a fresh
  * one. So there is never any state to repair, and never a byte of one answer read as another's.
  *
- * Reads land in one buffer per thread (net's `onread`), not a new Buffer per read pushed through
- * a stream: the parser copies what it keeps (an unfinished head, body bytes for the handler).
- *
  * A server that announces how long it keeps an idle connection (`Keep-Alive: timeout=N`) is
  * taken at its word, less a second's margin (undici's rule): past that the connection is not
  * reused, so a poll does not race the plugin closing it.
@@ -18,12 +15,6 @@ import { ResponseParser, type ResponseHead, type ResponseSink } from './http-res
 
 /** Margin taken off a server's keep-alive hint, so a reuse never meets the close halfway. */
 const KEEP_ALIVE_MARGIN_MS = 1000;
-
-/**
- * Every connection of this thread reads into this buffer. Safe to share: a read's callback runs to
- * completion before libuv reads the next socket, and nothing keeps a view of it past the callback.
- */
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 export interface ExchangeHandler {
   /** The request is on its way: written to a connected socket. `reused`: the connection served a request before. */
@@ -52,22 +43,14 @@ export class PluginConnection implements ResponseSink {
 
   constructor(socketPath: string, maxHeadBytes: number) {
     this.#parser = new ResponseParser(this, maxHeadBytes);
-    const socket = connect({
-      path: socketPath,
-      onread: {
-        buffer: READ_BUFFER,
-        callback: (n: number, buffer: Uint8Array) => {
-          this.#onData(buffer as Buffer, n);
-          return true;
-        },
-      },
-    });
+    const socket = connect(socketPath);
     this.#socket = socket;
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('connect', () => {
       this.#connected = true;
       this.#handler?.onSent(this.#requests++ > 0);
     });
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('end', () => this.#onEnd());
     socket.on('error', (err) => this.#fail(err));
     socket.on('close', () => this.#onEnd());
@@ -114,8 +97,7 @@ export class PluginConnection implements ResponseSink {
   }
 
   onBody(chunk: Buffer): void {
-    // A copy: `chunk` is a view of the shared read buffer, overwritten by the next read.
-    this.#handler?.onBody(Buffer.from(chunk));
+    this.#handler?.onBody(chunk);
   }
 
   onComplete(reusable: boolean): void {
@@ -132,14 +114,14 @@ export class PluginConnection implements ResponseSink {
 
   // --- socket events ------------------------------------------------------------------------------
 
-  #onData(buffer: Buffer, n: number): void {
+  #onData(chunk: Buffer): void {
     if (this.#handler === null) {
       // Bytes nobody asked for (after a complete answer, or while idle): the framing is lost.
       this.destroy();
       return;
     }
     try {
-      this.#parser.execute(buffer.subarray(0, n));
+      this.#parser.execute(chunk);
     } catch (err) {
       this.#fail(err as Error);
     }
