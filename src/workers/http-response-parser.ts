@@ -7,9 +7,10 @@
  * against that: HTTP/1.x status lines with or without a reason, CRLF or bare LF line ends,
  * Content-Length, `Transfer-Encoding: chunked` (extensions and trailers ignored), bodies ended by
  * the connection closing, 1xx interim responses skipped (at most 5, as Go), 204/304 without a
- * body, and the server's `Keep-Alive: timeout=N` idle hint (as undici and browsers honour it). Anything else is a `ParseError` naming the offending text, never a guess: duplicate
- * differing Content-Lengths, a transfer coding other than chunked, a bad chunk size, a header
- * line without a name, a head over `maxHeadBytes`.
+ * body, and the server's `Keep-Alive: timeout=N` idle hint (as undici and browsers honour it).
+ * Anything else is a `ParseError` naming the offending text, never a guess: duplicate differing
+ * Content-Lengths, a transfer coding other than chunked, a bad chunk size, a header line without
+ * a name, a head over `maxHeadBytes`.
  *
  * The common answer (a head and a Content-Length body in one read) costs one `indexOf` per head
  * line, one latin1 decode of the head and one `subarray` of the body: no copies.
@@ -54,7 +55,7 @@ export class ParseError extends Error {
   }
 }
 
-/** Go's limit (net/http `maxInterimResponses`... spelled out in its transport as 5). */
+/** Go's transport gives up after 5 informational (1xx) answers to one request. */
 const MAX_INTERIM_RESPONSES = 5;
 /** A chunk-size line is a few hex digits; this bounds what a hostile one can make us buffer. */
 const MAX_CHUNK_LINE = 4096;
