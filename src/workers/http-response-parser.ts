@@ -91,11 +91,6 @@ export class ResponseParser {
     this.#maxHeadBytes = maxHeadBytes;
   }
 
-  /** Waiting for a response's first byte (nothing of it seen yet). */
-  get idle(): boolean {
-    return this.#state === 'head' && !this.#begun;
-  }
-
   /** Ready for the next response on the same connection. */
   reset(): void {
     this.#state = 'head';
@@ -159,8 +154,9 @@ export class ResponseParser {
           break;
         }
         case 'trailers': {
+          // Bounded by the count below, not per line: trailers as a whole share the head's limit.
           const before = off;
-          const line = this.#readLine(chunk, off, this.#maxHeadBytes, `response headers exceeded ${this.#maxHeadBytes} bytes`);
+          const line = this.#readLine(chunk, off, Infinity, '');
           off = line.off;
           this.#trailerBytes += off - before;
           if (this.#trailerBytes > this.#maxHeadBytes) throw overflow(this.#maxHeadBytes);

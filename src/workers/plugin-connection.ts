@@ -6,8 +6,9 @@
  * one. So there is never any state to repair, and never a byte of one answer read as another's.
  *
  * A server that announces how long it keeps an idle connection (`Keep-Alive: timeout=N`) is
- * taken at its word, less a second's margin (undici's rule): past that the connection is not
- * reused, so a poll does not race the plugin closing it.
+ * taken at its word, less a second's margin (undici takes two; on a local socket the race is
+ * sub-millisecond, and the stale-connection retry covers the rest): past that the connection is
+ * not reused, so a poll does not race the plugin closing it.
  */
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -103,11 +104,10 @@ export class PluginConnection implements ResponseSink {
   onComplete(reusable: boolean): void {
     const handler = this.#handler;
     this.#handler = null;
+    // The latest answer's hint rules (none: as long as the plugin keeps the connection).
     const hint = this.#keepAliveMs;
-    if (hint !== undefined) {
-      if (hint <= KEEP_ALIVE_MARGIN_MS) reusable = false;
-      else this.#reuseUntil = performance.now() + hint - KEEP_ALIVE_MARGIN_MS;
-    }
+    if (hint !== undefined && hint <= KEEP_ALIVE_MARGIN_MS) reusable = false;
+    this.#reuseUntil = hint === undefined ? Infinity : performance.now() + hint - KEEP_ALIVE_MARGIN_MS;
     if (!reusable) this.destroy();
     handler?.onEnd();
   }
