@@ -360,6 +360,26 @@ describe('hostile plugins', () => {
     }
   });
 
+  test('bytes after a complete answer → the answer stands, the connection is not trusted again', async () => {
+    const path = sock();
+    // Content-Length says 2, the server sends more: its framing cannot be trusted for a next answer.
+    const server = await serveRaw(path, (s) =>
+      onRequestHeads(s, () => s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}HTTP/1.1 200 OK\r\n')),
+    );
+    const c = client(path);
+    try {
+      for (let i = 0; i < 2; i++) {
+        const r = await c.get('/report');
+        assert.ok(r.ok, JSON.stringify(r));
+        assert.equal(r.body.toString(), '{}');
+      }
+      assert.equal(server.connections(), 2, 'each poll on a fresh connection');
+    } finally {
+      await c.destroy();
+      await server.close();
+    }
+  });
+
   test('stale pooled connection dying under the request → retried once on a fresh one', async () => {
     const path = sock();
     // Each connection answers its first request and drops the second without a byte: exactly what a
