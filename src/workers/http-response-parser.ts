@@ -33,7 +33,10 @@ export interface ResponseSink {
   onBegin(): void;
   /** The final (non-1xx) head. */
   onHead(head: ResponseHead): void;
-  /** A slice of the (still encoded) body; valid only during the call unless copied or kept whole. */
+  /**
+   * A slice of the (still encoded) body: a view of the chunk given to `execute`, so it stays
+   * valid as long as the caller does not reuse that chunk (a socket's 'data' chunks are fresh).
+   */
   onBody(chunk: Buffer): void;
   /** The response is complete; `reusable` says whether the connection may carry another request. */
   onComplete(reusable: boolean): void;
@@ -59,7 +62,7 @@ export class ParseError extends Error {
 const MAX_INTERIM_RESPONSES = 5;
 /** A chunk-size line is a few hex digits; this bounds what a hostile one can make us buffer. */
 const MAX_CHUNK_LINE = 4096;
-/** Go's `http chunk length too large` limit: 16 hex digits; past 2^53 a JS number is inexact anyway. */
+/** Go refuses more than 16 hex digits (`http chunk length too large`); we refuse what a JS number cannot hold exactly. */
 const MAX_CHUNK_SIZE = Number.MAX_SAFE_INTEGER;
 const LF = 10;
 const CR = 13;
@@ -198,7 +201,8 @@ export class ResponseParser {
     const headEnd = findHeadEnd(buf, held === null ? 0 : Math.max(0, held.length - 2));
     if (headEnd < 0) {
       if (buf.length > this.#maxHeadBytes) throw overflow(this.#maxHeadBytes);
-      this.#partialHead = held === null ? Buffer.from(buf) : buf; // a copy: `chunk` is not ours to keep
+      // A copy: the parser holds no view of a chunk after `execute` returns.
+      this.#partialHead = held === null ? Buffer.from(buf) : buf;
       return chunk.length;
     }
     if (headEnd > this.#maxHeadBytes) throw overflow(this.#maxHeadBytes);
