@@ -165,6 +165,35 @@ describe('Prometheus text and report age', () => {
 });
 
 describe('report age sampler', () => {
+  it('a fetch in flight when mark() is called belongs to the warm-up', async () => {
+    let requests = 0;
+    const body = JSON.stringify({ Host: { nodes: {} } });
+    // Slow answers: the first fetch is still in flight when the window opens.
+    const server = createServer((_req, res) => {
+      requests++;
+      setTimeout(() => res.end(body), 120);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const sampler = new ReportAgeSampler(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, 20, () => 'healthy');
+    const until = async (done: () => boolean): Promise<void> => {
+      while (!done()) await new Promise((r) => setTimeout(r, 5));
+    };
+    try {
+      sampler.start();
+      await until(() => requests >= 1);
+      sampler.mark();
+      const atMark = requests;
+      await until(() => requests >= atMark + 2);
+      const win = await sampler.finish([]);
+      assert.ok(win.fetches <= requests - atMark, `fetches ${win.fetches}, requests sent after mark ${requests - atMark}`);
+      assert.ok(win.fetches >= 1, `fetches ${win.fetches}`);
+    } finally {
+      sampler.stop();
+      closeHttp();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
   it('fetches from start(), but counts only what was sent after mark()', async () => {
     let requests = 0;
     const body = JSON.stringify({ Host: { nodes: { h: { metrics: { fake_metric_0001: { samples: [{ date: new Date().toISOString() }] } } } } } });

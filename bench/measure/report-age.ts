@@ -91,10 +91,12 @@ export class ReportAgeSampler {
   async #tick(): Promise<void> {
     if (this.#busy) return; // a slow fetch skips ticks instead of piling up requests
     this.#busy = true;
-    const warmup = epochNow() < this.#since;
+    const sentAt = epochNow();
+    // Read after the fetch: a fetch sent before a mark() that happens while it is in flight is warm-up.
+    const warmup = (): boolean => sentAt < this.#since;
     try {
       const r = await http(this.#url, { timeoutMs: 30_000 });
-      if (warmup) return;
+      if (warmup()) return;
       if (r.status !== 200) throw new Error(`HTTP ${r.status}`);
       this.#fetches++;
       this.#fetchMs.push(r.doneAt - r.sentAt);
@@ -108,7 +110,7 @@ export class ReportAgeSampler {
         list.push(r.headersAt - t);
       }
     } catch {
-      if (!warmup) this.#failures++;
+      if (!warmup()) this.#failures++;
     } finally {
       this.#busy = false;
     }
