@@ -4,10 +4,11 @@
  * publish every few seconds), so one thread that idles in between is enough, and its CPU does not
  * compete with the shards more than the burst needs.
  */
-import { Piscina } from 'piscina';
+import type { Worker } from 'node:worker_threads';
+import type { Piscina } from 'piscina';
+import { backgroundPool } from '../shared/background-pool.js';
 import { transferablesOf, type PackedParts } from '../shared/parts.js';
-import type { BackgroundThreadData, ReportTask, ReportTaskResult } from '../shared/protocol.js';
-import { workerPath } from '../shared/worker-url.js';
+import type { ReportTask, ReportTaskResult } from '../shared/protocol.js';
 
 /** What a build was for: `GET /api/report`, a periodic publication, or a shortcut report. */
 export type BuildPurpose = 'api' | 'publish' | 'shortcut';
@@ -17,21 +18,54 @@ export interface BuildObserver {
   reportBuild(purpose: BuildPurpose, seconds: number, ok: boolean): void;
 }
 
+export interface HeapLimitEvent {
+  /** The limit the builder thread now runs with, MB; null: V8's default. */
+  readonly maxOldGenerationSizeMb: number | null;
+  /** Bytes of plugin reports in the build that asked for it. */
+  readonly inputBytes: number;
+  readonly reason: 'grown' | 'out of memory';
+}
+
+export interface ReportBuilderOptions {
+  /** The builder thread's CPU priority (config `backgroundNice`, src/workers/thread-priority.ts). */
+  readonly nice: number;
+  /** For tests: the old-generation limit for a build of that many input bytes (default `builderHeapLimitMb`). */
+  readonly heapLimitMb?: (inputBytes: number) => number;
+  /** Told when the builder thread's heap limit changes (the service logs it). */
+  readonly onHeapLimit?: (event: HeapLimitEvent) => void;
+}
+
+const MB = 1024 * 1024;
+
+/**
+ * The builder thread's old-generation limit, MB, for a build of `inputBytes` of plugin reports.
+ *
+ * It is there to shape the heap, not to cap the build: V8 lets the old generation grow to 4x its
+ * live size between mark-compacts when the limit is 2 GB or more (its default here is 4.3 GB), and
+ * 1.3-2x below that, and most of what a build allocates is garbage (parsed JSON, encoder parts),
+ * several times what it keeps. At its peak a build keeps ≈ 5.5x its input (10000 × 2 KB plugins:
+ * 20 MB of reports, ≈ 110 MB live). The limit is 1 GB, or 256 MB plus 4x that peak when more,
+ * rounded up to a power of two so that the thread is replaced only when the need doubles.
+ * Measured (docs/benchmarks.md, "Fixed" 8): 1536 MB and 640 MB gave the same RSS, and both far
+ * less than V8's default (10000 × 2 KB: RSS mean 765 against 907–931 MB).
+ */
+export function builderHeapLimitMb(inputBytes: number): number {
+  const need = Math.max(1024, 256 + Math.ceil((22 * inputBytes) / MB));
+  return 2 ** Math.ceil(Math.log2(need));
+}
+
 export class ReportBuilder {
-  readonly #pool: Piscina;
+  readonly #options: ReportBuilderOptions;
+  #pool: Piscina;
+  /** The current thread's limit; null once a build ran out of memory (V8's default from then on). */
+  #limitMb: number | null;
   /** Set by the service to feed /metrics. */
   observer: BuildObserver | null = null;
 
-  /** `nice`: the builder thread's CPU priority (config `backgroundNice`, src/workers/thread-priority.ts). */
-  constructor(options: { nice: number } = { nice: 0 }) {
-    this.#pool = new Piscina({
-      filename: workerPath('report-task'),
-      workerData: { nice: options.nice } satisfies BackgroundThreadData,
-      minThreads: 0,
-      maxThreads: 1,
-      // Keep the thread warm between publishes (3 s apart by default), drop it when idle longer.
-      idleTimeout: 30_000,
-    });
+  constructor(options: ReportBuilderOptions = { nice: 0 }) {
+    this.#options = options;
+    this.#limitMb = (options.heapLimitMb ?? builderHeapLimitMb)(0);
+    this.#pool = backgroundPool('report-task', { nice: options.nice, maxOldGenerationSizeMb: this.#limitMb });
   }
 
   /** The merged report as JSON bytes. `parts` are moved to the builder thread: the caller must not use them afterwards. */
@@ -46,14 +80,45 @@ export class ReportBuilder {
 
   async #run(purpose: BuildPurpose, task: ReportTask): Promise<ReportTaskResult> {
     const started = performance.now();
+    const inputBytes = task.parts.reduce((sum, p) => sum + p.bytes.byteLength, 0);
+    this.#fitHeap(inputBytes);
+    const pool = this.#pool;
     let ok = false;
     try {
-      const result = (await this.#pool.run(task, { transferList: transferablesOf(task.parts) })) as ReportTaskResult;
+      const result = (await pool.run(task, { transferList: transferablesOf(task.parts) })) as ReportTaskResult;
       ok = true;
       return result;
+    } catch (err) {
+      // The parts were moved to the thread that died, so this build is lost; the next one runs
+      // without a limit. Only a report far off the measured shapes gets here (see builderHeapLimitMb).
+      if ((err as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY' && pool === this.#pool && this.#limitMb !== null) {
+        this.#replacePool(null, inputBytes, 'out of memory');
+      }
+      throw err;
     } finally {
       this.observer?.reportBuild(purpose, (performance.now() - started) / 1000, ok);
     }
+  }
+
+  /** Replaces the thread when this build needs a higher limit than it has; never lowers it. */
+  #fitHeap(inputBytes: number): void {
+    if (this.#limitMb === null) return;
+    const need = (this.#options.heapLimitMb ?? builderHeapLimitMb)(inputBytes);
+    if (need > this.#limitMb) this.#replacePool(need, inputBytes, 'grown');
+  }
+
+  #replacePool(limitMb: number | null, inputBytes: number, reason: HeapLimitEvent['reason']): void {
+    const old = this.#pool;
+    this.#limitMb = limitMb;
+    this.#pool = backgroundPool('report-task', { nice: this.#options.nice, ...(limitMb !== null ? { maxOldGenerationSizeMb: limitMb } : {}) });
+    // Builds already on the old thread finish there.
+    void old.close().catch(() => {});
+    this.#options.onHeapLimit?.({ maxOldGenerationSizeMb: limitMb, inputBytes, reason });
+  }
+
+  /** The builder's live threads (piscina's; none while idle): their `resourceLimits` show the heap it runs with. */
+  get threads(): readonly Worker[] {
+    return this.#pool.threads;
   }
 
   get utilization(): number {

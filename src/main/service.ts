@@ -28,7 +28,14 @@ export interface RunningService {
 }
 
 export async function startService(config: HostConfig, logger: Logger): Promise<RunningService> {
-  const builder = new ReportBuilder({ nice: config.backgroundNice });
+  const builder = new ReportBuilder({
+    nice: config.backgroundNice,
+    onHeapLimit: ({ maxOldGenerationSizeMb, inputBytes, reason }) => {
+      const fields = { maxOldGenerationSizeMb, inputMB: Math.round(inputBytes / 1e5) / 10 };
+      if (reason === 'grown') logger.info(fields, 'report builder thread restarted with a larger heap limit for more plugin data');
+      else logger.error(fields, 'report builder ran out of memory; that report is lost, later builds run without a heap limit');
+    },
+  });
   const publishing = config.publish.apps.length > 0;
   const supervisor = new Supervisor({
     workers: config.workers,

@@ -14,7 +14,6 @@ import * as Comlink from 'comlink';
 import { ErrorCode, errorData } from '../shared/errors.js';
 import {
   PROTOCOL_VERSION,
-  type BackgroundThreadData,
   ShardEventKind,
   type ControlReply,
   type ControlRequest,
@@ -35,8 +34,8 @@ import { packCounters } from '../shared/plugin-state.js';
 import type { PluginSpec } from '../shared/report/index.js';
 import { PluginActor, type ActorContext } from './plugin-actor.js';
 import { PollSlots } from './poll-slots.js';
-import { Piscina } from 'piscina';
-import { workerPath } from '../shared/worker-url.js';
+import type { Piscina } from 'piscina';
+import { backgroundPool } from '../shared/background-pool.js';
 
 /** How often changed plugin states (status changes, not counters) are sent to main. */
 const STATE_FLUSH_MS = 200;
@@ -73,13 +72,7 @@ class Shard implements ShardApi {
         return ++shard.#seq;
       },
       validateLarge(task: BigReportTask): Promise<BigReportResult> {
-        shard.#largePool ??= new Piscina({
-          filename: workerPath('big-report-task'),
-          minThreads: 0,
-          maxThreads: 1,
-          idleTimeout: 30_000,
-          workerData: { nice: data.config.backgroundNice } satisfies BackgroundThreadData,
-        });
+        shard.#largePool ??= backgroundPool('big-report-task', { nice: data.config.backgroundNice });
         // Transfer the body's memory when it owns its ArrayBuffer (large Buffers do); never a shared slab.
         const { body } = task;
         const owned = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;

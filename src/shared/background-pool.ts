@@ -1,0 +1,27 @@
+/**
+ * The piscina pools of the host's bulk work: the merge of every plugin's report (report-task, one
+ * pool on main) and the check of a large plugin report (big-report-task, one pool per shard). Each
+ * is one thread that idles between bursts and runs at a lower CPU priority (thread-priority.ts).
+ */
+import { Piscina } from 'piscina';
+import type { BackgroundThreadData } from './protocol.js';
+import { workerPath } from './worker-url.js';
+
+export interface BackgroundPoolOptions {
+  /** Linux nice value of the thread (config `backgroundNice`). */
+  readonly nice: number;
+  /** V8's old-generation limit for the thread (report-builder.ts says why); absent: V8's default. */
+  readonly maxOldGenerationSizeMb?: number;
+}
+
+export function backgroundPool(task: 'report-task' | 'big-report-task', options: BackgroundPoolOptions): Piscina {
+  return new Piscina({
+    filename: workerPath(task),
+    workerData: { nice: options.nice } satisfies BackgroundThreadData,
+    ...(options.maxOldGenerationSizeMb !== undefined ? { resourceLimits: { maxOldGenerationSizeMb: options.maxOldGenerationSizeMb } } : {}),
+    minThreads: 0,
+    maxThreads: 1,
+    // Warm between bursts (a publish every 3 s by default), dropped when idle longer.
+    idleTimeout: 30_000,
+  });
+}
