@@ -8,6 +8,7 @@ import { closeSync, cpSync, existsSync, openSync, rmSync, writeFileSync } from '
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MAIN_THREAD_NODE_FLAGS } from '../../src/main/main-heap.js';
 import { http } from '../measure/http.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -114,7 +115,8 @@ export async function startHost(o: StartOptions, label = 'host'): Promise<Target
   const logFile = join(o.workDir, `${label}.log`);
   const log = openSync(logFile, 'w');
   const execArgv = [...(o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', join(o.workDir, 'prof')] : []), ...(o.nodeArgs ?? [])];
-  const child = spawn(process.execPath, [...execArgv, hostCli, '--config', configFile], { stdio: ['ignore', log, log] });
+  // The flags `npm start` and the scope-plugin-host command run with (src/main/main-heap.ts).
+  const child = spawn(process.execPath, [...MAIN_THREAD_NODE_FLAGS, ...execArgv, hostCli, '--config', configFile], { stdio: ['ignore', log, log] });
   closeSync(log);
   const url = `http://127.0.0.1:${port}`;
   const stop = stopper(child);

@@ -1,14 +1,18 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
 /**
  * The `scope-plugin-host` command. Bad flags or config: one line on stderr naming the key, exit 2
  * (config-loader.ts). SIGTERM/SIGINT: stop polling, close every connection, exit 0 within 2 s.
  */
 import { loadConfigOrExit } from './config-loader.js';
 import { createLogger } from './logger.js';
+import { keepSemiSpaceFlagToMainThread } from './main-heap.js';
 import { startService } from './service.js';
 
 /** The service must be gone this long after a signal, whatever is still draining. */
 const SHUTDOWN_DEADLINE_MS = 1_800;
+
+// Before any worker thread starts, the logger's transport included (main-heap.ts).
+keepSemiSpaceFlagToMainThread();
 
 const { config, configPath } = await loadConfigOrExit(process.argv.slice(2));
 const logger = createLogger({ level: config.logLevel });

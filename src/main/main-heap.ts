@@ -1,0 +1,35 @@
+/**
+ * The main thread's young generation: 1 MB semi-spaces instead of V8's 16 MB.
+ *
+ * Main allocates little (it does no work per poll), but what it allocates includes the merged
+ * report it serves: bytes moved in from the builder thread, freed only when main collects the
+ * object that holds them. With 16 MB semi-spaces those collections were seconds apart, and in
+ * between the young generation stayed committed at 32 MB and up to 56 MB of served reports
+ * waited. Measured at 3000 × 2 KB with the report built every 3 s, builder already on 1 MB
+ * semi-spaces: host RSS mean / peak 406–408 / 427–429 → 351–362 / 363–371 MB, CPU within noise
+ * (docs/benchmarks.md, "Fixed" 8).
+ *
+ * Only a command-line flag sizes the main thread's heap, so `npm start`, the `scope-plugin-host`
+ * command and the bench start node with MAIN_THREAD_NODE_FLAGS. V8 also applies the flag to every
+ * isolate created afterwards, over a worker's own `resourceLimits`, and the shard workers need
+ * their large young generation (1 MB cost them 8–10 points of CPU at 3000 plugins: every poll's
+ * garbage would be promoted). So once main's heap exists and before any worker starts, the flag is
+ * set back to "unset".
+ */
+import { setFlagsFromString } from 'node:v8';
+
+const MAIN_SEMI_SPACE = '--max-semi-space-size=1';
+
+/** Node flags for the process that runs cli.js. */
+export const MAIN_THREAD_NODE_FLAGS: readonly string[] = [MAIN_SEMI_SPACE];
+
+/**
+ * Call before the first worker starts. Does nothing unless the process was started with
+ * MAIN_THREAD_NODE_FLAGS; returns whether it reset anything.
+ */
+export function keepSemiSpaceFlagToMainThread(execArgv: readonly string[] = process.execArgv): boolean {
+  if (!execArgv.includes(MAIN_SEMI_SPACE)) return false;
+  // 0 is V8's "not set": later isolates take their size from their resourceLimits or V8's default.
+  setFlagsFromString('--max-semi-space-size=0');
+  return true;
+}
