@@ -46,8 +46,8 @@ const MB = 1024 * 1024;
  * several times what it keeps. At its peak a build keeps ≈ 5.5x its input (10000 × 2 KB plugins:
  * 20 MB of reports, ≈ 110 MB live). The limit is 1 GB, or 256 MB plus 4x that peak when more,
  * rounded up to a power of two so that the thread is replaced only when the need doubles.
- * Measured (docs/benchmarks.md, "Fixed" 8): 1536 MB and 640 MB gave the same RSS, and both far
- * less than V8's default (10000 × 2 KB: RSS mean 765 against 907–931 MB).
+ * Measured (docs/benchmarks.md, "Fixed" 8): 3000-part builds alone, peak RSS 334–387 → 265–267
+ * MB for 8 % more CPU per build; limits of 640 and 1536 MB gave the host the same RSS.
  */
 export function builderHeapLimitMb(inputBytes: number): number {
   const need = Math.max(1024, 256 + Math.ceil((22 * inputBytes) / MB));
