@@ -12,9 +12,9 @@
  * Only a command-line flag sizes the main thread's heap, so `npm start`, the `scope-plugin-host`
  * command and the bench start node with MAIN_THREAD_NODE_FLAGS. V8 also applies the flag to every
  * isolate created afterwards, over a worker's own `resourceLimits`, and the shard workers need
- * their large young generation (1 MB cost them 8–10 points of CPU at 3000 plugins: every poll's
- * garbage would be promoted). So once main's heap exists and before any worker starts, the flag is
- * set back to "unset".
+ * their large young generation (semi-spaces of 1–2 MB cost them 8–10 points of CPU at 3000
+ * plugins, same doc). So once main's heap exists and before any worker starts, the flag is set
+ * back to "unset".
  */
 import { setFlagsFromString } from 'node:v8';
 
