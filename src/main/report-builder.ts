@@ -57,6 +57,7 @@ export function builderHeapLimitMb(inputBytes: number): number {
 
 export class ReportBuilder {
   readonly #options: ReportBuilderOptions;
+  readonly #limitFor: (inputBytes: number) => number;
   #pool: Piscina;
   /** The current thread's limit; null once a build ran out of memory (V8's default from then on). */
   #limitMb: number | null;
@@ -65,8 +66,9 @@ export class ReportBuilder {
 
   constructor(options: ReportBuilderOptions = { nice: 0 }) {
     this.#options = options;
-    this.#limitMb = (options.heapLimitMb ?? builderHeapLimitMb)(0);
-    this.#pool = backgroundPool('report-task', { nice: options.nice, maxOldGenerationSizeMb: this.#limitMb });
+    this.#limitFor = options.heapLimitMb ?? builderHeapLimitMb;
+    this.#limitMb = this.#limitFor(0);
+    this.#pool = this.#newPool(this.#limitMb);
   }
 
   /** The merged report as JSON bytes. `parts` are moved to the builder thread: the caller must not use them afterwards. */
@@ -104,17 +106,21 @@ export class ReportBuilder {
   /** Replaces the thread when this build needs a higher limit than it has; never lowers it. */
   #fitHeap(inputBytes: number): void {
     if (this.#limitMb === null) return;
-    const need = (this.#options.heapLimitMb ?? builderHeapLimitMb)(inputBytes);
+    const need = this.#limitFor(inputBytes);
     if (need > this.#limitMb) this.#replacePool(need, inputBytes, 'grown');
   }
 
   #replacePool(limitMb: number | null, inputBytes: number, reason: HeapLimitEvent['reason']): void {
     const old = this.#pool;
     this.#limitMb = limitMb;
-    this.#pool = backgroundPool('report-task', { nice: this.#options.nice, ...(limitMb !== null ? { maxOldGenerationSizeMb: limitMb } : {}) });
+    this.#pool = this.#newPool(limitMb);
     // Builds already on the old thread finish there.
     void old.close().catch(() => {});
     this.#options.onHeapLimit?.({ maxOldGenerationSizeMb: limitMb, inputBytes, reason });
+  }
+
+  #newPool(limitMb: number | null): Piscina {
+    return backgroundPool('report-task', { nice: this.#options.nice, ...(limitMb !== null ? { maxOldGenerationSizeMb: limitMb } : {}) });
   }
 
   /** The builder's live threads (piscina's; none while idle): their `resourceLimits` show the heap it runs with. */
