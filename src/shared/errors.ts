@@ -9,6 +9,10 @@ export const ErrorCode = {
   // Transport, in the order of a request's life.
   /** No listener, refused, socket file missing, permission denied on the socket. */
   CONNECT: 'PLUGIN_CONNECT',
+  /** The socket path does not fit a unix socket address (107 bytes); never dialled. */
+  SOCKET_PATH_TOO_LONG: 'PLUGIN_SOCKET_PATH_TOO_LONG',
+  /** Not polled: more plugins than the process's open-file limit leaves descriptors for. */
+  FD_LIMIT: 'PLUGIN_FD_LIMIT',
   /** The whole exchange did not finish within `timeoutMs`. */
   TIMEOUT: 'PLUGIN_TIMEOUT',
   /** The peer broke HTTP: reset mid-body, closed without answering, not HTTP, headers too large. */

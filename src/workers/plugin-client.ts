@@ -21,7 +21,8 @@ import { performance } from 'node:perf_hooks';
 import { ErrorCode, errorData, type ErrorData } from '../shared/errors.js';
 import { HttpAttempt, type AttemptEnd } from './http-attempt.js';
 import { PluginConnection } from './plugin-connection.js';
-import { MAX_HEADER_BYTES, closedClientError, timeoutError } from './transport-errors.js';
+import { socketPathFits } from '../shared/socket-path.js';
+import { MAX_HEADER_BYTES, closedClientError, socketPathTooLongError, timeoutError } from './transport-errors.js';
 
 export interface PluginClientOptions {
   socketPath: string;
@@ -140,6 +141,10 @@ export class PluginClient {
     const elapsed = () => performance.now() - started;
     if (this.#closing !== null) {
       return Promise.resolve({ ok: false, error: closedClientError(req), latencyMs: 0 });
+    }
+    if (!socketPathFits(this.#o.socketPath)) {
+      // Node would cut the path and reach whatever socket sits at the prefix: never dial it.
+      return Promise.resolve({ ok: false, error: socketPathTooLongError({ ...req, socketPath: this.#o.socketPath }), latencyMs: 0 });
     }
     if (this.#inFlight !== null) {
       return Promise.resolve({

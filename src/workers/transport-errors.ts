@@ -5,6 +5,7 @@
  * that every kind of breakage gets a status of its own. The code is what programs look at.
  */
 import { ErrorCode, errorData, type ErrorData } from '../shared/errors.js';
+import { MAX_SOCKET_PATH_BYTES, socketPathBytes } from '../shared/socket-path.js';
 
 /** Upstream's fixed text, whatever the configured limit (plugin-protocol §1.5). */
 export const TOO_LARGE_MESSAGE = 'response must be shorter than 50MB';
@@ -97,6 +98,15 @@ export function timeoutError(s: ExchangeState): ErrorData {
   return errorData(
     ErrorCode.TIMEOUT,
     `${prefix(s)}context deadline exceeded (no complete answer within ${s.timeoutMs} ms) ${where(s)}`,
+  );
+}
+
+/** Go's words for a path that does not fit `sun_path`, which it refuses before any system call. */
+export function socketPathTooLongError(s: Pick<ExchangeState, 'verb' | 'url' | 'socketPath'>): ErrorData {
+  return errorData(
+    ErrorCode.SOCKET_PATH_TOO_LONG,
+    `${s.verb} "${s.url}": dial unix ${s.socketPath}: connect: invalid argument ` +
+      `(socket path is ${socketPathBytes(s.socketPath)} bytes; a unix socket address holds at most ${MAX_SOCKET_PATH_BYTES})`,
   );
 }
 
