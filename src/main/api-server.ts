@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { Logger } from 'pino';
+import { API_SERVER_OPTIONS, ConnectionLimiter, type ConnectionStats } from './http-limits.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -34,13 +35,17 @@ export class ApiServer {
   readonly #server: Server;
   readonly #log: Logger;
   readonly #routes = new Map<string, Map<string, Handler>>();
+  readonly #limiter: ConnectionLimiter;
 
-  constructor(logger: Logger) {
+  /** `maxConnections`: client connections kept open at most (fd-budget.ts decides how many). */
+  constructor(logger: Logger, maxConnections = 1024) {
     this.#log = logger.child({ component: 'api' });
-    this.#server = createServer((req, res) => void this.#handle(req, res));
-    // A client that stalls mid-request must not pin a connection forever.
-    this.#server.requestTimeout = 30_000;
-    this.#server.headersTimeout = 10_000;
+    this.#server = createServer(API_SERVER_OPTIONS, (req, res) => void this.#handle(req, res));
+    this.#limiter = new ConnectionLimiter(this.#server, maxConnections);
+  }
+
+  get connections(): ConnectionStats {
+    return this.#limiter.stats;
   }
 
   route(method: string, path: string, handler: Handler): this {

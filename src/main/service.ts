@@ -10,6 +10,9 @@ import { packParts } from '../shared/parts.js';
 import type { ControlRequest } from '../shared/protocol.js';
 import { ApiServer, json, type Reply } from './api-server.js';
 import { Discovery } from './discovery/discovery.js';
+import { logDescriptorPlan, planDescriptors } from './fd-budget.js';
+import { registerDescriptorMetrics } from './fd-metrics.js';
+import { PluginAdmission } from './plugin-admission.js';
 import { Publisher } from './publish/publisher.js';
 import { ReportBuilder } from './report-builder.js';
 import { Supervisor } from './supervisor.js';
@@ -58,6 +61,11 @@ export async function startService(config: HostConfig, logger: Logger): Promise<
     },
   });
   await supervisor.start();
+  // Measured now that the shard workers hold their descriptors; the API and the host come first.
+  const fds = planDescriptors({ workers: config.workers, apps: config.publish.apps.length });
+  logDescriptorPlan(logger, fds);
+  const admission = fds.limit !== null && fds.plugins !== Infinity ? new PluginAdmission({ budget: fds.plugins, nofile: fds.limit.soft, logger }) : null;
+  if (admission) supervisor.admission = admission;
 
   let publisher: Publisher | null = null;
   if (publishing) {
@@ -94,7 +102,8 @@ export async function startService(config: HostConfig, logger: Logger): Promise<
   builder.observer = metrics;
 
   let ready = config.pluginsRoot === '';
-  const api = new ApiServer(logger);
+  const api = new ApiServer(logger, fds.apiConnections);
+  registerDescriptorMetrics(metrics.registry, { plan: fds, admission, apiConnections: () => api.connections });
   api
     .route('GET', '/', () => ({ status: 200, body: statusPageHtml(), type: 'text/html; charset=utf-8' }))
     .route('GET', '/api/report', async () => ({ status: 200, body: await supervisor.report() }))

@@ -13,6 +13,7 @@ import type { ControlReply, ControlRequest, PluginAssignment, ShardConfig, Snaps
 import type { PackedParts } from '../shared/parts.js';
 import type { PluginSpec } from '../shared/report/index.js';
 import type { DiscoveredSocket, DiscoveryDiff } from './discovery/discovery.js';
+import type { PluginAdmission } from './plugin-admission.js';
 import { PluginTable, type PluginRow } from './plugin-table.js';
 import type { ReportBuilder } from './report-builder.js';
 import { ShardHandle, type ShardListener } from './shard-handle.js';
@@ -51,6 +52,7 @@ export class Supervisor {
   readonly #table = new PluginTable();
   readonly #shards: ShardHandle[] = [];
   #observer: SupervisorObserver | undefined;
+  #admission: PluginAdmission | undefined;
   #building: Promise<Buffer> | null = null;
   #listing: Promise<readonly PluginRow[]> | null = null;
   #closed = false;
@@ -74,6 +76,11 @@ export class Supervisor {
     this.#observer = observer;
   }
 
+  /** Decides which plugins are polled when descriptors are short; set before the first diff. */
+  set admission(admission: PluginAdmission) {
+    this.#admission = admission;
+  }
+
   get table(): PluginTable {
     return this.#table;
   }
@@ -83,8 +90,9 @@ export class Supervisor {
   }
 
   /** Apply one discovery diff: removals first, so a socket replaced at the same path restarts its actor. */
-  applyDiff(diff: DiscoveryDiff): void {
+  applyDiff(found: DiscoveryDiff): void {
     if (this.#closed) return;
+    const diff = this.#admission?.apply(found) ?? found;
     const removals = new Map<number, string[]>();
     for (const socket of diff.removed) {
       const record = this.#table.get(socket.path);
@@ -100,11 +108,12 @@ export class Supervisor {
       if (this.#table.get(socket.path)) continue;
       const shard = this.#shardOf(socket);
       this.#table.add({ key: socket.path, socketPath: socket.path, id: socket.id, ino: socket.ino, shard, addedAt: Date.now() });
-      push(additions, shard, { key: socket.path, socketPath: socket.path, id: socket.id });
+      const refusal = this.#admission?.refusal(socket.path);
+      push(additions, shard, { key: socket.path, socketPath: socket.path, id: socket.id, ...(refusal && { refusal }) });
       this.#log.info({ pluginId: socket.id, socket: socket.path, shard }, 'plugin added');
     }
     for (const [shard, list] of additions) this.#shards[shard]!.add(list);
-    this.#observer?.discovery(diff.added.length, diff.removed.length);
+    this.#observer?.discovery(found.added.length, found.removed.length);
   }
 
   /**

@@ -36,6 +36,8 @@ export interface PluginAssignment {
   readonly key: string;
   readonly socketPath: string;
   readonly id: string;
+  /** Set when the plugin must not be polled (open-file limit): its status, and no connection ever. */
+  readonly refusal?: ErrorData;
 }
 
 /**

@@ -61,6 +61,8 @@ export class PluginActor {
   readonly socketPath: string;
   readonly #ctx: ActorContext;
   readonly #poller: PluginClient;
+  /** Not polled at all (the open-file limit leaves no descriptor for it): this is its status. */
+  readonly #refusal: ErrorData | undefined;
   #controller: PluginClient | null = null;
   /** Control requests to one plugin go one at a time over the control connection. */
   #controlChain: Promise<unknown> = Promise.resolve();
@@ -98,7 +100,7 @@ export class PluginActor {
   /** `PluginState.seq` of the last change announced. */
   #seq = 0;
 
-  constructor(key: string, socketPath: string, id: string, ctx: ActorContext) {
+  constructor(key: string, socketPath: string, id: string, ctx: ActorContext, refusal?: ErrorData) {
     this.key = key;
     this.id = id;
     this.socketPath = socketPath;
@@ -106,10 +108,19 @@ export class PluginActor {
     // Upstream's initial spec before the first good report: id and label from the socket name.
     this.#spec = { id, label: id, interfaces: null };
     this.#poller = this.#newClient();
+    this.#refusal = refusal;
   }
 
   /** Handshake at once: a plugin that just appeared should be `ok` within one round trip, not one interval. */
   start(): void {
+    if (this.#refusal !== undefined) {
+      // Said once for all such plugins by the main thread, so no per-plugin log line here.
+      this.#lastError = this.#refusal;
+      this.#lastErrorAt = Date.now();
+      this.#spec = { ...this.#spec, status: statusOf(this.#refusal) };
+      this.#announce();
+      return;
+    }
     this.#announce();
     this.#arm(0, () => this.#handshake());
   }
@@ -334,8 +345,13 @@ export class PluginActor {
       this.#announce();
       return { ok: false, error };
     }
-    this.#controller ??= this.#newClient();
-    const reply = await callControl(this.#controller, request, this.id, this.#ctx.config.maxNodesPerReport);
+    // A connection per click, closed after it: idle control connections would hold descriptors
+    // that polling needs (fd-budget.ts), and clicks are rare.
+    const controller = (this.#controller = this.#newClient());
+    const reply = await callControl(controller, request, this.id, this.#ctx.config.maxNodesPerReport).finally(() => {
+      if (this.#controller === controller) this.#controller = null;
+      void controller.close();
+    });
     if (!reply.ok) {
       this.#spec = { ...this.#spec, status: statusOf(reply.error) };
     } else {

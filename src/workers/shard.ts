@@ -91,7 +91,7 @@ class Shard implements ShardApi {
   addPlugins(plugins: readonly PluginAssignment[]): void {
     for (const p of plugins) {
       if (this.#actors.has(p.key)) continue;
-      const actor = new PluginActor(p.key, p.socketPath, p.id, this.#ctx);
+      const actor = new PluginActor(p.key, p.socketPath, p.id, this.#ctx, p.refusal);
       this.#actors.set(p.key, actor);
       actor.start();
     }
