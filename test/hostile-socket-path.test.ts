@@ -3,12 +3,14 @@
  * usable as Go needs the terminating NUL). Node cuts a longer path to its first 108 bytes, so a
  * plugin at `<108-byte path of another socket>ZZ/evil.sock` would be answered by that other
  * socket. The host must give such a path Go's `connect: invalid argument` status and never dial
- * it; a path of exactly 107 bytes still works; the limit counts UTF-8 bytes, not characters.
+ * it; a path of exactly 107 bytes still works; the limit counts UTF-8 bytes, not characters. The kit
+ * refuses to listen on such a path.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { servePlugin } from '../src/kit/index.js';
 import type { PluginRow } from '../src/main/plugin-table.js';
 import { ErrorCode } from '../src/shared/errors.js';
 import { MAX_SOCKET_PATH_BYTES } from '../src/shared/socket-path.js';
@@ -98,4 +100,12 @@ test('a path longer than sun_path gets Go\'s EINVAL status and is never dialled;
   await new Promise((resolve) => setTimeout(resolve, 600));
   assert.deepEqual(decoy.requests, []);
   assert.equal((await rows()).get(evil)!.status, tooLong(evil));
+});
+
+test('the kit refuses to listen on a path longer than 107 bytes instead of binding a cut one', async () => {
+  const long = pathOfBytes(join(dir.path, 'kit'), '/kit-long.sock', MAX_SOCKET_PATH_BYTES + 1);
+  await assert.rejects(
+    servePlugin({ id: 'kit-long', socketPath: long, spec: { label: 'kit-long' }, report: () => ({}) }),
+    { name: 'RangeError', message: `socket path ${long} is 108 bytes; a unix socket address holds at most 107: use a shorter root or id` },
+  );
 });

@@ -57,6 +57,9 @@ const endpoints = new WeakMap<Server, Endpoint>();
  * Starts a plugin: validates the id, prepares `<root>/<id>/` (0700), replaces a stale socket left
  * by a crashed run and listens. Resolves once the socket accepts connections.
  */
+/** Longest unix socket path, in UTF-8 bytes: Linux's 108-byte `sun_path` less the terminating NUL. */
+const MAX_SOCKET_PATH_BYTES = 107;
+
 export async function servePlugin(options: ServePluginOptions): Promise<PluginServer> {
   const { id } = options;
   if (!isValidPluginId(id)) {
@@ -64,6 +67,11 @@ export async function servePlugin(options: ServePluginOptions): Promise<PluginSe
   }
   if (typeof options.report !== 'function') throw new TypeError('servePlugin: `report` must be a function');
   const socketPath = options.socketPath ?? defaultSocketPath(options.root ?? DEFAULT_PLUGIN_ROOT, id);
+  const pathBytes = Buffer.byteLength(socketPath, 'utf8');
+  if (pathBytes > MAX_SOCKET_PATH_BYTES) {
+    // Node would cut the path to 108 bytes and listen somewhere else; hosts never dial it.
+    throw new RangeError(`socket path ${socketPath} is ${pathBytes} bytes; a unix socket address holds at most ${MAX_SOCKET_PATH_BYTES}: use a shorter root or id`);
+  }
   const removeOnExit = options.removeOnExit ?? true;
   const endpoint: Endpoint = {
     options,
