@@ -52,6 +52,8 @@ interface RequestSpec {
 export class PluginClient {
   readonly #o: PluginClientOptions;
   readonly #query: string;
+  /** False for a path Node would cut short (socket-path.ts): then nothing is ever dialled. */
+  readonly #pathFits: boolean;
   /** `GET /report` and `GET /`, prepared once: a poll writes the same bytes every time. */
   readonly #gets = new Map<string, RequestSpec>();
   #connection: PluginConnection | null = null;
@@ -70,6 +72,7 @@ export class PluginClient {
     this.#o = options;
     // Keys sorted, values escaped like Go url.Values.Encode (plugin-protocol check 32).
     this.#query = new URLSearchParams({ api_version: options.apiVersion, probe_id: options.probeId }).toString();
+    this.#pathFits = socketPathFits(options.socketPath);
   }
 
   get socketPath(): string {
@@ -142,8 +145,7 @@ export class PluginClient {
     if (this.#closing !== null) {
       return Promise.resolve({ ok: false, error: closedClientError(req), latencyMs: 0 });
     }
-    if (!socketPathFits(this.#o.socketPath)) {
-      // Node would cut the path and reach whatever socket sits at the prefix: never dial it.
+    if (!this.#pathFits) {
       return Promise.resolve({ ok: false, error: socketPathTooLongError({ ...req, socketPath: this.#o.socketPath }), latencyMs: 0 });
     }
     if (this.#inFlight !== null) {
