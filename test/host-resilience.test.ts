@@ -120,8 +120,8 @@ describe('resilience', () => {
       };
       await waitFor('all ok', allOk);
       const before = plugins.map((p) => p.stats.reports);
-      host.service.supervisor.crashShardForTest(0);
-      host.service.supervisor.crashShardForTest(1);
+      host.service.core.crashShardForTest(0);
+      host.service.core.crashShardForTest(1);
       await waitFor('crash logged', () => host.logs.filter((l) => l.msg === 'shard worker crashed; restarting').length === 2);
       // The table survives: every plugin is still listed while its shard restarts.
       assert.deepEqual((await host.get<Row[]>('/api/plugins')).body.map((r) => r.id).sort(), [...ids].sort());

@@ -37,6 +37,8 @@ export const ErrorCode = {
   CONTROL_PLUGIN_NOT_FOUND: 'CONTROL_PLUGIN_NOT_FOUND',
   NOT_CONTROLLER: 'PLUGIN_NOT_CONTROLLER',
   CONTROL_BAD_REQUEST: 'CONTROL_BAD_REQUEST',
+  /** The plugin answered the control with an `error` of its own. */
+  CONTROL_PLUGIN_ERROR: 'PLUGIN_ERROR',
   SHORTCUT_INVALID: 'PLUGIN_SHORTCUT_INVALID',
 
   // Publishing to Scope apps (report-model §6.1), in the order of a request's life.

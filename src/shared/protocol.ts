@@ -18,12 +18,13 @@
  * good report as wire JSON; a snapshot hands those strings on (cloned by memcpy), and only the
  * report builder thread parses and merges them (engineering-notes §5).
  */
+import type { ControlBody } from './control-body.js';
 import type { ErrorData } from './errors.js';
 import type { PackedParts } from './parts.js';
 import type { PluginSpec } from './report/index.js';
 
 /** Bumped whenever a message shape changes; a shard that answers with another version is not used. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Which protocol a plugin speaks (plugin-protocol §0): the 2016 `GET /` handshake, or the spec in each report. */
 export type PluginEra = 'handshake' | 'report';
@@ -115,7 +116,6 @@ export interface ShardWorkerData {
 export const ShardEventKind = {
   Ready: 'ready',
   PluginStates: 'plugin-states',
-  PluginsRemoved: 'plugins-removed',
   Log: 'log',
   Stats: 'stats',
 } as const;
@@ -130,11 +130,6 @@ export interface ReadyEvent {
 export interface PluginStatesEvent {
   readonly kind: typeof ShardEventKind.PluginStates;
   readonly states: readonly PluginState[];
-}
-
-export interface PluginsRemovedEvent {
-  readonly kind: typeof ShardEventKind.PluginsRemoved;
-  readonly keys: readonly string[];
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -164,18 +159,9 @@ export interface StatsEvent {
   readonly heapTotal: number;
 }
 
-export type ShardEvent = ReadyEvent | PluginStatesEvent | PluginsRemovedEvent | LogEvent | StatsEvent;
+export type ShardEvent = ReadyEvent | PluginStatesEvent | LogEvent | StatsEvent;
 
 // ─── control plane: main → shard (comlink) ──────────────────────────────────────────────────
-
-/** Body of `POST /api/control` and of the plugin's `POST /control` (plugin-protocol §2.5). */
-export interface ControlRequest {
-  readonly AppID: string;
-  readonly NodeID: string;
-  /** On the way in: `<pluginID>~<controlID>`; the actor sends the raw `<controlID>`. */
-  readonly Control: string;
-  readonly ControlArgs: Readonly<Record<string, string>> | null;
-}
 
 export type ControlReply =
   | {
@@ -211,7 +197,8 @@ export interface ShardSnapshot {
 export interface ShardApi {
   addPlugins(plugins: readonly PluginAssignment[]): void;
   removePlugins(keys: readonly string[]): void;
-  control(key: string, request: ControlRequest): Promise<ControlReply>;
+  /** `body` is what the plugin receives: `Control` is its own control id, without the `<pluginID>~` prefix. */
+  control(key: string, body: ControlBody): Promise<ControlReply>;
   snapshot(mode: SnapshotMode): Promise<ShardSnapshot>;
   /** Every plugin's counters now, for `GET /api/plugins` and the per-plugin metrics. */
   counters(): Promise<ShardCounters>;

@@ -13,7 +13,7 @@
  * - Control requests use their own connection, so a click never waits behind a poll.
  */
 import { ErrorCode, errorData, statusOf, type ErrorData } from '../shared/errors.js';
-import type { ActorPhase, BigReportResult, BigReportTask, ControlReply, ControlRequest, PluginCounters, PluginEra, PluginState, ShardConfig } from '../shared/protocol.js';
+import type { ActorPhase, BigReportResult, BigReportTask, ControlReply, PluginCounters, PluginEra, PluginState, ShardConfig } from '../shared/protocol.js';
 import { sameSpec, sameState } from '../shared/plugin-state.js';
 import { PartBuffer, type Packer } from '../shared/parts.js';
 import { encodeReport, nowTimestamp, rewriteControls, type PluginSpec } from '../shared/report/index.js';
@@ -23,6 +23,7 @@ import { failureDelay, nextSlot, retryDelay } from './poll-schedule.js';
 import type { PollSlots } from './poll-slots.js';
 import { validatePoll } from './poll-validation.js';
 import { callControl } from './control-call.js';
+import type { ControlBody } from '../shared/control-body.js';
 import type { LogLevel } from '../shared/protocol.js';
 
 /** Bodies above this are parsed and validated on the shard's large-report thread, not its event loop. */
@@ -177,8 +178,8 @@ export class PluginActor {
     if (this.#pending.count > MAX_PENDING) this.#pending.shift();
   }
 
-  control(request: ControlRequest): Promise<ControlReply> {
-    const run = this.#controlChain.then(() => this.#control(request));
+  control(body: ControlBody): Promise<ControlReply> {
+    const run = this.#controlChain.then(() => this.#control(body));
     this.#controlChain = run.catch(() => undefined);
     return run;
   }
@@ -323,7 +324,7 @@ export class PluginActor {
 
   // ─── controls ─────────────────────────────────────────────────────────────────────────────
 
-  async #control(request: ControlRequest): Promise<ControlReply> {
+  async #control(body: ControlBody): Promise<ControlReply> {
     if (this.#phase === 'stopped') {
       return { ok: false, error: errorData(ErrorCode.CONTROL_PLUGIN_NOT_FOUND, `plugin ${this.id} not found`) };
     }
@@ -335,7 +336,7 @@ export class PluginActor {
       return { ok: false, error };
     }
     this.#controller ??= this.#newClient();
-    const reply = await callControl(this.#controller, request, this.id, this.#ctx.config.maxNodesPerReport);
+    const reply = await callControl(this.#controller, body, this.id, this.#ctx.config.maxNodesPerReport);
     if (!reply.ok) {
       this.#spec = { ...this.#spec, status: statusOf(reply.error) };
     } else {

@@ -1,23 +1,22 @@
 /**
- * The plugin table: main's record of every discovered plugin socket, the latest status its actor
- * reported and the counters last read from its shard. Owned by the Supervisor on the main thread;
- * actors never touch it, they send `PluginState` messages that are applied here. It survives
- * worker restarts, so the API keeps listing every plugin (with a `worker thread crashed` status)
- * while a shard comes back.
+ * The plugin table: main's record of every discovered plugin socket, the shard that hosts it, the
+ * latest status its actor reported and the counters last read from its shard. The one owner of
+ * plugin → shard: a restarted worker is handed its plugins from here. The core creates it, the
+ * supervisor writes it; actors never touch it, they send `PluginState` messages that are applied
+ * here. It survives worker restarts, so the API keeps listing every plugin (with a `worker thread
+ * crashed` status) while a shard comes back.
  *
  * Also the control routing table of plugin-protocol §2.4: `<pluginID>~<controlID>` → socket.
  */
-import { ErrorCode, errorData, statusOf, type ErrorData } from '../shared/errors.js';
-import type { PluginCounters, PluginEra, PluginState } from '../shared/protocol.js';
-import type { PluginSpec } from '../shared/report/index.js';
+import { ErrorCode, errorData, statusOf, type ErrorData } from '../../shared/errors.js';
+import type { PluginCounters, PluginEra, PluginState } from '../../shared/protocol.js';
+import type { PluginSpec } from '../../shared/report/index.js';
 
 export interface PluginRecord {
   readonly key: string;
   readonly socketPath: string;
   readonly id: string;
-  readonly ino: number;
   readonly shard: number;
-  readonly addedAt: number;
   state: PluginState;
   /** As of the last read (`setCounters`); zero until then. */
   counters: PluginCounters;
@@ -58,7 +57,13 @@ export function initialState(key: string, id: string): PluginState {
 
 const NO_COUNTERS: PluginCounters = { lastOkAt: null, lastErrorAt: null, lastLatencyMs: null, consecutiveFailures: 0, polls: 0 };
 
-export class PluginTable {
+/** What readers outside the core (metrics) may see: nothing they could change. */
+export interface PluginTableView {
+  readonly size: number;
+  values(): Iterable<Readonly<PluginRecord>>;
+}
+
+export class PluginTable implements PluginTableView {
   readonly #records = new Map<string, PluginRecord>();
   readonly #routes = new Map<string, string>();
 
@@ -127,16 +132,15 @@ export class PluginTable {
     return this.#routes.get(control);
   }
 
-  /** Is any plugin with this id known at all (for the `plugin <id> not found` error)? */
-  hasId(id: string): boolean {
-    for (const record of this.#records.values()) if (record.id === id) return true;
-    return false;
+  /** The plugins hosted by this shard. */
+  ofShard(shard: number): PluginRecord[] {
+    const records: PluginRecord[] = [];
+    for (const record of this.#records.values()) if (record.shard === shard) records.push(record);
+    return records;
   }
 
   specsOfShard(shard: number): PluginSpec[] {
-    const specs: PluginSpec[] = [];
-    for (const record of this.#records.values()) if (record.shard === shard) specs.push(record.state.spec);
-    return specs;
+    return this.ofShard(shard).map((record) => record.state.spec);
   }
 
   /** Rows sorted by id, then socket path (two sockets may share an id). */
