@@ -29,6 +29,9 @@ export const ErrorCode = {
   NO_LABEL: 'PLUGIN_NO_LABEL',
   NOT_REPORTER: 'PLUGIN_NOT_REPORTER',
 
+  /** Another socket with the same plugin ID serves it; this one is not polled (docs/writing-plugins.md#1-where-the-socket-goes). */
+  DUPLICATE_ID: 'PLUGIN_DUPLICATE_ID',
+
   // Handshake era (plugin-protocol §1.3).
   HANDSHAKE: 'PLUGIN_HANDSHAKE',
 

@@ -1,7 +1,9 @@
 /**
  * Routes a control click to the actor of the plugin that offers it (plugin-protocol §2.4–2.6) and
- * says what came of it as a `ControlResult`. Never waits for polls: a click goes to the actor's own
- * control connection.
+ * says what came of it as a `ControlResult`. The one place that decides where a click goes: the
+ * socket serving the click's plugin ID (one socket per ID, src/main/core/plugin-table.ts), and
+ * only for a control that plugin's last good report offered. Never waits for polls: a click goes
+ * to the actor's own control connection.
  */
 import type { Logger } from 'pino';
 import type { ControlBody } from '../../shared/control-body.js';
@@ -46,13 +48,13 @@ export class ControlRouter {
 
   async #control(request: ControlRequest): Promise<ControlResult> {
     const { address, ...click } = parseControl(request);
-    const key = address === null ? undefined : this.#options.table.route(click.control);
-    if (address === null || key === undefined) {
+    // The rule: `<pluginID>~<controlID>` goes to the socket serving pluginID, if its last good report offered that control.
+    const record = address === null ? undefined : this.#options.table.serving(address.pluginId);
+    if (address === null || record === undefined || !record.state.controls.includes(click.control)) {
       return failed('unknown-control', ErrorCode.CONTROL_NOT_RECOGNISED, `Control "${click.control}" not recognised`);
     }
+    const { key } = record;
     const gone = () => failed('plugin-gone', ErrorCode.CONTROL_PLUGIN_NOT_FOUND, `plugin ${address.pluginId} not found`);
-    const record = this.#options.table.get(key);
-    if (!record) return gone();
     const body: ControlBody = { AppID: click.appId, NodeID: click.nodeId, Control: address.controlId, ControlArgs: click.args };
     let reply: ControlReply;
     try {

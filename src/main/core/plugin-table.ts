@@ -6,7 +6,10 @@
  * here. It survives worker restarts, so the API keeps listing every plugin (with a `worker thread
  * crashed` status) while a shard comes back.
  *
- * Also the control routing table of plugin-protocol §2.4: `<pluginID>~<controlID>` → socket.
+ * One plugin ID names one plugin, as it does for the Scope app (its plugin list and its control
+ * IDs know plugins only by ID): of several sockets with one ID, the one whose path sorts first
+ * serves it, and the others are listed with a PLUGIN_DUPLICATE_ID error, unpolled, until they are
+ * first in turn (docs/writing-plugins.md#1-where-the-socket-goes).
  */
 import { ErrorCode, errorData, statusOf, type ErrorData } from '../../shared/errors.js';
 import type { PluginCounters, PluginEra, PluginState } from '../../shared/protocol.js';
@@ -17,6 +20,8 @@ export interface PluginRecord {
   readonly socketPath: string;
   readonly id: string;
   readonly shard: number;
+  /** Does this socket serve its ID (an actor polls it)? False while another socket serves that ID. */
+  serving: boolean;
   state: PluginState;
   /** As of the last read (`setCounters`); zero until then. */
   counters: PluginCounters;
@@ -63,9 +68,19 @@ export interface PluginTableView {
   values(): Iterable<Readonly<PluginRecord>>;
 }
 
+/** A socket discovery found, with the shard it goes to. */
+export type NewPlugin = Pick<PluginRecord, 'key' | 'socketPath' | 'id' | 'shard'>;
+
+/** Sockets whose actor must start (they now serve their ID) or stop (removed, or no longer serving). */
+export interface ServingChange {
+  readonly start: PluginRecord[];
+  readonly stop: PluginRecord[];
+}
+
 export class PluginTable implements PluginTableView {
   readonly #records = new Map<string, PluginRecord>();
-  readonly #routes = new Map<string, string>();
+  /** Plugin ID → its sockets' keys in path order; the first serves the ID. */
+  readonly #byId = new Map<string, string[]>();
 
   get size(): number {
     return this.#records.size;
@@ -79,26 +94,42 @@ export class PluginTable implements PluginTableView {
     return this.#records.values();
   }
 
-  add(record: Omit<PluginRecord, 'state' | 'counters'>): PluginRecord {
-    const full: PluginRecord = { ...record, state: initialState(record.key, record.id), counters: NO_COUNTERS };
-    this.#records.set(record.key, full);
-    return full;
+  /** Removes, then adds sockets (a socket replaced at the same path restarts its actor). */
+  update(added: readonly NewPlugin[], removed: readonly string[]): ServingChange {
+    const change: ServingChange = { start: [], stop: [] };
+    const touched = new Set<string>();
+    for (const key of removed) {
+      const record = this.#records.get(key);
+      if (!record) continue;
+      this.#records.delete(key);
+      const keys = this.#byId.get(record.id)!.filter((k) => k !== key);
+      if (keys.length > 0) this.#byId.set(record.id, keys);
+      else this.#byId.delete(record.id);
+      if (record.serving) change.stop.push(record);
+      touched.add(record.id);
+    }
+    for (const plugin of added) {
+      if (this.#records.has(plugin.key)) continue;
+      this.#records.set(plugin.key, { ...plugin, serving: false, state: initialState(plugin.key, plugin.id), counters: NO_COUNTERS });
+      const keys = [...(this.#byId.get(plugin.id) ?? []), plugin.key].sort(compare);
+      this.#byId.set(plugin.id, keys);
+      touched.add(plugin.id);
+    }
+    for (const id of touched) this.#elect(id, change);
+    return change;
   }
 
-  remove(key: string): PluginRecord | undefined {
-    const record = this.#records.get(key);
-    if (!record) return undefined;
-    this.#setRoutes(record, []);
-    this.#records.delete(key);
-    return record;
+  /** The socket serving this plugin ID, if any. */
+  serving(id: string): PluginRecord | undefined {
+    const first = this.#byId.get(id)?.[0];
+    return first === undefined ? undefined : this.#records.get(first);
   }
 
-  /** Apply an actor's state; ignored for a socket that was removed meanwhile, or older than the one held (late message). */
+  /** Apply an actor's state; ignored for a socket that was removed or stopped serving meanwhile, or older than the one held (late message). */
   apply(state: PluginState): PluginRecord | undefined {
     const record = this.#records.get(state.key);
-    if (!record) return undefined;
+    if (!record?.serving) return undefined;
     if (state.seq < record.state.seq) return record;
-    this.#setRoutes(record, state.controls);
     record.state = state;
     return record;
   }
@@ -112,9 +143,7 @@ export class PluginTable implements PluginTableView {
   /** A shard died: its plugins keep their spec but show the crash until their actor reports again. */
   markShardDown(shard: number, reason: string): void {
     const error: ErrorData = errorData(ErrorCode.WORKER_CRASHED, `worker thread crashed, restarting (${reason})`);
-    for (const record of this.#records.values()) {
-      if (record.shard !== shard) continue;
-      this.#setRoutes(record, []);
+    for (const record of this.ofShard(shard)) {
       record.state = {
         ...record.state,
         // The restarted worker's actors count from 1 again.
@@ -127,15 +156,10 @@ export class PluginTable implements PluginTableView {
     }
   }
 
-  /** Socket path answering `<pluginID>~<controlID>`, if any (plugin-protocol §2.4). */
-  route(control: string): string | undefined {
-    return this.#routes.get(control);
-  }
-
-  /** The plugins hosted by this shard. */
+  /** The plugins hosted by this shard: those serving their ID. */
   ofShard(shard: number): PluginRecord[] {
     const records: PluginRecord[] = [];
-    for (const record of this.#records.values()) if (record.shard === shard) records.push(record);
+    for (const record of this.#records.values()) if (record.shard === shard && record.serving) records.push(record);
     return records;
   }
 
@@ -149,12 +173,23 @@ export class PluginTable implements PluginTableView {
     return rows.sort((a, b) => compare(a.id, b.id) || compare(a.socket, b.socket));
   }
 
-  #setRoutes(record: PluginRecord, controls: readonly string[]): void {
-    for (const control of record.state.controls) {
-      if (this.#routes.get(control) === record.key) this.#routes.delete(control);
-    }
-    // Two sockets with one id: the one that reported last answers, as upstream's later-scanned socket did.
-    for (const control of controls) this.#routes.set(control, record.key);
+  /** The first socket of `id` serves it; the others wait, listed with the error that says why. */
+  #elect(id: string, change: ServingChange): void {
+    const keys = this.#byId.get(id) ?? [];
+    keys.forEach((key, i) => {
+      const record = this.#records.get(key)!;
+      if (i === 0) {
+        if (record.serving) return;
+        record.serving = true;
+        record.state = initialState(key, id);
+        change.start.push(record);
+        return;
+      }
+      if (record.serving) change.stop.push(record);
+      record.serving = false;
+      const error = errorData(ErrorCode.DUPLICATE_ID, `plugin id "${id}" is already served by ${keys[0]}`);
+      record.state = { ...initialState(key, id), phase: 'stopped', lastError: error, spec: { id, label: id, interfaces: null, status: statusOf(error) } };
+    });
   }
 }
 

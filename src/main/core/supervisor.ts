@@ -13,9 +13,9 @@ import type { PackedParts } from '../../shared/parts.js';
 import type { PluginSpec } from '../../shared/report/index.js';
 import { spreadHash } from '../../shared/hash.js';
 import { unpackCounters } from '../../shared/plugin-state.js';
-import type { DiscoveryDiff } from '../discovery/discovery.js';
+import type { DiscoveredSocket, DiscoveryDiff } from '../discovery/discovery.js';
 import { ShardHandle, type ShardListener } from '../shard-handle.js';
-import type { PluginRow, PluginTable } from './plugin-table.js';
+import type { NewPlugin, PluginRecord, PluginRow, PluginTable } from './plugin-table.js';
 
 /** Told what the shards and discovery did, for metrics. */
 export interface SupervisorObserver {
@@ -77,25 +77,38 @@ export class Supervisor {
   /** Apply one discovery diff: removals first, so a socket replaced at the same path restarts its actor. */
   applyDiff(diff: DiscoveryDiff): void {
     if (this.#closed) return;
+    const shards = this.#shards.length;
+    const added = diff.added.map((s) => ({ key: s.path, socketPath: s.path, id: s.id, shard: spreadHash(s.path) % shards }));
+    const removed = diff.removed.filter((s) => this.#table.get(s.path) !== undefined);
+    const { start, stop } = this.#table.update(added, removed.map((s) => s.path));
+    this.#logChange(added, removed, start, stop);
     const removals = new Map<number, string[]>();
-    for (const socket of diff.removed) {
-      const record = this.#table.remove(socket.path);
-      if (!record) continue;
-      push(removals, record.shard, socket.path);
-      this.#log.info({ pluginId: record.id, socket: socket.path }, 'plugin removed');
-    }
+    for (const record of stop) push(removals, record.shard, record.key);
     for (const [shard, keys] of removals) this.#shards[shard]!.remove(keys);
-
     const additions = new Map<number, PluginAssignment[]>();
-    for (const socket of diff.added) {
-      if (this.#table.get(socket.path)) continue;
-      const shard = spreadHash(socket.path) % this.#shards.length;
-      const record = this.#table.add({ key: socket.path, socketPath: socket.path, id: socket.id, shard });
-      push(additions, shard, assignmentOf(record));
-      this.#log.info({ pluginId: socket.id, socket: socket.path, shard }, 'plugin added');
-    }
+    for (const record of start) push(additions, record.shard, assignmentOf(record));
     for (const [shard, list] of additions) this.#shards[shard]!.add(list);
     this.#options.observer?.discovery(diff.added.length, diff.removed.length);
+  }
+
+  #logChange(added: readonly NewPlugin[], removed: readonly DiscoveredSocket[], start: readonly PluginRecord[], stop: readonly PluginRecord[]): void {
+    const gone = new Set(removed.map((s) => s.path));
+    const starting = new Set(start.map((r) => r.key));
+    for (const record of stop) {
+      if (gone.has(record.key)) continue;
+      this.#log.warn({ pluginId: record.id, socket: record.key, servedBy: this.#table.serving(record.id)?.key }, 'plugin id now served by another socket; this one is no longer polled');
+    }
+    for (const socket of removed) this.#log.info({ pluginId: socket.id, socket: socket.path }, 'plugin removed');
+    for (const p of added) {
+      if (starting.has(p.key)) this.#log.info({ pluginId: p.id, socket: p.key, shard: p.shard }, 'plugin added');
+      else if (this.#table.get(p.key)) {
+        this.#log.warn({ pluginId: p.id, socket: p.key, servedBy: this.#table.serving(p.id)?.key }, 'plugin id already served by another socket; this one is not polled');
+      }
+    }
+    const fresh = new Set(added.map((p) => p.key));
+    for (const record of start) {
+      if (!fresh.has(record.key)) this.#log.info({ pluginId: record.id, socket: record.key, shard: record.shard }, 'plugin id now served by this socket');
+    }
   }
 
   /**
