@@ -62,7 +62,7 @@ test('counters survive packing, nulls included', () => {
 
 test('the plugin table drops a state older than the one it holds (batches and counter reads may cross)', () => {
   const table = new PluginTable();
-  table.update([{ key: base.key, socketPath: base.key, id: 'p', shard: 0 }], []);
+  table.update([{ key: base.key, id: 'p', shard: 0 }], []);
   const failing = { ...base, seq: 5, lastError: errorData(ErrorCode.TIMEOUT, 'timed out'), spec: { ...base.spec, status: 'error: timed out' } };
   table.apply(failing);
   table.apply({ ...base, seq: 4 });

@@ -160,11 +160,6 @@ export class ShardHandle {
     return Promise.race([fn(this.#api), this.#death, timeout]).finally(() => clearTimeout(timer));
   }
 
-  /** Test hook: make the worker throw an uncaught exception, as a bug would. */
-  crashForTest(): void {
-    void this.#api?.crashForTest();
-  }
-
   /** Stop polling, close every plugin connection and end the worker. Idempotent. */
   async close(): Promise<void> {
     if (this.#closing) return;

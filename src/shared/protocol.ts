@@ -32,10 +32,10 @@ export type PluginEra = 'handshake' | 'report';
 /** Where an actor is in its life. */
 export type ActorPhase = 'handshaking' | 'polling' | 'stopped';
 
-/** What the supervisor tells a shard about one plugin socket. `key` is the socket path: the identity. */
+/** What the supervisor tells a shard about one plugin socket. */
 export interface PluginAssignment {
+  /** The socket path: a plugin's identity everywhere (states, counters, snapshots, controls). */
   readonly key: string;
-  readonly socketPath: string;
   readonly id: string;
 }
 
@@ -204,8 +204,6 @@ export interface ShardApi {
   counters(): Promise<ShardCounters>;
   /** Stop every actor and close every connection; the worker then exits by itself. */
   shutdown(): Promise<void>;
-  /** Test hook: throw an uncaught exception inside the worker, as a bug would. */
-  crashForTest(): void;
 }
 
 // ─── piscina task: main → report builder thread ─────────────────────────────────────────────

@@ -57,9 +57,9 @@ export function isController(spec: PluginSpec): boolean {
 }
 
 export class PluginActor {
+  /** The socket path: the plugin's identity. */
   readonly key: string;
   readonly id: string;
-  readonly socketPath: string;
   readonly #ctx: ActorContext;
   readonly #poller: PluginClient;
   #controller: PluginClient | null = null;
@@ -99,10 +99,9 @@ export class PluginActor {
   /** `PluginState.seq` of the last change announced. */
   #seq = 0;
 
-  constructor(key: string, socketPath: string, id: string, ctx: ActorContext) {
+  constructor(key: string, id: string, ctx: ActorContext) {
     this.key = key;
     this.id = id;
-    this.socketPath = socketPath;
     this.#ctx = ctx;
     // Upstream's initial spec before the first good report: id and label from the socket name.
     this.#spec = { id, label: id, interfaces: null };
@@ -389,7 +388,7 @@ export class PluginActor {
 
   #newClient(): PluginClient {
     const { probeId, apiVersion, timeoutMs, maxResponseBytes } = this.#ctx.config;
-    return new PluginClient({ socketPath: this.socketPath, probeId, apiVersion, timeoutMs, maxResponseBytes });
+    return new PluginClient({ socketPath: this.key, probeId, apiVersion, timeoutMs, maxResponseBytes });
   }
 
   #arm(delayMs: number, run: () => Promise<void>): void {
@@ -407,6 +406,6 @@ export class PluginActor {
   }
 
   #logFields(): Record<string, string> {
-    return { pluginId: this.id, socket: this.socketPath };
+    return { pluginId: this.id, socket: this.key };
   }
 }

@@ -91,7 +91,7 @@ class Shard implements ShardApi {
   addPlugins(plugins: readonly PluginAssignment[]): void {
     for (const p of plugins) {
       if (this.#actors.has(p.key)) continue;
-      const actor = new PluginActor(p.key, p.socketPath, p.id, this.#ctx);
+      const actor = new PluginActor(p.key, p.id, this.#ctx);
       this.#actors.set(p.key, actor);
       actor.start();
     }
@@ -148,12 +148,6 @@ class Shard implements ShardApi {
     setImmediate(() => {
       this.#data.api.close();
       this.#port.close();
-    });
-  }
-
-  crashForTest(): void {
-    setImmediate(() => {
-      throw new Error('shard crash requested by a test');
     });
   }
 

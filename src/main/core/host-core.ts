@@ -107,9 +107,4 @@ export class HostCore {
   workerRestarts(): number[] {
     return this.#supervisor.restarts();
   }
-
-  /** Test hook: crash one shard's worker thread as a bug would. */
-  crashShardForTest(index: number): void {
-    this.#supervisor.crashShardForTest(index);
-  }
 }

@@ -16,8 +16,8 @@ import type { PluginCounters, PluginEra, PluginState } from '../../shared/protoc
 import type { PluginSpec } from '../../shared/report/index.js';
 
 export interface PluginRecord {
+  /** The socket path: the plugin's identity. */
   readonly key: string;
-  readonly socketPath: string;
   readonly id: string;
   readonly shard: number;
   /** Does this socket serve its ID (an actor polls it)? False while another socket serves that ID. */
@@ -69,7 +69,7 @@ export interface PluginTableView {
 }
 
 /** A socket discovery found, with the shard it goes to. */
-export type NewPlugin = Pick<PluginRecord, 'key' | 'socketPath' | 'id' | 'shard'>;
+export type NewPlugin = Pick<PluginRecord, 'key' | 'id' | 'shard'>;
 
 /** Sockets whose actor must start (they now serve their ID) or stop (removed, or no longer serving). */
 export interface ServingChange {
@@ -204,7 +204,7 @@ function toRow(record: PluginRecord): PluginRow {
     api_version: spec.api_version,
     status: spec.status,
     errorCode: state.lastError?.code ?? null,
-    socket: record.socketPath,
+    socket: record.key,
     era: state.era,
     phase: state.phase,
     lastOkAt: iso(counters.lastOkAt),

@@ -78,7 +78,7 @@ export class Supervisor {
   applyDiff(diff: DiscoveryDiff): void {
     if (this.#closed) return;
     const shards = this.#shards.length;
-    const added = diff.added.map((s) => ({ key: s.path, socketPath: s.path, id: s.id, shard: spreadHash(s.path) % shards }));
+    const added = diff.added.map((s) => ({ key: s.path, id: s.id, shard: spreadHash(s.path) % shards }));
     const removed = diff.removed.filter((s) => this.#table.get(s.path) !== undefined);
     const { start, stop } = this.#table.update(added, removed.map((s) => s.path));
     this.#logChange(added, removed, start, stop);
@@ -155,11 +155,6 @@ export class Supervisor {
     return { parts, specs };
   }
 
-  /** Test hook: crash one shard's worker thread as a bug would. */
-  crashShardForTest(index: number): void {
-    this.#shards[index]?.crashForTest();
-  }
-
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -187,8 +182,8 @@ export class Supervisor {
   }
 }
 
-function assignmentOf(record: { key: string; socketPath: string; id: string }): PluginAssignment {
-  return { key: record.key, socketPath: record.socketPath, id: record.id };
+function assignmentOf(record: PluginAssignment): PluginAssignment {
+  return { key: record.key, id: record.id };
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
