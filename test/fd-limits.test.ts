@@ -14,7 +14,7 @@ import { get } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fakePlugins, startFleet, type Fleet } from '../bench/fleet/client.js';
-import type { PluginRow } from '../src/main/plugin-table.js';
+import type { PluginRow } from '../src/main/core/plugin-table.js';
 import { ErrorCode } from '../src/shared/errors.js';
 import { readOpenFileLimit } from '../src/main/fd-budget.js';
 import { prlimitMissing, startHostProcess, type HostProcess } from './helpers/host-process.js';

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { servePlugin } from '../src/kit/index.js';
-import type { PluginRow } from '../src/main/plugin-table.js';
+import type { PluginRow } from '../src/main/core/plugin-table.js';
 import { startTestHost } from './helpers/host.js';
 import { tempDir } from './helpers/tmp.js';
 import { waitFor } from './helpers/wait.js';

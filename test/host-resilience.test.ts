@@ -12,6 +12,7 @@ import { servePlugin, type PluginServer } from '../src/kit/index.js';
 import { startTestHost } from './helpers/host.js';
 import { rawPlugin } from './helpers/raw-plugin.js';
 import { leaveStaleSocket } from './helpers/unix-servers.js';
+import { watchShardWorkers } from './helpers/shard-workers.js';
 import { tempDir } from './helpers/tmp.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -111,6 +112,7 @@ describe('resilience', () => {
   test('a worker thread killed mid-poll is restarted and its plugins resume', async () => {
     const dir = await tempDir();
     const plugins = await Promise.all(Array.from({ length: 8 }, (_, i) => fastPlugin(dir.path, `slow-${i}`, 150)));
+    const workers = watchShardWorkers();
     const host = await startTestHost({ pluginsRoot: dir.path, pollIntervalMs: 200 });
     try {
       const ids = plugins.map((p) => p.id);
@@ -120,8 +122,8 @@ describe('resilience', () => {
       };
       await waitFor('all ok', allOk);
       const before = plugins.map((p) => p.stats.reports);
-      host.service.supervisor.crashShardForTest(0);
-      host.service.supervisor.crashShardForTest(1);
+      // Killed from outside while polls are in flight (each poll takes 150 ms).
+      await Promise.all([workers.get(0)!.terminate(), workers.get(1)!.terminate()]);
       await waitFor('crash logged', () => host.logs.filter((l) => l.msg === 'shard worker crashed; restarting').length === 2);
       // The table survives: every plugin is still listed while its shard restarts.
       assert.deepEqual((await host.get<Row[]>('/api/plugins')).body.map((r) => r.id).sort(), [...ids].sort());
@@ -130,6 +132,7 @@ describe('resilience', () => {
       await waitFor('polled again', () => plugins.every((p, i) => p.stats.reports > before[i]! + 2));
       assert.equal((await host.get<{ Plugins: unknown[] }>('/api/report')).body.Plugins.length, 8);
     } finally {
+      workers.stop();
       await host.close();
       await Promise.all(plugins.map((p) => p.close()));
       await dir.cleanup();

@@ -20,7 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Socket } from 'node:net';
 import type { ServerResponse } from 'node:http';
 import { servePlugin, type PluginServer } from '../src/kit/index.js';
-import type { PluginRow } from '../src/main/plugin-table.js';
+import type { PluginRow } from '../src/main/core/plugin-table.js';
 import { ErrorCode } from '../src/shared/errors.js';
 import { startTestHost, type TestHost } from './helpers/host.js';
 import { tempDir } from './helpers/tmp.js';

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { servePlugin } from '../src/kit/index.js';
-import type { PluginRow } from '../src/main/plugin-table.js';
+import type { PluginRow } from '../src/main/core/plugin-table.js';
 import { ErrorCode } from '../src/shared/errors.js';
 import { MAX_SOCKET_PATH_BYTES } from '../src/shared/socket-path.js';
 import { startTestHost, type TestHost } from './helpers/host.js';

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
-import { API_SERVER_OPTIONS, ConnectionLimiter } from '../src/main/http-limits.js';
+import { API_SERVER_OPTIONS, ConnectionLimiter } from '../src/main/api/http-limits.js';
 import { waitFor } from './helpers/wait.js';
 
 const CAP = 3;

@@ -53,7 +53,7 @@ describe('PluginActor', () => {
       report: () => ({ Plugins: [{ id: 'turncoat', label: 'Turncoat', interfaces, api_version: '1' }], Host: { controls: { c: { id: 'c', human: 'C', icon: 'x', rank: 1 } } } }),
       control: () => ({ value: 'did it' }),
     });
-    const actor = new PluginActor(plugin.socketPath, plugin.socketPath, 'turncoat', context());
+    const actor = new PluginActor(plugin.socketPath, 'turncoat', context());
     actor.start();
     try {
       await waitFor('controller registered', () => actor.state.controls.length === 1);
@@ -78,7 +78,7 @@ describe('PluginActor', () => {
   test('stop() is idempotent and no request reaches the plugin afterwards', async () => {
     const dir = await tempDir();
     const plugin = await servePlugin({ id: 'quiet', root: dir.path, spec: { label: 'q' }, report: () => ({}) });
-    const actor = new PluginActor(plugin.socketPath, plugin.socketPath, 'quiet', context());
+    const actor = new PluginActor(plugin.socketPath, 'quiet', context());
     actor.start();
     await waitFor('polled', () => plugin.stats.reports >= 2);
     await Promise.all([actor.stop(), actor.stop()]);
@@ -105,7 +105,7 @@ describe('PluginActor', () => {
       },
     });
     const logs: string[] = [];
-    const actor = new PluginActor(plugin.socketPath, plugin.socketPath, 'moody', context(logs));
+    const actor = new PluginActor(plugin.socketPath, 'moody', context(logs));
     actor.start();
     try {
       await waitFor('several failures', () => actor.counters.consecutiveFailures >= 3);
@@ -138,7 +138,7 @@ describe('PluginActor', () => {
       },
     });
     const announced: PluginState[] = [];
-    const actor = new PluginActor(plugin.socketPath, plugin.socketPath, 'steady', context([], (s) => announced.push(s)));
+    const actor = new PluginActor(plugin.socketPath, 'steady', context([], (s) => announced.push(s)));
     actor.start();
     try {
       await waitFor('ten polls', () => actor.counters.polls >= 10, 5_000);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { ErrorCode, errorData } from '../src/shared/errors.js';
 import type { PluginCounters, PluginState } from '../src/shared/protocol.js';
 import { packCounters, sameState, unpackCounters } from '../src/shared/plugin-state.js';
-import { PluginTable } from '../src/main/plugin-table.js';
+import { PluginTable } from '../src/main/core/plugin-table.js';
 
 const base: PluginState = {
   key: '/run/p.sock',
@@ -62,7 +62,7 @@ test('counters survive packing, nulls included', () => {
 
 test('the plugin table drops a state older than the one it holds (batches and counter reads may cross)', () => {
   const table = new PluginTable();
-  table.add({ key: base.key, socketPath: base.key, id: 'p', ino: 1, shard: 0, addedAt: 0 });
+  table.update([{ key: base.key, id: 'p', shard: 0 }], []);
   const failing = { ...base, seq: 5, lastError: errorData(ErrorCode.TIMEOUT, 'timed out'), spec: { ...base.spec, status: 'error: timed out' } };
   table.apply(failing);
   table.apply({ ...base, seq: 4 });

@@ -1,8 +1,10 @@
 /**
- * Reading and validating the body of `POST /control` (plugin-protocol §2.5). Strict on types so a
- * handler can trust `NodeID`/`Control` to be strings and `ControlArgs` to map strings to strings.
+ * Reading and validating the body of `POST /control` (plugin-protocol §2.5) with the host's own
+ * reader, so plugin and host agree: a handler can trust `NodeID`/`Control` to be strings and
+ * `ControlArgs` to map strings to strings.
  */
 import type { IncomingMessage } from 'node:http';
+import { readControlBody } from '../shared/control-body.js';
 import type { ControlRequest } from './types.js';
 
 /** The control body exceeded the limit (answered with 413). */
@@ -28,16 +30,7 @@ export function parseControlRequest(text: string): ControlRequest {
   } catch {
     throw new Error('control body is not JSON');
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error('control body must be a JSON object');
-  const { AppID = '', NodeID, Control, ControlArgs = null } = body as Record<string, unknown>;
-  if (typeof AppID !== 'string') throw new Error('AppID must be a string');
-  if (typeof NodeID !== 'string') throw new Error('NodeID must be a string');
-  if (typeof Control !== 'string' || Control === '') throw new Error('Control must be a non-empty string');
-  if (ControlArgs !== null) {
-    if (typeof ControlArgs !== 'object' || Array.isArray(ControlArgs)) throw new Error('ControlArgs must be an object or null');
-    for (const [k, v] of Object.entries(ControlArgs)) {
-      if (typeof v !== 'string') throw new Error(`ControlArgs.${k} must be a string`);
-    }
-  }
-  return { AppID, NodeID, Control, ControlArgs: ControlArgs as Record<string, string> | null };
+  const read = readControlBody(body);
+  if (!read.ok) throw new Error(read.error);
+  return read.body;
 }

@@ -33,6 +33,8 @@ export interface ReportBuilderOptions {
   readonly heapLimitMb?: (inputBytes: number) => number;
   /** Told when the builder thread's heap limit changes (the service logs it). */
   readonly onHeapLimit?: (event: HeapLimitEvent) => void;
+  /** Told how long each build took (metrics). */
+  readonly observer?: BuildObserver;
 }
 
 const MB = 1024 * 1024;
@@ -61,8 +63,6 @@ export class ReportBuilder {
   #pool: Piscina;
   /** The current thread's limit; null once a build ran out of memory (V8's default from then on). */
   #limitMb: number | null;
-  /** Set by the service to feed /metrics. */
-  observer: BuildObserver | null = null;
 
   constructor(options: ReportBuilderOptions = { nice: 0 }) {
     this.#options = options;
@@ -99,7 +99,7 @@ export class ReportBuilder {
       }
       throw err;
     } finally {
-      this.observer?.reportBuild(purpose, (performance.now() - started) / 1000, ok);
+      this.#options.observer?.reportBuild(purpose, (performance.now() - started) / 1000, ok);
     }
   }
 

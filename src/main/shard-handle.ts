@@ -1,10 +1,10 @@
 /**
  * Main thread's handle on one shard worker: starts it, restarts it when it dies (with a guard
- * against crash loops), remembers which plugins it hosts so a new worker resumes them, and turns
+ * against crash loops) and hands a new worker the plugins the table assigns to it, and turns
  * comlink calls into promises that reject with a coded error when the worker dies or stalls
  * (comlink alone would leave them pending forever).
  *
- * Owns: the Worker, its comlink proxy and the assignment map of this shard. Nothing else.
+ * Owns: the Worker and its comlink proxy. Which plugins it hosts is the plugin table's to say.
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import * as Comlink from 'comlink';
@@ -24,8 +24,9 @@ import {
 import { rawWorkerTarget } from '../shared/worker-url.js';
 
 export interface ShardListener {
+  /** The plugins this shard hosts, for a (re)started worker to resume. */
+  assignments(shard: number): PluginAssignment[];
   states(shard: number, states: readonly PluginState[]): void;
-  removed(shard: number, keys: readonly string[]): void;
   log(shard: number, event: LogEvent): void;
   stats(shard: number, event: StatsEvent): void;
   /** The worker died; it will be restarted after `restartInMs`. */
@@ -42,7 +43,6 @@ export class ShardHandle {
   readonly index: number;
   readonly #config: ShardConfig;
   readonly #listener: ShardListener;
-  readonly #assigned = new Map<string, PluginAssignment>();
   #worker: Worker | null = null;
   #port: MessagePort | null = null;
   #api: Comlink.Remote<ShardApi> | null = null;
@@ -66,10 +66,6 @@ export class ShardHandle {
 
   get ready(): boolean {
     return this.#ready;
-  }
-
-  get assignedKeys(): IterableIterator<string> {
-    return this.#assigned.keys();
   }
 
   /** Resolves once the worker said Ready with our protocol version. */
@@ -101,15 +97,11 @@ export class ShardHandle {
               return;
             }
             this.#ready = true;
-            // A restarted worker resumes every plugin this shard hosts.
-            if (this.#assigned.size > 0) void this.#api!.addPlugins([...this.#assigned.values()]);
+            this.#resume();
             resolve();
             return;
           case ShardEventKind.PluginStates:
             this.#listener.states(this.index, event.states);
-            return;
-          case ShardEventKind.PluginsRemoved:
-            this.#listener.removed(this.index, event.keys);
             return;
           case ShardEventKind.Log:
             this.#listener.log(this.index, event);
@@ -135,13 +127,18 @@ export class ShardHandle {
     });
   }
 
+  /** A (re)started worker takes up every plugin this shard hosts. */
+  #resume(): void {
+    const assigned = this.#listener.assignments(this.index);
+    if (assigned.length > 0) void this.#api!.addPlugins(assigned);
+  }
+
+  /** Start actors for these plugins, if the worker is up; a worker that is restarting gets them from `assignments`. */
   add(plugins: readonly PluginAssignment[]): void {
-    for (const p of plugins) this.#assigned.set(p.key, p);
     if (this.#ready && plugins.length > 0) void this.call((api) => api.addPlugins(plugins)).catch(() => {});
   }
 
   remove(keys: readonly string[]): void {
-    for (const key of keys) this.#assigned.delete(key);
     if (this.#ready && keys.length > 0) void this.call((api) => api.removePlugins(keys)).catch(() => {});
   }
 
@@ -161,11 +158,6 @@ export class ShardHandle {
       );
     });
     return Promise.race([fn(this.#api), this.#death, timeout]).finally(() => clearTimeout(timer));
-  }
-
-  /** Test hook: make the worker throw an uncaught exception, as a bug would. */
-  crashForTest(): void {
-    void this.#api?.crashForTest();
   }
 
   /** Stop polling, close every plugin connection and end the worker. Idempotent. */

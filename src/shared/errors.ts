@@ -33,6 +33,9 @@ export const ErrorCode = {
   NO_LABEL: 'PLUGIN_NO_LABEL',
   NOT_REPORTER: 'PLUGIN_NOT_REPORTER',
 
+  /** Another socket with the same plugin ID serves it; this one is not polled (docs/writing-plugins.md#1-where-the-socket-goes). */
+  DUPLICATE_ID: 'PLUGIN_DUPLICATE_ID',
+
   // Handshake era (plugin-protocol §1.3).
   HANDSHAKE: 'PLUGIN_HANDSHAKE',
 
@@ -41,6 +44,8 @@ export const ErrorCode = {
   CONTROL_PLUGIN_NOT_FOUND: 'CONTROL_PLUGIN_NOT_FOUND',
   NOT_CONTROLLER: 'PLUGIN_NOT_CONTROLLER',
   CONTROL_BAD_REQUEST: 'CONTROL_BAD_REQUEST',
+  /** The plugin answered the control with an `error` of its own. */
+  CONTROL_PLUGIN_ERROR: 'PLUGIN_ERROR',
   SHORTCUT_INVALID: 'PLUGIN_SHORTCUT_INVALID',
 
   // Publishing to Scope apps (report-model §6.1), in the order of a request's life.

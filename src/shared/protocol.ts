@@ -18,12 +18,13 @@
  * good report as wire JSON; a snapshot hands those strings on (cloned by memcpy), and only the
  * report builder thread parses and merges them (engineering-notes §5).
  */
+import type { ControlBody } from './control-body.js';
 import type { ErrorData } from './errors.js';
 import type { PackedParts } from './parts.js';
 import type { PluginSpec } from './report/index.js';
 
 /** Bumped whenever a message shape changes; a shard that answers with another version is not used. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Which protocol a plugin speaks (plugin-protocol §0): the 2016 `GET /` handshake, or the spec in each report. */
 export type PluginEra = 'handshake' | 'report';
@@ -31,10 +32,10 @@ export type PluginEra = 'handshake' | 'report';
 /** Where an actor is in its life. */
 export type ActorPhase = 'handshaking' | 'polling' | 'stopped';
 
-/** What the supervisor tells a shard about one plugin socket. `key` is the socket path: the identity. */
+/** What the supervisor tells a shard about one plugin socket. */
 export interface PluginAssignment {
+  /** The socket path: a plugin's identity everywhere (states, counters, snapshots, controls). */
   readonly key: string;
-  readonly socketPath: string;
   readonly id: string;
   /** Set when the plugin must not be polled (open-file limit): its status, and no connection ever. */
   readonly refusal?: ErrorData;
@@ -117,7 +118,6 @@ export interface ShardWorkerData {
 export const ShardEventKind = {
   Ready: 'ready',
   PluginStates: 'plugin-states',
-  PluginsRemoved: 'plugins-removed',
   Log: 'log',
   Stats: 'stats',
 } as const;
@@ -132,11 +132,6 @@ export interface ReadyEvent {
 export interface PluginStatesEvent {
   readonly kind: typeof ShardEventKind.PluginStates;
   readonly states: readonly PluginState[];
-}
-
-export interface PluginsRemovedEvent {
-  readonly kind: typeof ShardEventKind.PluginsRemoved;
-  readonly keys: readonly string[];
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -166,18 +161,9 @@ export interface StatsEvent {
   readonly heapTotal: number;
 }
 
-export type ShardEvent = ReadyEvent | PluginStatesEvent | PluginsRemovedEvent | LogEvent | StatsEvent;
+export type ShardEvent = ReadyEvent | PluginStatesEvent | LogEvent | StatsEvent;
 
 // ─── control plane: main → shard (comlink) ──────────────────────────────────────────────────
-
-/** Body of `POST /api/control` and of the plugin's `POST /control` (plugin-protocol §2.5). */
-export interface ControlRequest {
-  readonly AppID: string;
-  readonly NodeID: string;
-  /** On the way in: `<pluginID>~<controlID>`; the actor sends the raw `<controlID>`. */
-  readonly Control: string;
-  readonly ControlArgs: Readonly<Record<string, string>> | null;
-}
 
 export type ControlReply =
   | {
@@ -213,14 +199,13 @@ export interface ShardSnapshot {
 export interface ShardApi {
   addPlugins(plugins: readonly PluginAssignment[]): void;
   removePlugins(keys: readonly string[]): void;
-  control(key: string, request: ControlRequest): Promise<ControlReply>;
+  /** `body` is what the plugin receives: `Control` is its own control id, without the `<pluginID>~` prefix. */
+  control(key: string, body: ControlBody): Promise<ControlReply>;
   snapshot(mode: SnapshotMode): Promise<ShardSnapshot>;
   /** Every plugin's counters now, for `GET /api/plugins` and the per-plugin metrics. */
   counters(): Promise<ShardCounters>;
   /** Stop every actor and close every connection; the worker then exits by itself. */
   shutdown(): Promise<void>;
-  /** Test hook: throw an uncaught exception inside the worker, as a bug would. */
-  crashForTest(): void;
 }
 
 // ─── piscina task: main → report builder thread ─────────────────────────────────────────────

@@ -1,7 +1,7 @@
 /**
- * One control request to a controller plugin (plugin-protocol §2.5–2.7): strip our
- * `<pluginID>~` prefix, `POST /control` under the same deadline, size cap and status rules as a
- * poll, and take the shortcut report apart from the response.
+ * One control request to a controller plugin (plugin-protocol §2.5–2.7): `POST /control` (main
+ * already stripped our `<pluginID>~` prefix) under the same deadline, size cap and status rules as
+ * a poll, and take the shortcut report apart from the response.
  *
  * Unlike upstream, a shortcut report is validated before it is used: it must decode as a report
  * and hold exactly one plugin spec, with this plugin's id. Upstream trusts it (a shortcut can
@@ -11,7 +11,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import { ErrorCode, errorData, type ErrorData } from '../shared/errors.js';
-import type { ControlRequest } from '../shared/protocol.js';
+import type { ControlBody } from '../shared/control-body.js';
 import {
   ReportError,
   decodeReport,
@@ -40,18 +40,11 @@ export type ControlCallResult =
 
 export async function callControl(
   client: PluginClient,
-  request: ControlRequest,
+  body: ControlBody,
   pluginId: string,
   maxNodes: number,
 ): Promise<ControlCallResult> {
-  const tilde = request.Control.indexOf('~');
-  const rawControl = tilde >= 0 ? request.Control.slice(tilde + 1) : request.Control;
-  const result = await client.postControl({
-    AppID: request.AppID,
-    NodeID: request.NodeID,
-    Control: rawControl,
-    ControlArgs: request.ControlArgs,
-  });
+  const result = await client.postControl(body);
   if (!result.ok) return result;
   if (result.statusCode !== 200) {
     const reason = result.statusText || STATUS_CODES[result.statusCode] || '';

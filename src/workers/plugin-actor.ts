@@ -13,7 +13,7 @@
  * - Control requests use their own connection, so a click never waits behind a poll.
  */
 import { ErrorCode, errorData, statusOf, type ErrorData } from '../shared/errors.js';
-import type { ActorPhase, BigReportResult, BigReportTask, ControlReply, ControlRequest, PluginCounters, PluginEra, PluginState, ShardConfig } from '../shared/protocol.js';
+import type { ActorPhase, BigReportResult, BigReportTask, ControlReply, PluginCounters, PluginEra, PluginState, ShardConfig } from '../shared/protocol.js';
 import { sameSpec, sameState } from '../shared/plugin-state.js';
 import { PartBuffer, type Packer } from '../shared/parts.js';
 import { encodeReport, nowTimestamp, rewriteControls, type PluginSpec } from '../shared/report/index.js';
@@ -23,6 +23,7 @@ import { failureDelay, nextSlot, retryDelay } from './poll-schedule.js';
 import type { PollSlots } from './poll-slots.js';
 import { validatePoll } from './poll-validation.js';
 import { callControl } from './control-call.js';
+import type { ControlBody } from '../shared/control-body.js';
 import type { LogLevel } from '../shared/protocol.js';
 
 /** Bodies above this are parsed and validated on the shard's large-report thread, not its event loop. */
@@ -56,9 +57,9 @@ export function isController(spec: PluginSpec): boolean {
 }
 
 export class PluginActor {
+  /** The socket path: the plugin's identity. */
   readonly key: string;
   readonly id: string;
-  readonly socketPath: string;
   readonly #ctx: ActorContext;
   readonly #poller: PluginClient;
   /** Not polled at all (the open-file limit leaves no descriptor for it): this is its status. */
@@ -100,10 +101,9 @@ export class PluginActor {
   /** `PluginState.seq` of the last change announced. */
   #seq = 0;
 
-  constructor(key: string, socketPath: string, id: string, ctx: ActorContext, refusal?: ErrorData) {
+  constructor(key: string, id: string, ctx: ActorContext, refusal?: ErrorData) {
     this.key = key;
     this.id = id;
-    this.socketPath = socketPath;
     this.#ctx = ctx;
     // Upstream's initial spec before the first good report: id and label from the socket name.
     this.#spec = { id, label: id, interfaces: null };
@@ -188,8 +188,8 @@ export class PluginActor {
     if (this.#pending.count > MAX_PENDING) this.#pending.shift();
   }
 
-  control(request: ControlRequest): Promise<ControlReply> {
-    const run = this.#controlChain.then(() => this.#control(request));
+  control(body: ControlBody): Promise<ControlReply> {
+    const run = this.#controlChain.then(() => this.#control(body));
     this.#controlChain = run.catch(() => undefined);
     return run;
   }
@@ -334,7 +334,7 @@ export class PluginActor {
 
   // ─── controls ─────────────────────────────────────────────────────────────────────────────
 
-  async #control(request: ControlRequest): Promise<ControlReply> {
+  async #control(body: ControlBody): Promise<ControlReply> {
     if (this.#phase === 'stopped') {
       return { ok: false, error: errorData(ErrorCode.CONTROL_PLUGIN_NOT_FOUND, `plugin ${this.id} not found`) };
     }
@@ -348,7 +348,7 @@ export class PluginActor {
     // A connection per click, closed after it: idle control connections would hold descriptors
     // that polling needs (fd-budget.ts), and clicks are rare.
     const controller = (this.#controller = this.#newClient());
-    const reply = await callControl(controller, request, this.id, this.#ctx.config.maxNodesPerReport).finally(() => {
+    const reply = await callControl(controller, body, this.id, this.#ctx.config.maxNodesPerReport).finally(() => {
       if (this.#controller === controller) this.#controller = null;
       void controller.close();
     });
@@ -404,7 +404,7 @@ export class PluginActor {
 
   #newClient(): PluginClient {
     const { probeId, apiVersion, timeoutMs, maxResponseBytes } = this.#ctx.config;
-    return new PluginClient({ socketPath: this.socketPath, probeId, apiVersion, timeoutMs, maxResponseBytes });
+    return new PluginClient({ socketPath: this.key, probeId, apiVersion, timeoutMs, maxResponseBytes });
   }
 
   #arm(delayMs: number, run: () => Promise<void>): void {
@@ -422,6 +422,6 @@ export class PluginActor {
   }
 
   #logFields(): Record<string, string> {
-    return { pluginId: this.id, socket: this.socketPath };
+    return { pluginId: this.id, socket: this.key };
   }
 }

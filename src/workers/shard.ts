@@ -16,7 +16,6 @@ import {
   PROTOCOL_VERSION,
   ShardEventKind,
   type ControlReply,
-  type ControlRequest,
   type LogLevel,
   type PluginAssignment,
   type ShardApi,
@@ -33,6 +32,7 @@ import { Packer, transferablesOf } from '../shared/parts.js';
 import { packCounters } from '../shared/plugin-state.js';
 import type { PluginSpec } from '../shared/report/index.js';
 import { PluginActor, type ActorContext } from './plugin-actor.js';
+import type { ControlBody } from '../shared/control-body.js';
 import { PollSlots } from './poll-slots.js';
 import type { Piscina } from 'piscina';
 import { backgroundPool } from '../shared/background-pool.js';
@@ -91,34 +91,26 @@ class Shard implements ShardApi {
   addPlugins(plugins: readonly PluginAssignment[]): void {
     for (const p of plugins) {
       if (this.#actors.has(p.key)) continue;
-      const actor = new PluginActor(p.key, p.socketPath, p.id, this.#ctx, p.refusal);
+      const actor = new PluginActor(p.key, p.id, this.#ctx, p.refusal);
       this.#actors.set(p.key, actor);
       actor.start();
     }
   }
 
   removePlugins(keys: readonly string[]): void {
-    const removed: string[] = [];
     for (const key of keys) {
       const actor = this.#actors.get(key);
       if (!actor) continue;
       this.#actors.delete(key);
       this.#dirty.delete(actor);
       void actor.stop();
-      removed.push(key);
-    }
-    if (removed.length > 0) {
-      this.#post({ kind: ShardEventKind.PluginsRemoved, keys: removed });
     }
   }
 
-  async control(key: string, request: ControlRequest): Promise<ControlReply> {
+  async control(key: string, body: ControlBody): Promise<ControlReply> {
     const actor = this.#actors.get(key);
-    if (!actor) {
-      const id = request.Control.split('~', 1)[0] ?? request.Control;
-      return { ok: false, error: errorData(ErrorCode.CONTROL_PLUGIN_NOT_FOUND, `plugin ${id} not found`) };
-    }
-    const reply = await actor.control(request);
+    if (!actor) return { ok: false, error: errorData(ErrorCode.CONTROL_PLUGIN_NOT_FOUND, `no plugin at ${key}`) };
+    const reply = await actor.control(body);
     // The status may have changed (ok / error): let main know without waiting for the next flush.
     this.#flushStates();
     return reply;
@@ -156,12 +148,6 @@ class Shard implements ShardApi {
     setImmediate(() => {
       this.#data.api.close();
       this.#port.close();
-    });
-  }
-
-  crashForTest(): void {
-    setImmediate(() => {
-      throw new Error('shard crash requested by a test');
     });
   }
 

@@ -7,6 +7,7 @@
  * report-model G5), which blanks built-in controls of the same node elsewhere in the app. Here only
  * nodes that carry an `active_controls` entry (or a legacy form, converted at decode) get one.
  */
+import { appControlId } from '../control-id.js';
 import { ACTIVE_CONTROLS } from './decode-legacy.js';
 import { compareStrings, splitControls, toSet } from './strings.js';
 import type { Timestamp } from './timestamp.js';
@@ -22,7 +23,7 @@ function rewriteNode(node: Node, controls: ReadonlyMap<string, Control>, pluginI
   const entry = node.latest.get(ACTIVE_CONTROLS);
   if (entry === undefined) return node;
   // Only IDs that are controls of this same topology are the plugin's; others stay as they are.
-  const members = splitControls(entry.value).map((id) => (controls.has(id) ? `${pluginId}~${id}` : id));
+  const members = splitControls(entry.value).map((id) => (controls.has(id) ? appControlId(pluginId, id) : id));
   const rewritten: LatestEntry = { timestamp: now, value: toSet(members).join(';') };
   const latest = new Map(node.latest);
   latest.set(ACTIVE_CONTROLS, rewritten);
@@ -40,7 +41,7 @@ function rewriteTopology(t: Topology, pluginId: string, now: Timestamp, ids: str
   if (t.controls.size === 0 && !hasEntries) return t;
   const controls = new Map<string, Control>();
   for (const [cid, c] of t.controls) {
-    const id = `${pluginId}~${cid}`;
+    const id = appControlId(pluginId, cid);
     controls.set(id, { ...c, id });
     ids.push(id);
   }

@@ -1,12 +1,7 @@
 /**
- * The host's HTTP API (loopback by default). Routes are a table, so 404 and 405 fall out of it;
- * every error body is JSON `{"error": "...", "code": "..."}`.
- *
- *   GET  /api/report   merged report, HEAD wire format (gzip when the client accepts it)
- *   GET  /api/plugins  every plugin with its status, sorted by id
- *   POST /api/control  forward a control click to a controller plugin
- *   GET  /healthz      200 once the first discovery scan finished, 503 before
- * Further routes (metrics, status page) are registered by their modules through `route()`.
+ * The host's HTTP server (loopback by default): a route table, so 404 and 405 fall out of it;
+ * request bodies capped, large replies gzipped for clients that accept it; every error body is
+ * JSON `{"error": "...", "code": "..."}`. The routes themselves are in ./routes.ts.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -4,9 +4,9 @@
  * and limit are prom-client's default `process_open_fds` / `process_max_fds`.
  */
 import { Gauge, type Registry } from 'prom-client';
-import type { ConnectionStats } from './http-limits.js';
-import type { DescriptorPlan } from './fd-budget.js';
-import type { PluginAdmission } from './plugin-admission.js';
+import type { ConnectionStats } from '../api/http-limits.js';
+import type { DescriptorPlan } from '../fd-budget.js';
+import type { PluginAdmission } from '../plugin-admission.js';
 
 const PREFIX = 'scope_plugin_host_';
 
