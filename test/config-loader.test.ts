@@ -4,8 +4,8 @@ import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, randomProbeId } from '../src/main/config-loader.js';
 import type { LoadResult } from '../src/main/config-loader.js';
-import { DEFAULTS } from '../src/shared/config/schema.js';
-import type { HostConfig } from '../src/shared/config/schema.js';
+import { DEFAULTS } from '../src/main/config/schema.js';
+import type { HostConfig } from '../src/main/config/schema.js';
 import { tempDir } from './helpers/tmp.js';
 
 const env = { availableParallelism: 3, randomProbeId: () => '0123456789abcdef' };

@@ -4,12 +4,12 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError } from './config-error.js';
-import { badAddress, expectation, notUrl, show } from '../shared/config/validate.js';
-import { isHttpUrl, parseListen } from '../shared/config/address.js';
-import { LOG_LEVELS, MAX_INT32, PROBE_ID_PATTERN } from '../shared/config/schema.js';
-import { closest } from '../shared/config/suggest.js';
-import { configKeys } from '../shared/config/json-schema.js';
-import type { ConfigOverrides } from '../shared/config/resolve.js';
+import { badAddress, expectation, notUrl, show } from './config/validate.js';
+import { isHttpUrl, parseListen } from './config/address.js';
+import { LOG_LEVELS, MAX_INT32, PROBE_ID_PATTERN } from './config/schema.js';
+import { closest } from './config/suggest.js';
+import { configKeys } from './config/json-schema.js';
+import type { ConfigOverrides } from './config/resolve.js';
 
 export const PROGRAM = 'scope-plugin-host';
 

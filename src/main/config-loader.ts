@@ -9,11 +9,11 @@ import { randomBytes } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { ConfigError } from './config-error.js';
 import { PROGRAM, helpText, parseFlags } from './cli-args.js';
-import { validateConfigFile } from '../shared/config/validate.js';
-import { resolveConfig } from '../shared/config/resolve.js';
-import { findJsonSyntaxError } from '../shared/config/json-syntax.js';
-import type { ConfigFile, HostConfig } from '../shared/config/schema.js';
-import type { ConfigOverrides } from '../shared/config/resolve.js';
+import { validateConfigFile } from './config/validate.js';
+import { resolveConfig } from './config/resolve.js';
+import { findJsonSyntaxError } from './config/json-syntax.js';
+import type { ConfigFile, HostConfig } from './config/schema.js';
+import type { ConfigOverrides } from './config/resolve.js';
 
 export { ConfigError };
 

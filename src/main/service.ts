@@ -4,7 +4,7 @@
  * listens first (503), the first scan is applied, then it says 200.
  */
 import type { Logger } from 'pino';
-import type { HostConfig } from '../shared/config/schema.js';
+import type { HostConfig } from './config/schema.js';
 import { ErrorCode } from '../shared/errors.js';
 import { packParts } from '../shared/parts.js';
 import type { ControlRequest } from '../shared/protocol.js';
