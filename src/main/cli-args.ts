@@ -135,9 +135,11 @@ export function helpText(): string {
   return [
     `Usage: ${PROGRAM} [--config FILE] [--plugins-root DIR] [--listen HOST:PORT] [--probe-id ID]`,
     `       ${' '.repeat(PROGRAM.length)} [--log-level LEVEL] [--app URL]...`,
+    `       ${PROGRAM} check-plugin [--watch] [--config FILE] SOCKET`,
     '',
     'Hosts Weave Scope probe plugins: finds plugin unix sockets, polls their reports, merges them',
-    'and serves the merged report over HTTP.',
+    'and serves the merged report over HTTP. check-plugin polls one plugin once and prints what the',
+    'host makes of it (check-plugin --help).',
     '',
     'Flags (they override the config file; [key] is the file key they set):',
     ...flagRows,

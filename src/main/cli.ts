@@ -1,7 +1,8 @@
 #!/usr/bin/env -S node --max-semi-space-size=1
 /**
  * The `scope-plugin-host` command. Bad flags or config: one line per problem on stderr naming the
- * key, exit 2 (config-loader.ts). Cannot start (address taken): one line on stderr, exit 1. SIGTERM/SIGINT: stop polling, close every connection, exit 0 within 2 s.
+ * key, exit 2 (config-loader.ts). Cannot start (address taken): one line on stderr, exit 1.
+ * `scope-plugin-host check-plugin SOCKET` checks one plugin instead (check-plugin/command.ts). SIGTERM/SIGINT: stop polling, close every connection, exit 0 within 2 s.
  */
 import { loadConfigOrExit } from './config-loader.js';
 import { createLogger } from './logger.js';
@@ -14,6 +15,11 @@ const SHUTDOWN_DEADLINE_MS = 1_800;
 
 // Before any worker thread starts, the logger's transport included (main-heap.ts).
 keepSemiSpaceFlagToMainThread();
+
+if (process.argv[2] === 'check-plugin') {
+  const { runCheckPlugin } = await import('./check-plugin/command.js');
+  process.exit(await runCheckPlugin(process.argv.slice(3)));
+}
 
 const { config, configPath } = await loadConfigOrExit(process.argv.slice(2));
 const logger = createLogger({ level: config.logLevel });
