@@ -74,7 +74,9 @@ const PLUGIN = `
 import { hostNodeId, metric, servePlugin, timestamp } from 'scope-plugin-kit';
 import * as hostKit from 'scope-plugin-host/kit';
 import { VERSION, startService } from 'scope-plugin-host';
+import { existsSync } from 'node:fs';
 if (hostKit.servePlugin === undefined || typeof startService !== 'function' || VERSION === '') process.exit(3);
+if (!existsSync(new URL(import.meta.resolve('scope-plugin-host/config.schema.json')))) process.exit(4);
 const server = await servePlugin({
   id: 'packed',
   root: process.argv[2],
