@@ -2,7 +2,8 @@
 /**
  * The `scope-plugin-host` command. Bad flags or config: one line per problem on stderr naming the
  * key, exit 2 (config-loader.ts). Cannot start (address taken): one line on stderr, exit 1.
- * `scope-plugin-host check-plugin SOCKET` checks one plugin instead (check-plugin/command.ts). SIGTERM/SIGINT: stop polling, close every connection, exit 0 within 2 s.
+ * SIGTERM/SIGINT: stop polling, close every connection, exit 0 within 2 s.
+ * `scope-plugin-host check-plugin SOCKET` checks one plugin instead (check-plugin/command.ts).
  */
 import { loadConfigOrExit } from './config-loader.js';
 import { createLogger } from './logger.js';
