@@ -1,6 +1,6 @@
 /**
  * Command-line flags: `node:util` `parseArgs` in strict mode, its errors rewritten into our
- * one-line form, and each value checked with the same rules as the config file (shared/config).
+ * one-line form, and each value checked with the same rules as the config file (config/).
  */
 import { parseArgs } from 'node:util';
 import { ConfigError } from './config-error.js';
