@@ -2,10 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { formatListen, isHttpUrl, parseListen } from '../src/shared/config/address.js';
-import { findJsonSyntaxError } from '../src/shared/config/json-syntax.js';
-import { LISTEN_PATTERN } from '../src/shared/config/schema.js';
-import { closest } from '../src/shared/config/suggest.js';
+import { formatListen, isHttpUrl, parseListen } from '../src/main/config/address.js';
+import { findJsonSyntaxError } from '../src/main/config/json-syntax.js';
+import { LISTEN_PATTERN } from '../src/main/config/schema.js';
+import { closest } from '../src/main/config/suggest.js';
 
 const listenPattern = new RegExp(LISTEN_PATTERN);
 const port = fc.integer({ min: 0, max: 65535 });

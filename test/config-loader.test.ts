@@ -4,8 +4,8 @@ import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, randomProbeId } from '../src/main/config-loader.js';
 import type { LoadResult } from '../src/main/config-loader.js';
-import { DEFAULTS } from '../src/shared/config/schema.js';
-import type { HostConfig } from '../src/shared/config/schema.js';
+import { DEFAULTS } from '../src/main/config/schema.js';
+import type { HostConfig } from '../src/main/config/schema.js';
 import { tempDir } from './helpers/tmp.js';
 
 const env = { availableParallelism: 3, randomProbeId: () => '0123456789abcdef' };
@@ -178,7 +178,7 @@ test('errors: bad listen addresses, from a flag and from the file', async () => 
     ['::1:80', 'write an IPv6 address as [IPv6]:PORT'],
     ['[nope]:80', 'bad IPv6 address, expected [IPv6]:PORT'],
     ['under_score:80', 'bad hostname'],
-    [':4041', 'expected HOST:PORT'],
+    [':4041', 'no host; write 127.0.0.1:4041 for this machine only, or 0.0.0.0:4041 for every interface'],
     ['host:-1', 'expected HOST:PORT'],
     ['host:8o', 'expected HOST:PORT'],
   ]) {

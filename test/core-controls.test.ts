@@ -13,7 +13,7 @@ import type { ControlResult } from '../src/main/core/control-result.js';
 import { Discovery } from '../src/main/discovery/discovery.js';
 import { ReportBuilder } from '../src/main/report-builder.js';
 import { appControlId, parseAppControlId } from '../src/shared/control-id.js';
-import { DEFAULTS } from '../src/shared/config/schema.js';
+import { DEFAULTS } from '../src/main/config/schema.js';
 import { ErrorCode } from '../src/shared/errors.js';
 import { tempDir } from './helpers/tmp.js';
 import { waitFor } from './helpers/wait.js';

@@ -2,7 +2,7 @@
  * The plugin kit: write a Weave Scope probe plugin in TypeScript.
  *
  * ```ts
- * import { servePlugin, hostNodeId, metric, timestamp } from '../kit/index.js';
+ * import { servePlugin, hostNodeId, metric, timestamp } from 'scope-plugin-kit';
  * const server = await servePlugin({
  *   id: 'hello', spec: { label: 'Hello' },
  *   report: () => ({ Host: { nodes: { [hostNodeId(os.hostname())]: {

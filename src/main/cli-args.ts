@@ -1,15 +1,15 @@
 /**
  * Command-line flags: `node:util` `parseArgs` in strict mode, its errors rewritten into our
- * one-line form, and each value checked with the same rules as the config file (shared/config).
+ * one-line form, and each value checked with the same rules as the config file (config/).
  */
 import { parseArgs } from 'node:util';
 import { ConfigError } from './config-error.js';
-import { badAddress, expectation, notUrl, show } from '../shared/config/validate.js';
-import { isHttpUrl, parseListen } from '../shared/config/address.js';
-import { LOG_LEVELS, MAX_INT32, PROBE_ID_PATTERN } from '../shared/config/schema.js';
-import { closest } from '../shared/config/suggest.js';
-import { configKeys } from '../shared/config/json-schema.js';
-import type { ConfigOverrides } from '../shared/config/resolve.js';
+import { badAddress, expectation, notUrl, show } from './config/validate.js';
+import { isHttpUrl, parseListen } from './config/address.js';
+import { LOG_LEVELS, MAX_INT32, PROBE_ID_PATTERN } from './config/schema.js';
+import { closest } from './config/suggest.js';
+import { configKeys } from './config/json-schema.js';
+import type { ConfigOverrides } from './config/resolve.js';
 
 export const PROGRAM = 'scope-plugin-host';
 
@@ -37,9 +37,11 @@ export interface ParsedFlags {
   /** `--config` as given (not yet resolved to an absolute path). */
   config: string | undefined;
   overrides: ConfigOverrides;
+  /** Bad flag values, each a ConfigError; the caller reports them together with the file's. */
+  errors: ConfigError[];
 }
 
-/** Parses argv (without node and script). Throws ConfigError. */
+/** Parses argv (without node and script). Throws ConfigError on flag syntax; bad values land in `errors`. */
 export function parseFlags(argv: readonly string[]): ParsedFlags {
   let values;
   try {
@@ -48,35 +50,38 @@ export function parseFlags(argv: readonly string[]): ParsedFlags {
     throw flagSyntaxError(err);
   }
 
+  // Every bad value is reported, not just the first (flag syntax errors stop parseArgs at once).
+  const errors: ConfigError[] = [];
   const overrides: ConfigOverrides = {};
   if (values['plugins-root'] !== undefined) overrides.pluginsRoot = values['plugins-root'];
   if (values.listen !== undefined) {
     const listen = parseListen(values.listen);
-    if (!listen.ok) throw fromIssue(badAddress('--listen', values.listen, listen.reason));
-    overrides.listen = { host: listen.host, port: listen.port };
+    if (listen.ok) overrides.listen = { host: listen.host, port: listen.port };
+    else errors.push(fromIssue(badAddress('--listen', values.listen, listen.reason)));
   }
   if (values['probe-id'] !== undefined) {
     const id = values['probe-id'];
-    if (!new RegExp(PROBE_ID_PATTERN).test(id)) {
-      throw new ConfigError('--probe-id', id, `--probe-id: expected 1 to 16 lower-case hex digits, got ${show(id)}`);
-    }
-    overrides.probeId = id;
+    if (new RegExp(PROBE_ID_PATTERN).test(id)) overrides.probeId = id;
+    else errors.push(new ConfigError('--probe-id', id, `--probe-id: expected 1 to 16 lower-case hex digits, got ${show(id)}`));
   }
   if (values['log-level'] !== undefined) {
     const level = values['log-level'];
-    if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    if ((LOG_LEVELS as readonly string[]).includes(level)) overrides.logLevel = level;
+    else {
       const expected = expectation({ anyOf: LOG_LEVELS.map((l) => ({ const: l })) });
-      throw new ConfigError('--log-level', level, `--log-level: expected ${expected}, got ${show(level)}`);
+      errors.push(new ConfigError('--log-level', level, `--log-level: expected ${expected}, got ${show(level)}`));
     }
-    overrides.logLevel = level;
   }
   if (values.app !== undefined) {
-    for (const app of values.app) if (!isHttpUrl(app)) throw fromIssue(notUrl('--app', app));
-    overrides.apps = [...values.app];
+    const bad = values.app.filter((app) => !isHttpUrl(app));
+    for (const app of bad) errors.push(fromIssue(notUrl('--app', app)));
+    if (bad.length === 0) overrides.apps = [...values.app];
   }
-  if (values.config === '') throw new ConfigError('--config', '', '--config: expected a file name, got ""');
+  if (values.config === '') errors.push(new ConfigError('--config', '', '--config: expected a file name, got ""'));
 
-  return { help: values.help === true, version: values.version === true, config: values.config, overrides };
+  const help = values.help === true;
+  const version = values.version === true;
+  return { help, version, config: values.config === '' ? undefined : values.config, overrides, errors };
 }
 
 function fromIssue(issue: { key: string; value: unknown; message: string }): ConfigError {
@@ -130,9 +135,11 @@ export function helpText(): string {
   return [
     `Usage: ${PROGRAM} [--config FILE] [--plugins-root DIR] [--listen HOST:PORT] [--probe-id ID]`,
     `       ${' '.repeat(PROGRAM.length)} [--log-level LEVEL] [--app URL]...`,
+    `       ${PROGRAM} check-plugin [--watch] [--config FILE] SOCKET`,
     '',
     'Hosts Weave Scope probe plugins: finds plugin unix sockets, polls their reports, merges them',
-    'and serves the merged report over HTTP.',
+    'and serves the merged report over HTTP. check-plugin polls one plugin once and prints what the',
+    'host makes of it (check-plugin --help).',
     '',
     'Flags (they override the config file; [key] is the file key they set):',
     ...flagRows,

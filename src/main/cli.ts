@@ -1,18 +1,26 @@
 #!/usr/bin/env -S node --max-semi-space-size=1
 /**
- * The `scope-plugin-host` command. Bad flags or config: one line on stderr naming the key, exit 2
- * (config-loader.ts). SIGTERM/SIGINT: stop polling, close every connection, exit 0 within 2 s.
+ * The `scope-plugin-host` command. Bad flags or config: one line per problem on stderr naming the
+ * key, exit 2 (config-loader.ts). Cannot start (address taken): one line on stderr, exit 1.
+ * SIGTERM/SIGINT: stop polling, close every connection, exit 0 within 2 s.
+ * `scope-plugin-host check-plugin SOCKET` checks one plugin instead (check-plugin/command.ts).
  */
 import { loadConfigOrExit } from './config-loader.js';
 import { createLogger } from './logger.js';
 import { keepSemiSpaceFlagToMainThread } from './main-heap.js';
 import { startService } from './service.js';
+import { startFailure } from './start-failure.js';
 
 /** The service must be gone this long after a signal, whatever is still draining. */
 const SHUTDOWN_DEADLINE_MS = 1_800;
 
 // Before any worker thread starts, the logger's transport included (main-heap.ts).
 keepSemiSpaceFlagToMainThread();
+
+if (process.argv[2] === 'check-plugin') {
+  const { runCheckPlugin } = await import('./check-plugin/command.js');
+  process.exit(await runCheckPlugin(process.argv.slice(3)));
+}
 
 const { config, configPath } = await loadConfigOrExit(process.argv.slice(2));
 const logger = createLogger({ level: config.logLevel });
@@ -22,12 +30,15 @@ let service;
 try {
   service = await startService(config, logger);
 } catch (err) {
-  // e.g. the listen address is taken: say it in one line, as for a bad flag.
-  const message = err instanceof Error ? err.message : String(err);
-  logger.fatal({ err }, 'failed to start');
+  // A known start-up failure (the listen address is taken) is one line, as for a bad flag; only
+  // an unexpected error keeps its stack, in the log.
+  const known = startFailure(err);
+  if (known === null) logger.fatal({ err }, 'failed to start');
+  else logger.fatal(known.fields, known.line);
   logger.flush?.();
-  process.stderr.write(`scope-plugin-host: cannot start: ${message}\n`);
-  process.exit(1);
+  const line = known?.line ?? `cannot start: ${err instanceof Error ? err.message : String(err)}`;
+  process.stderr.write(`scope-plugin-host: ${line.replace(/\s*\n\s*/g, ' ')}\n`, () => process.exit(1));
+  await new Promise(() => {}); // exit once stderr has the line
 }
 
 let stopping = false;

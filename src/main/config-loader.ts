@@ -1,7 +1,8 @@
 /**
  * Turns argv (+ an optional config file) into the frozen HostConfig, or a help/version text.
- * Precedence: flags > file > defaults. Every failure is a ConfigError whose message is one line
- * naming the key and the value; `loadConfigOrExit` is the CLI's wrapper that prints it and exits 2.
+ * Precedence: flags > file > defaults. Every failure is a ConfigError with one line per problem,
+ * each naming the key and the value; `loadConfigOrExit` is the CLI's wrapper that prints them and
+ * exits 2.
  */
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -9,11 +10,11 @@ import { randomBytes } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { ConfigError } from './config-error.js';
 import { PROGRAM, helpText, parseFlags } from './cli-args.js';
-import { validateConfigFile } from '../shared/config/validate.js';
-import { resolveConfig } from '../shared/config/resolve.js';
-import { findJsonSyntaxError } from '../shared/config/json-syntax.js';
-import type { ConfigFile, HostConfig } from '../shared/config/schema.js';
-import type { ConfigOverrides } from '../shared/config/resolve.js';
+import { validateConfigFile } from './config/validate.js';
+import { resolveConfig } from './config/resolve.js';
+import { findJsonSyntaxError } from './config/json-syntax.js';
+import type { ConfigFile, HostConfig } from './config/schema.js';
+import type { ConfigOverrides } from './config/resolve.js';
 
 export { ConfigError };
 
@@ -38,14 +39,21 @@ export async function loadConfig(argv: string[], env: LoadEnv = {}): Promise<Loa
   let file: ConfigFile = {};
   let configPath: string | undefined;
   const prefix = flags.config === undefined ? '' : `config ${flags.config}: `;
+  const errors = [...flags.errors];
   if (flags.config !== undefined) {
     configPath = resolve(flags.config);
-    file = await readConfigFile(flags.config, configPath);
+    try {
+      file = await readConfigFile(flags.config, configPath);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      errors.push(err);
+    }
     // A relative root in a file means "next to this file", as in most daemons' configs.
     if (file.pluginsRoot !== undefined && file.pluginsRoot !== '') {
       file = { ...file, pluginsRoot: resolve(dirname(configPath), file.pluginsRoot) };
     }
   }
+  if (errors.length > 0) throw ConfigError.all(errors);
   const overrides: ConfigOverrides = { ...flags.overrides };
   if (overrides.pluginsRoot !== undefined && overrides.pluginsRoot !== '') {
     overrides.pluginsRoot = resolve(overrides.pluginsRoot);
@@ -63,7 +71,7 @@ export async function loadConfig(argv: string[], env: LoadEnv = {}): Promise<Loa
 
 /**
  * The CLI's config step: returns the config to run with, or prints help/version (exit 0) or the
- * error line (`scope-plugin-host: <message>` on stderr, exit 2) and never returns. Errors other
+ * error lines (`scope-plugin-host: <line>` on stderr, exit 2) and never returns. Errors other
  * than ConfigError are bugs and propagate with their stack.
  */
 export async function loadConfigOrExit(argv: string[], env: LoadEnv = {}): Promise<{ config: HostConfig; configPath?: string }> {
@@ -72,7 +80,7 @@ export async function loadConfigOrExit(argv: string[], env: LoadEnv = {}): Promi
     result = await loadConfig(argv, env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    await write(process.stderr, `${PROGRAM}: ${oneLine(err.message)}\n`);
+    await write(process.stderr, err.lines.map((line) => `${PROGRAM}: ${oneLine(line)}\n`).join(''));
     process.exit(2);
   }
   if (result.kind !== 'run') {
@@ -110,8 +118,9 @@ async function readConfigFile(shown: string, path: string): Promise<ConfigFile> 
   }
   const check = validateConfigFile(value);
   if (!check.ok) {
-    const { key, value: bad, message } = check.issue;
-    throw new ConfigError(key === '' ? 'config' : key, bad, `config ${shown}: ${message}`);
+    throw ConfigError.all(
+      check.issues.map(({ key, value: bad, message }) => new ConfigError(key === '' ? 'config' : key, bad, `config ${shown}: ${message}`)),
+    );
   }
   return check.file;
 }

@@ -5,7 +5,7 @@
  * says 200.
  */
 import type { Logger } from 'pino';
-import type { HostConfig } from '../shared/config/schema.js';
+import type { HostConfig } from './config/schema.js';
 import { ApiServer } from './api/http-server.js';
 import { addRoutes } from './api/routes.js';
 import { HostCore } from './core/host-core.js';

@@ -4,7 +4,7 @@
  */
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
-import { DEFAULTS, type HostConfig } from '../../src/shared/config/schema.js';
+import { DEFAULTS, type HostConfig } from '../../src/main/config/schema.js';
 import { startService, type RunningService } from '../../src/main/service.js';
 
 export interface LogLine {

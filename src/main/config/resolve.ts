@@ -6,7 +6,7 @@
 import { DEFAULTS, MAX_WORKERS, deepFreeze } from './schema.js';
 import type { ConfigFile, HostConfig } from './schema.js';
 import { parseListen } from './address.js';
-import type { ConfigIssue } from './validate.js';
+import { handshakeBoundIssue, type ConfigIssue } from './validate.js';
 
 /** Values given as flags; each already validated by the flag parser. */
 export interface ConfigOverrides {
@@ -66,17 +66,8 @@ export function resolveConfig(file: ConfigFile, flags: ConfigOverrides, computed
     metrics: { perPlugin: file.metrics?.perPlugin ?? DEFAULTS.metrics.perPlugin },
   };
 
-  const { retryInitialMs, retryMaxMs } = config.handshake;
-  if (retryMaxMs < retryInitialMs) {
-    return {
-      ok: false,
-      issue: {
-        key: 'handshake.retryMaxMs',
-        value: retryMaxMs,
-        message: `handshake.retryMaxMs: expected an integer >= handshake.retryInitialMs (${retryInitialMs}), got ${retryMaxMs}`,
-      },
-    };
-  }
+  const bound = handshakeBoundIssue(file.handshake ?? {});
+  if (bound !== null) return { ok: false, issue: bound };
   return { ok: true, config: deepFreeze(config) };
 }
 

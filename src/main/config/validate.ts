@@ -1,6 +1,6 @@
 /**
- * Checks a parsed config file against `ConfigFileSchema` and turns the first problem into one
- * human line that names the key and the offending value, e.g.
+ * Checks a parsed config file against `ConfigFileSchema` and turns every problem into one human
+ * line that names the key and the offending value (one line per key), e.g.
  * `pollIntervalMs: expected an integer >= 1, got "fast"` or
  * `unknown key "pollInterval" (did you mean "pollIntervalMs"?)`.
  * TypeBox's own messages ("Expected integer") name neither the key nor the limit, so the
@@ -8,7 +8,7 @@
  */
 import { Value, ValueErrorType } from '@sinclair/typebox/value';
 import type { ValueError } from '@sinclair/typebox/value';
-import { ConfigFileSchema, HTTP_URL_PATTERN, LISTEN_PATTERN, PROBE_ID_PATTERN } from './schema.js';
+import { ConfigFileSchema, DEFAULTS, HTTP_URL_PATTERN, LISTEN_PATTERN, PROBE_ID_PATTERN } from './schema.js';
 import type { ConfigFile } from './schema.js';
 import { isHttpUrl, parseListen } from './address.js';
 import { closest } from './suggest.js';
@@ -21,26 +21,69 @@ export interface ConfigIssue {
   readonly message: string;
 }
 
-export type FileCheck = { ok: true; file: ConfigFile } | { ok: false; issue: ConfigIssue };
+/** `issues` is never empty, holds at most one issue per key, in the file's order of keys. */
+export type FileCheck = { ok: true; file: ConfigFile } | { ok: false; issues: ConfigIssue[] };
 
 export function validateConfigFile(value: unknown): FileCheck {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return { ok: false, issue: { key: '', value, message: `expected a JSON object at the top level, got ${kindOf(value)}` } };
+    return { ok: false, issues: [{ key: '', value, message: `expected a JSON object at the top level, got ${kindOf(value)}` }] };
   }
-  const first: ValueError | undefined = Value.Errors(ConfigFileSchema, value).First();
-  if (first !== undefined) return { ok: false, issue: describeError(first) };
+  // A value failing a union is reported once per branch at one path, and a wrong object once per
+  // inner rule: the first error under a path already reported says it all.
+  const issues: ConfigIssue[] = [];
+  const reported: string[] = [];
+  for (const error of Value.Errors(ConfigFileSchema, value)) {
+    if (reported.some((path) => error.path === path || (path !== '' && error.path.startsWith(`${path}/`)))) continue;
+    reported.push(error.path);
+    issues.push(describeError(error));
+  }
 
   // The schema's patterns are loose hints for editors; these are the exact checks.
   const file = value as ConfigFile;
-  if (file.listen !== undefined) {
+  const clean = (path: string): boolean => !reported.includes(path);
+  if (typeof file.listen === 'string' && clean('/listen')) {
     const listen = parseListen(file.listen);
-    if (!listen.ok) return { ok: false, issue: badAddress('listen', file.listen, listen.reason) };
+    if (!listen.ok) issues.push(badAddress('listen', file.listen, listen.reason));
   }
-  const apps = file.publish?.apps ?? [];
+  const apps = Array.isArray(file.publish?.apps) ? file.publish.apps : [];
   for (const [i, app] of apps.entries()) {
-    if (!isHttpUrl(app)) return { ok: false, issue: notUrl(`publish.apps[${i}]`, app) };
+    if (typeof app === 'string' && clean(`/publish/apps/${i}`) && !isHttpUrl(app)) issues.push(notUrl(`publish.apps[${i}]`, app));
   }
-  return { ok: true, file };
+  const handshake: unknown = file.handshake;
+  if (handshake !== null && typeof handshake === 'object' && !Array.isArray(handshake) && clean('/handshake')) {
+    const bound = handshakeBoundIssue(handshake);
+    if (bound !== null && !issues.some((i) => i.key === bound.key)) issues.push(bound);
+  }
+  if (issues.length === 0) return { ok: true, file };
+  // In the order the file has its top-level keys, as a reader goes through it.
+  const order = Object.keys(value);
+  const rank = (issue: ConfigIssue): number => order.indexOf(issue.key.split(/[.[]/)[0]!);
+  return { ok: false, issues: issues.sort((a, b) => rank(a) - rank(b)) };
+}
+
+/**
+ * retryInitialMs <= retryMaxMs, blamed on the key the file set: the one the user wrote, or
+ * retryMaxMs when both are written. Values that are not integers are left to the schema check,
+ * so this can also run on a file that has other errors.
+ */
+export function handshakeBoundIssue(written: { retryInitialMs?: unknown; retryMaxMs?: unknown }): ConfigIssue | null {
+  const given = (v: unknown): v is number => Number.isInteger(v);
+  const initial = given(written.retryInitialMs) ? written.retryInitialMs : DEFAULTS.handshake.retryInitialMs;
+  const max = given(written.retryMaxMs) ? written.retryMaxMs : DEFAULTS.handshake.retryMaxMs;
+  if (initial <= max) return null;
+  if (given(written.retryMaxMs)) {
+    const other = given(written.retryInitialMs) ? `${initial}` : `${initial}, its default`;
+    return {
+      key: 'handshake.retryMaxMs',
+      value: max,
+      message: `handshake.retryMaxMs: expected an integer >= handshake.retryInitialMs (${other}), got ${max}`,
+    };
+  }
+  return {
+    key: 'handshake.retryInitialMs',
+    value: initial,
+    message: `handshake.retryInitialMs: expected an integer <= handshake.retryMaxMs (${max}, its default), got ${initial}`,
+  };
 }
 
 export function badAddress(key: string, value: string, reason: string): ConfigIssue {

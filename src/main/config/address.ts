@@ -11,17 +11,20 @@ const HOST_PORT_HELP = 'expected HOST:PORT';
 /**
  * Parses `HOST:PORT` where HOST is a dotted IPv4 address, an RFC 1123 hostname or a bracketed IPv6
  * address, and PORT is a decimal 0-65535. The host is returned without brackets, as
- * `server.listen(port, host)` wants it. An empty host (Go's `:4041`) is refused on purpose: binding
- * every interface should be written out as `0.0.0.0` or `[::]`.
+ * `server.listen(port, host)` wants it. An empty host (Go's `:4041`) is refused with the fix: the
+ * API is unauthenticated and clicks controls, so exposing it on every interface must be written out.
  */
 export function parseListen(text: string): ListenResult {
   const colon = text.lastIndexOf(':');
-  if (colon <= 0) return { ok: false, reason: HOST_PORT_HELP };
+  if (colon < 0) return { ok: false, reason: HOST_PORT_HELP };
   const hostPart = text.slice(0, colon);
   const portPart = text.slice(colon + 1);
   if (!/^[0-9]{1,5}$/.test(portPart)) return { ok: false, reason: HOST_PORT_HELP };
   const port = Number(portPart);
   if (port > 65535) return { ok: false, reason: 'port must be 0-65535' };
+  if (hostPart === '') {
+    return { ok: false, reason: `no host; write 127.0.0.1:${port} for this machine only, or 0.0.0.0:${port} for every interface` };
+  }
 
   if (hostPart.startsWith('[')) {
     const inner = hostPart.endsWith(']') ? hostPart.slice(1, -1) : '';
