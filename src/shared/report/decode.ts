@@ -154,7 +154,7 @@ function decodeParsed(raw: Json, input: string | Uint8Array | null): Report {
           break;
         case 'Window':
           if (typeof v === 'string') throw badType('integer nanoseconds', v);
-          window = BigInt(int(v));
+          window = BigInt(int(v, 'int64'));
           break;
         case 'Shortcut':
           shortcut = bool(v);
@@ -189,7 +189,7 @@ function decodeParsed(raw: Json, input: string | Uint8Array | null): Report {
 function decodeSampling(v: Json | undefined): { count: number; total: number } {
   const o = optObject(v);
   if (o === undefined) return { count: 0, total: 0 };
-  return { count: field(o, 'Count', (n) => int(n, true)), total: field(o, 'Total', (n) => int(n, true)) };
+  return { count: field(o, 'Count', (n) => int(n, 'uint64')), total: field(o, 'Total', (n) => int(n, 'uint64')) };
 }
 
 function decodeTopology(raw: Json, info: TopologyInfo, ctx: NodeContext): Topology {
