@@ -115,10 +115,12 @@ test('through the host: published sums saturate, a plugin with a non-integer Cou
     );
   }
   const halfId = 'half';
-  plugins.push(await rawPlugin(join(dir.path, 'half.sock'), reportHandler(specReport({ id: halfId, label: halfId, interfaces: ['reporter'] }, { Sampling: { Count: 1.5 } }))));
+  const half = specReport({ id: halfId, label: halfId, interfaces: ['reporter'] }, { Sampling: { Count: 1.5 } });
+  plugins.push(await rawPlugin(join(dir.path, 'half.sock'), reportHandler(half)));
   const host = await startTestHost({ pluginsRoot: dir.path, pollIntervalMs: 100, publish: { apps: [app.url], intervalMs: 800 } });
   try {
-    const row = await waitFor('half refused', async () => (await host.get<PluginRow[]>('/api/plugins')).body.find((p) => p.id === halfId && p.status !== undefined && p.status !== 'ok' && p.polls > 0));
+    const rows = async () => (await host.get<PluginRow[]>('/api/plugins')).body;
+    const row = await waitFor('half refused', async () => (await rows()).find((p) => p.id === halfId && p.status !== undefined && p.status !== 'ok'));
     assert.equal(row.status, 'error: decoding error: Sampling.Count: 1.5 is not an integer (Go uint64)');
     assert.equal(row.errorCode, 'PLUGIN_DECODE');
     await waitFor('two publications', () => app.received.length >= 2, 15_000);

@@ -7,6 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { servePlugin, type PluginServer } from '../src/kit/index.js';
 import { rawPlugin, type RawPlugin } from './helpers/raw-plugin.js';
 import { scopeBinary, startScopeApp, type ScopeApp } from './helpers/scope-binary.js';
 import { startTestHost, type TestHost } from './helpers/host.js';
@@ -49,7 +50,9 @@ function integers(text: string, key: string): bigint[] {
 
 function assertFitsGo(text: string): void {
   for (const key of ['Count', 'Total']) for (const n of integers(text, key)) assert.ok(n >= 0n && n <= UINT64_MAX, `${key} ${n} is not a uint64`);
-  for (const key of ['Window', 'rank', 'truncate']) for (const n of integers(text, key)) assert.ok(n >= INT64_MIN && n <= INT64_MAX, `${key} ${n} is not an int64`);
+  for (const key of ['Window', 'rank', 'truncate']) {
+    for (const n of integers(text, key)) assert.ok(n >= INT64_MIN && n <= INT64_MAX, `${key} ${n} is not an int64`);
+  }
 }
 
 describe('the real Scope app and the largest numbers plugins may send', { skip: 'skip' in binary ? binary.skip : false }, () => {
@@ -57,6 +60,7 @@ describe('the real Scope app and the largest numbers plugins may send', { skip: 
   let app: ScopeApp;
   let host: TestHost;
   const plugins: RawPlugin[] = [];
+  let controller: PluginServer;
 
   before(async () => {
     dir = await tempDir();
@@ -69,12 +73,25 @@ describe('the real Scope app and the largest numbers plugins may send', { skip: 
         }),
       );
     }
+    // A controller whose control answers with a shortcut report carrying the same numbers.
+    const extreme = (): Record<string, unknown> => {
+      const { Plugins: _spec, ...rest } = JSON.parse(worstCase('huge-ctl')) as Record<string, unknown>;
+      return rest;
+    };
+    controller = await servePlugin({
+      id: 'huge-ctl',
+      root: dir.path,
+      spec: { label: 'huge-ctl' },
+      report: extreme,
+      control: () => ({ shortcutReport: { ...extreme(), Sampling: { Count: 18446744073709551615, Total: 1 } } }),
+    });
     host = await startTestHost({ pluginsRoot: dir.path, pollIntervalMs: 100, publish: { apps: [app.url], intervalMs: 1000 } });
   });
 
   after(async () => {
     await host?.close();
     for (const p of plugins) await p.close();
+    await controller?.close();
     await app?.stop();
     await dir?.cleanup();
   });
@@ -96,6 +113,20 @@ describe('the real Scope app and the largest numbers plugins may send', { skip: 
     assert.ok(shown.length >= 2);
   });
 
+  test('a shortcut report with the same numbers is published at once and accepted', async () => {
+    const stats = () => host.service.publisher!.stats[0]!;
+    const rows = async () => (await host.get<{ id: string; status?: string }[]>('/api/plugins')).body;
+    await waitFor('huge-ctl ok', async () => (await rows()).some((r) => r.id === 'huge-ctl' && r.status === 'ok'), 15_000, 100);
+    const schedule = () => host.service.publisher!.scheduleStats;
+    const shortcuts = schedule().shortcuts;
+    const reply = await host.post('/api/control', { AppID: 'app', NodeID: 'huge-ctl;<host>', Control: 'huge-ctl~huge-ctl-low', ControlArgs: null });
+    assert.equal(reply.status, 200, JSON.stringify(reply.body));
+    assert.equal(host.logs.find((l) => l.msg === 'shortcut report rejected'), undefined);
+    await waitFor('the shortcut report handed to the app', () => schedule().shortcuts > shortcuts, 10_000, 20);
+    await waitFor('the shortcut report answered', () => (stats().queued === 0 && !stats().inFlight) || stats().failed > 0, 10_000, 20);
+    assert.equal(stats().failed, 0, `the app refused a report: ${stats().lastError ?? ''}`);
+  });
+
   test('GET /api/report of the host fits the Go types and the app accepts it as a report', async () => {
     const res = await fetch(`${host.url}/api/report`);
     const text = await res.text();
@@ -109,3 +140,4 @@ describe('the real Scope app and the largest numbers plugins may send', { skip: 
     assert.ok(posted.status >= 200 && posted.status < 300, `app answered ${posted.status}: ${answer}`);
   });
 });
+
