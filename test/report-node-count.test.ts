@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { exceedsNodeCount, exceedsParsedNodeCount } from '../src/shared/report/node-count.js';
 import { MAX_CHILD_DEPTH } from '../src/shared/report/decode-node.js';
+import { decodeReport } from '../src/shared/report/index.js';
 import { TOPOLOGY_KEYS } from '../src/shared/report/types.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -76,17 +77,29 @@ test('agrees with JSON.parse on generated reports (never under-counts)', () => {
   );
 });
 
-test('children nested deeper than the decoder follows: the byte scan counts them all, the parsed count as deep as the decoder reads', () => {
-  const levels = MAX_CHILD_DEPTH + 8;
-  let node: Record<string, unknown> = { id: 'leaf' };
-  for (let i = 0; i < levels; i++) node = { id: `n${i}`, children: [node] };
-  const report = { Host: { nodes: { top: node } } };
-  assert.equal(parsedCount(report), 1 + MAX_CHILD_DEPTH);
-  assert.equal(exceedsParsedNodeCount(report, MAX_CHILD_DEPTH), 'children');
-  assert.equal(exceedsParsedNodeCount(report, MAX_CHILD_DEPTH + 1), false);
-  // The top node and `levels` children (the leaf included).
-  assert.equal(exceedsNodeCount(bytes(report), levels), 'children');
-  assert.equal(exceedsNodeCount(bytes(report), levels + 1), false);
+test('children nested deeper than the decoder follows: counted as deep as it reads, the byte scan stops there', () => {
+  const chain = (levels: number) => {
+    let node: Record<string, unknown> = { id: 'leaf' };
+    for (let i = 0; i < levels; i++) node = { id: `n${i}`, children: [node] };
+    return { Host: { nodes: { top: node } } };
+  };
+  const deep = chain(MAX_CHILD_DEPTH + 8);
+  assert.equal(parsedCount(deep), 1 + MAX_CHILD_DEPTH);
+  assert.equal(exceedsParsedNodeCount(deep, MAX_CHILD_DEPTH), 'children');
+  assert.equal(exceedsParsedNodeCount(deep, MAX_CHILD_DEPTH + 1), false);
+  assert.equal(exceedsNodeCount(bytes(deep), 1e6), 'too-deep');
+  // Exactly as deep as the decoder reads: counted, not refused.
+  const deepest = chain(MAX_CHILD_DEPTH);
+  assert.equal(exceedsNodeCount(bytes(deepest), MAX_CHILD_DEPTH), 'children');
+  assert.equal(exceedsNodeCount(bytes(deepest), MAX_CHILD_DEPTH + 1), false);
+  assert.doesNotThrow(() => decodeReport(JSON.stringify(deepest)));
+  assert.throws(() => decodeReport(JSON.stringify(chain(MAX_CHILD_DEPTH + 1))), { code: 'REPORT_TOO_DEEP' });
+  // Sibling arrays close their level again.
+  const wide = { Host: { nodes: { a: { children: [{ children: [{}] }, { children: [{}] }] }, b: { children: [{}] } } } };
+  assert.equal(exceedsNodeCount(bytes(wide), 7), false);
+  assert.equal(exceedsNodeCount(bytes(wide), 6), 'children');
+  const siblings = { Host: { nodes: { a: { children: Array.from({ length: MAX_CHILD_DEPTH * 2 }, () => ({ children: [{}] })) } } } };
+  assert.equal(exceedsNodeCount(bytes(siblings), 1e6), false);
 });
 
 test('the byte scan keeps no state for deep nesting outside node paths', () => {

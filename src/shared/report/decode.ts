@@ -11,7 +11,7 @@
  */
 import { exceedsNodeCount, exceedsParsedNodeCount } from './node-count.js';
 import { DecodeFailure, ReportError, ReportErrorCode, keySegment } from './report-error.js';
-import { decodeNode } from './decode-node.js';
+import { MAX_CHILD_DEPTH, decodeNode } from './decode-node.js';
 import type { NodeContext } from './decode-legacy.js';
 import {
   NO_PLUGINS,
@@ -55,6 +55,7 @@ export function decodeReport(input: string | Uint8Array, options: DecodeOptions 
   if (options.maxNodes !== undefined && input instanceof Uint8Array && input.length > SCAN_BEFORE_PARSE_BYTES) {
     // Refuse a huge node count from the bytes, before JSON.parse builds every node object.
     const over = exceedsNodeCount(input, options.maxNodes);
+    if (over === 'too-deep') throw new ReportError(ReportErrorCode.TOO_DEEP, '', `children nested deeper than ${MAX_CHILD_DEPTH} levels`);
     if (over !== false) throw tooManyNodes(options.maxNodes, over);
   }
   let text: string;

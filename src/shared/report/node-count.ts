@@ -9,9 +9,9 @@
  * objects JSON.parse would build for it. It follows JSON structure only (strings with escapes,
  * objects, arrays) and does not validate. For valid JSON it never under-counts: each key of a
  * `nodes` object and each object element of a `children` array counts, duplicate keys count twice
- * (JSON.parse keeps one), children count at any depth (the decoder refuses more than 32 levels,
- * but only after JSON.parse built them). Invalid JSON gets some count and is then refused by
- * JSON.parse anyway.
+ * (JSON.parse keeps one). Children nested deeper than the decoder reads (32 levels) end the scan
+ * with `'too-deep'`: the decoder would refuse them too, but only after JSON.parse built them.
+ * Invalid JSON gets some count and is then refused by JSON.parse anyway.
  *
  * `exceedsParsedNodeCount` counts the same on JSON.parse output, for bodies small enough to parse
  * first; it follows `children` as deep as the decoder does.
@@ -30,8 +30,11 @@ const CLOSE_ARRAY = 0x5d;
 const CHILDREN = [...'children'].map((c) => c.charCodeAt(0));
 const decoder = new TextDecoder();
 
-/** Which kind of node took a report over the limit. */
+/** Which kind of node took a report over the limit (`false`: within it). */
 export type NodeOverflow = 'nodes' | 'children' | false;
+
+/** The byte scan's answer: as `NodeOverflow`, or `'too-deep'` for children nested too deep. */
+export type NodeScan = NodeOverflow | 'too-deep';
 
 /** What an open container is, for the few kinds that lead to nodes. */
 const enum Kind {
@@ -45,15 +48,17 @@ const enum Kind {
 
 /**
  * Where the report in `bytes` went over `max` nodes: `'nodes'` when a topology's own node did,
- * `'children'` when a nested child did; `false` when it has at most `max`.
+ * `'children'` when a nested child did; `'too-deep'` when a `children` array sits deeper than the
+ * decoder reads (it would refuse the report after JSON.parse built it); `false` otherwise.
  */
-export function exceedsNodeCount(bytes: Uint8Array, max: number): NodeOverflow {
+export function exceedsNodeCount(bytes: Uint8Array, max: number): NodeScan {
   // kinds[d]: the container open at depth d (1 = the top-level value), kept only along a path of
   // report → topology → nodes → node (→ children → node)*: any other container, and everything
   // inside it, is Other and needs no slot, so `[[[[…` costs no memory however deep it goes.
   let kinds = new Uint8Array(64);
   let depth = 0;
   let otherFrom = 0; // depth of the outermost open Other container, 0 when none is open
+  let childLevel = 0; // open `children` arrays on the current path
   let count = 0;
   let key: string | null = null; // the key whose colon came last at the current depth
   let lastString: string | null = null;
@@ -92,7 +97,10 @@ export function exceedsNodeCount(bytes: Uint8Array, max: number): NodeOverflow {
         else if (parent === Kind.Report && object && TOPOLOGY_KEYS.has(key ?? '')) kind = Kind.Topology;
         else if (parent === Kind.Topology && object && key === 'nodes') kind = Kind.NodeMap;
         else if (parent === Kind.NodeMap && object) kind = Kind.Node;
-        else if (parent === Kind.Node && !object && key === 'children') kind = Kind.Children;
+        else if (parent === Kind.Node && !object && key === 'children') {
+          if (++childLevel > MAX_CHILD_DEPTH) return 'too-deep';
+          kind = Kind.Children;
+        }
         else if (parent === Kind.Children && object) {
           kind = Kind.Node;
           if (++count > max) return 'children';
@@ -113,6 +121,7 @@ export function exceedsNodeCount(bytes: Uint8Array, max: number): NodeOverflow {
       case CLOSE_OBJECT:
       case CLOSE_ARRAY:
         if (depth === otherFrom) otherFrom = 0;
+        else if (otherFrom === 0 && kinds[depth] === Kind.Children) childLevel--;
         depth--;
         key = null;
         break;
