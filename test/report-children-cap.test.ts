@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { PluginRow } from '../src/main/plugin-table.js';
+import type { PluginRow } from '../src/main/core/plugin-table.js';
 import { startTestHost } from './helpers/host.js';
 import { rawPlugin, reportHandler, type RawPlugin } from './helpers/raw-plugin.js';
 import { tempDir } from './helpers/tmp.js';

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { decodeReport, encodeReport, mergeReports, ReportError, type Report } from '../src/shared/report/index.js';
-import type { PluginRow } from '../src/main/plugin-table.js';
+import type { PluginRow } from '../src/main/core/plugin-table.js';
 import { startFakeApp } from './helpers/fake-scope-app.js';
 import { startTestHost } from './helpers/host.js';
 import { rawPlugin, reportHandler, specReport, type RawPlugin } from './helpers/raw-plugin.js';
