@@ -4,6 +4,7 @@
  */
 import { DecodeFailure, keySegment } from './report-error.js';
 import { badType, int, optObject, reqObject, stringSet, time, type Json } from './decode-values.js';
+import { saturateInt64 } from './go-numbers.js';
 import { compareStrings, splitControls } from './strings.js';
 import { ZERO_TIME, compareTimestamps, type Timestamp } from './timestamp.js';
 import type { LatestEntry } from './types.js';
@@ -105,8 +106,9 @@ export function applyCounters(latest: ReadonlyMap<string, LatestEntry>, raw: Jso
       const n = int(o[k]);
       const key = `count_${k}`;
       const prev = out.get(key);
-      const base = prev !== undefined && /^-?\d+$/.test(prev.value) ? Number(prev.value) : 0;
-      out.set(key, { timestamp: now, value: String(base + n) });
+      const base = prev !== undefined && prev.value.length <= 20 && /^-?\d+$/.test(prev.value) ? BigInt(prev.value) : 0n;
+      // Exact, and held within Go's int (64-bit) as the report's other sums are.
+      out.set(key, { timestamp: now, value: saturateInt64(base + BigInt(n)).toString() });
     }
   } catch (err) {
     fail(err, keySegment(k));

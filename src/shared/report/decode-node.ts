@@ -13,6 +13,7 @@ import { ACTIVE_CONTROLS, applyCounters, applyLatestControls, applySeedControls,
 import { canonicalTimestamp, compareTimestamps, type Timestamp } from './timestamp.js';
 import {
   EMPTY_MAP,
+  NOT_FLOAT64,
   badType,
   isObject,
   optArray,
@@ -134,7 +135,7 @@ function onlyTwoKeys(o: JsonObject): boolean {
 
 /** A finite number (for its string form); throws for Infinity. */
 function finite(v: number): number {
-  if (!Number.isFinite(v)) throw new DecodeFailure(ReportErrorCode.BAD_NUMBER, 'not a finite number');
+  if (!Number.isFinite(v)) throw new DecodeFailure(ReportErrorCode.BAD_NUMBER, NOT_FLOAT64);
   return v === 0 ? 0 : v;
 }
 
@@ -213,7 +214,7 @@ function decodeSamples(raw: Json | undefined): readonly Sample[] {
       const v = e.value;
       let value: number;
       if (typeof v === 'number') {
-        if (!Number.isFinite(v)) throw new DecodeFailure(ReportErrorCode.BAD_NUMBER, 'not a finite number');
+        if (!Number.isFinite(v)) throw new DecodeFailure(ReportErrorCode.BAD_NUMBER, NOT_FLOAT64);
         value = v === 0 ? 0 : v;
       } else if (v === undefined || v === null) {
         value = 0;

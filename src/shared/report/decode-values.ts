@@ -10,6 +10,7 @@
 import { DecodeFailure, ReportErrorCode, keySegment } from './report-error.js';
 import { ZERO_TIME, canonicalTimestamp, type Timestamp } from './timestamp.js';
 import { toSet, EMPTY_SET } from './strings.js';
+import { INT64_MAX_DOUBLE, UINT64_MAX_DOUBLE, goIntText, type GoInt } from './go-numbers.js';
 import type { StringSet } from './types.js';
 
 export type Json = null | boolean | number | string | Json[] | JsonObject;
@@ -75,9 +76,12 @@ export function bool(v: Json | undefined): boolean {
   throw badType('a boolean', v);
 }
 
+/** JSON.parse reads a number beyond ±1.8e308 as ±Infinity; Go refuses it for a float64. */
+export const NOT_FLOAT64 = 'out of range for Go float64';
+
 export function float(v: Json | undefined): number {
   if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw new DecodeFailure(ReportErrorCode.BAD_NUMBER, 'not a finite number');
+    if (!Number.isFinite(v)) throw new DecodeFailure(ReportErrorCode.BAD_NUMBER, NOT_FLOAT64);
     return v === 0 ? 0 : v;
   }
   if (v === undefined || v === null) return 0;
@@ -90,15 +94,27 @@ export function optFloat(v: Json | undefined): number | undefined {
 }
 
 const INT64_LIMIT = 2 ** 63;
+const UINT64_LIMIT = 2 ** 64;
 
-/** A Go integer: finite, integral, within int64 (or uint64 when `unsigned`). */
-export function int(v: Json | undefined, unsigned = false): number {
-  const n = float(v);
-  if (!Number.isInteger(n)) throw new DecodeFailure(ReportErrorCode.BAD_NUMBER, `not an integer: ${n}`);
-  if (unsigned ? n < 0 || n >= 2 * INT64_LIMIT : n < -INT64_LIMIT || n >= INT64_LIMIT) {
-    throw new DecodeFailure(ReportErrorCode.BAD_NUMBER, `out of range for a${unsigned ? 'n unsigned' : ''} 64-bit integer: ${n}`);
+/**
+ * A Go integer (`int` is 64-bit where Scope runs): finite, integral and within the type, or a
+ * failure naming the Go type. A value that rounded to exactly 2^63 (int) or 2^64 (uint64) on its
+ * way into a double, as the type's largest literal does, is held at the largest double that fits.
+ */
+export function int(v: Json | undefined, type: GoInt = 'int'): number {
+  if (typeof v === 'number' && Number.isFinite(v)) {
+    if (!Number.isInteger(v)) throw new DecodeFailure(ReportErrorCode.BAD_NUMBER, `${v} is not an integer (Go ${type})`);
+    if (type === 'uint64') {
+      if (v >= 0 && v < UINT64_LIMIT) return v === 0 ? 0 : v;
+      if (v === UINT64_LIMIT) return UINT64_MAX_DOUBLE;
+    } else {
+      if (v >= -INT64_LIMIT && v < INT64_LIMIT) return v === 0 ? 0 : v;
+      if (v === INT64_LIMIT) return INT64_MAX_DOUBLE;
+    }
+    throw new DecodeFailure(ReportErrorCode.BAD_NUMBER, `${goIntText(v)} is out of range for Go ${type}`);
   }
-  return n;
+  if (typeof v === 'number') throw new DecodeFailure(ReportErrorCode.BAD_NUMBER, `out of range for Go ${type}`);
+  return float(v);
 }
 
 export function time(v: Json | undefined): Timestamp {

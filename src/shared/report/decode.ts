@@ -9,9 +9,9 @@
  * accumulators always start from `MakeReport()` and keep their own non-empty values.
  * Anything that cannot be a report throws a `ReportError` with a stable code and the JSON path.
  */
-import { exceedsNodeCount } from './node-count.js';
+import { exceedsNodeCount, exceedsParsedNodeCount } from './node-count.js';
 import { DecodeFailure, ReportError, ReportErrorCode, keySegment } from './report-error.js';
-import { decodeNode } from './decode-node.js';
+import { MAX_CHILD_DEPTH, decodeNode } from './decode-node.js';
 import type { NodeContext } from './decode-legacy.js';
 import {
   NO_PLUGINS,
@@ -37,9 +37,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export interface DecodeOptions {
   /**
-   * Refuse a report with more nodes than this (all topologies together), counted right after
-   * JSON.parse and before any normalising, so a plugin sending a million nodes costs one parse,
-   * not gigabytes of normalised nodes. Default: no limit.
+   * Refuse a report with more nodes than this (all topologies together, nested `children`
+   * included): counted in the bytes before JSON.parse for bodies over 1 MiB, right after it for
+   * smaller ones, and always before any node object is built. Default: no limit.
    */
   readonly maxNodes?: number;
   /**
@@ -54,7 +54,9 @@ export interface DecodeOptions {
 export function decodeReport(input: string | Uint8Array, options: DecodeOptions = {}): Report {
   if (options.maxNodes !== undefined && input instanceof Uint8Array && input.length > SCAN_BEFORE_PARSE_BYTES) {
     // Refuse a huge node count from the bytes, before JSON.parse builds every node object.
-    if (exceedsNodeCount(input, options.maxNodes)) throw tooManyNodes(options.maxNodes);
+    const over = exceedsNodeCount(input, options.maxNodes);
+    if (over === 'too-deep') throw new ReportError(ReportErrorCode.TOO_DEEP, '', `children nested deeper than ${MAX_CHILD_DEPTH} levels`);
+    if (over !== false) throw tooManyNodes(options.maxNodes, over);
   }
   let text: string;
   if (typeof input === 'string') {
@@ -74,7 +76,10 @@ export function decodeReport(input: string | Uint8Array, options: DecodeOptions 
   } catch (err) {
     throw new ReportError(ReportErrorCode.NOT_JSON, '', `not JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (options.maxNodes !== undefined) checkNodeCount(raw, options.maxNodes);
+  if (options.maxNodes !== undefined) {
+    const over = exceedsParsedNodeCount(raw, options.maxNodes);
+    if (over !== false) throw tooManyNodes(options.maxNodes, over);
+  }
   try {
     return decodeParsed(raw as Json, options.identify === false ? null : input);
   } catch (err) {
@@ -89,26 +94,9 @@ const NO_DNS: ReadonlyMap<string, DNSRecord> = new Map();
 /** Above this size a body's nodes are counted in its bytes before it is parsed (node-count.ts). */
 const SCAN_BEFORE_PARSE_BYTES = 1 << 20;
 
-function tooManyNodes(max: number): ReportError {
-  return new ReportError(ReportErrorCode.TOO_MANY_NODES, '', `report has more than ${max} nodes (maxNodesPerReport)`);
-}
-
-/** Counts topology nodes without allocating (for-in with an early exit), throws past `max`. */
-function checkNodeCount(raw: unknown, max: number): void {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return; // decodeParsed explains
-  let count = 0;
-  for (const key in raw) {
-    if (!TOPOLOGY_BY_KEY.has(key)) continue;
-    const topology = (raw as Record<string, unknown>)[key];
-    if (topology === null || typeof topology !== 'object') continue;
-    const nodes = (topology as Record<string, unknown>)['nodes'];
-    if (nodes === null || typeof nodes !== 'object' || Array.isArray(nodes)) continue;
-    for (const _ in nodes) {
-      if (++count > max) {
-        throw tooManyNodes(max);
-      }
-    }
-  }
+function tooManyNodes(max: number, where: 'nodes' | 'children'): ReportError {
+  const counted = where === 'children' ? ' counting the nodes nested in children' : '';
+  return new ReportError(ReportErrorCode.TOO_MANY_NODES, '', `report has more than ${max} nodes${counted} (maxNodesPerReport)`);
 }
 
 /**
@@ -154,7 +142,7 @@ function decodeParsed(raw: Json, input: string | Uint8Array | null): Report {
           break;
         case 'Window':
           if (typeof v === 'string') throw badType('integer nanoseconds', v);
-          window = BigInt(int(v));
+          window = BigInt(int(v, 'int64'));
           break;
         case 'Shortcut':
           shortcut = bool(v);
@@ -189,7 +177,7 @@ function decodeParsed(raw: Json, input: string | Uint8Array | null): Report {
 function decodeSampling(v: Json | undefined): { count: number; total: number } {
   const o = optObject(v);
   if (o === undefined) return { count: 0, total: 0 };
-  return { count: field(o, 'Count', (n) => int(n, true)), total: field(o, 'Total', (n) => int(n, true)) };
+  return { count: field(o, 'Count', (n) => int(n, 'uint64')), total: field(o, 'Total', (n) => int(n, 'uint64')) };
 }
 
 function decodeTopology(raw: Json, info: TopologyInfo, ctx: NodeContext): Topology {

@@ -12,6 +12,7 @@
  * The per-entity encoders are exported because merge uses their output as the total order that
  * breaks ties between two different values under the same key.
  */
+import { goIntText } from './go-numbers.js';
 import { compareStrings } from './strings.js';
 import {
   TOPOLOGIES,
@@ -133,7 +134,7 @@ export const encodeNode = encodeWith(node);
 export function encodeControl(c: Control): string {
   let out = '{"id":' + q(c.id) + ',"human":' + q(c.human) + ',"icon":' + q(c.icon);
   if (c.confirmation !== '') out += ',"confirmation":' + q(c.confirmation);
-  out += ',"rank":' + c.rank;
+  out += ',"rank":' + goIntText(c.rank);
   if (c.probeId !== '') out += ',"probeId":' + q(c.probeId);
   return out + '}';
 }
@@ -141,7 +142,7 @@ export function encodeControl(c: Control): string {
 export function encodeMetadataTemplate(t: MetadataTemplate): string {
   let out = '{"id":' + q(t.id);
   if (t.label !== '') out += ',"label":' + q(t.label);
-  if (t.truncate !== 0) out += ',"truncate":' + t.truncate;
+  if (t.truncate !== 0) out += ',"truncate":' + goIntText(t.truncate);
   if (t.dataType !== '') out += ',"dataType":' + q(t.dataType);
   if (t.priority !== 0) out += ',"priority":' + t.priority;
   if (t.from !== '') out += ',"from":' + q(t.from);
@@ -296,7 +297,7 @@ export function encodeReport(report: Report): string {
     out.push(',"DNS":');
     mapObject(out, report.DNS, dnsRecord);
   }
-  out.push(',"Sampling":{"Count":', String(report.Sampling.Count), ',"Total":', String(report.Sampling.Total), '}');
+  out.push(',"Sampling":{"Count":', goIntText(report.Sampling.Count), ',"Total":', goIntText(report.Sampling.Total), '}');
   out.push(',"Window":', String(report.Window), ',"Shortcut":', report.Shortcut ? 'true' : 'false');
   out.push(',"Plugins":[', canonicalPlugins(report.Plugins).map(encodeSpec).join(','), '],"ID":', q(report.ID), '}');
   return out.join('').replace(/[<>&\u2028\u2029]/g, (c) => GO_ESCAPES[c]!);

@@ -47,6 +47,9 @@
  * 13. Small decode normalisations: a JSON number as a latest value becomes its shortest JS form
  *     (`1.50` → "1.5"; Go keeps the literal text); empty table `columns`/`fixedRows` become `null`;
  *     `active_controls` members are sorted; children nest at most 32 levels (`REPORT_TOO_DEEP`).
+ * 14. Numbers fit their Go types (docs/spec/report-format.md#numbers-and-go-types): `Sampling` and
+ *     `Window` sums saturate at the uint64/int64 limits (upstream wraps), integers are written as
+ *     exact digits, a non-integral or out-of-range number is refused at decode (`REPORT_BAD_NUMBER`).
  */
 export { decodeReport, type DecodeOptions } from './decode.js';
 export { mergeReports } from './merge.js';

@@ -16,10 +16,12 @@
  *   the SHA-1 of their sorted IDs (upstream's app uses murmur3 over member IDs; any deterministic
  *   function of the member set is as good, since the app replaces it).
  * - `emptyReport()` has no members and the ID `''`.
+ * The sums saturate at the limits of their Go types (`go-numbers.ts`).
  * Two different reports that claim the same wire ID count once; which sums win is decided by value
  * (the larger Window, then Count, then Total), so the result does not depend on merge order.
  */
 import { hash } from 'node:crypto';
+import { saturateInt64, saturatingUint64Sum } from './go-numbers.js';
 import { compareStrings } from './strings.js';
 import { MEMBERS, type MemberSums, type Report } from './types.js';
 
@@ -86,15 +88,16 @@ export interface Totals {
 /** ID and sums of a member table. */
 export function totalsOf(members: ReadonlyMap<string, MemberSums>): Totals {
   let windowNs = 0n;
-  let count = 0;
-  let total = 0;
+  const counts: number[] = [];
+  const totals: number[] = [];
   for (const s of members.values()) {
     windowNs += s.windowNs;
-    count += s.count;
-    total += s.total;
+    counts.push(s.count);
+    totals.push(s.total);
   }
   let id = '';
   if (members.size === 1) id = members.keys().next().value!;
   else if (members.size > 1) id = int63Id(JSON.stringify([...members.keys()].sort(compareStrings)));
-  return { ID: id, Window: windowNs, Count: count, Total: total };
+  // Go's types (int64 Window, uint64 Sampling): sums saturate, never wrap nor overflow.
+  return { ID: id, Window: saturateInt64(windowNs), Count: saturatingUint64Sum(counts), Total: saturatingUint64Sum(totals) };
 }

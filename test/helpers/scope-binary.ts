@@ -1,0 +1,92 @@
+/**
+ * The real Weave Scope binary for tests whose question is what a real app accepts: unpacked from
+ * `scope.xz` (env `SCOPE_BINARY_XZ`, default `../shared/tools/scope/scope.xz` beside the repo) into
+ * a cache folder after checking its SHA-256, and run as an app on a free loopback port.
+ * Tests skip with `skip` when the archive is missing.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The unpacked binary's path, or why it cannot be had. Unpacks once per archive content. */
+export function scopeBinary(): { path: string } | { skip: string } {
+  const xz = process.env['SCOPE_BINARY_XZ'] ?? resolve(REPO, '../shared/tools/scope/scope.xz');
+  if (!existsSync(xz)) return { skip: `real Scope binary not found at ${xz} (set SCOPE_BINARY_XZ)` };
+  const archive = readFileSync(xz);
+  const sha = createHash('sha256').update(archive).digest('hex');
+  const sums = join(dirname(xz), 'SHA256SUMS');
+  if (existsSync(sums) && !readFileSync(sums, 'utf8').includes(sha)) return { skip: `${xz} does not match ${sums}` };
+  const dir = join(process.env['SCOPE_BINARY_CACHE'] ?? join(tmpdir(), 'scope-plugin-host-cache'), sha.slice(0, 16));
+  const bin = join(dir, 'scope');
+  if (existsSync(bin)) return { path: bin };
+  mkdirSync(dir, { recursive: true });
+  const out = spawnSync('xz', ['-dc', xz], { maxBuffer: 256 * 1024 * 1024 });
+  if (out.status !== 0) return { skip: `xz -dc ${xz} failed: ${out.error?.message ?? out.stderr.toString().trim()}` };
+  // Written beside and renamed: test files running at once never see half a binary.
+  const partial = `${bin}.${process.pid}.partial`;
+  writeFileSync(partial, out.stdout);
+  chmodSync(partial, 0o755);
+  renameSync(partial, bin);
+  return { path: bin };
+}
+
+export interface ScopeApp {
+  /** e.g. `http://127.0.0.1:41234` */
+  readonly url: string;
+  /** What the app printed so far (stdout and stderr). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+async function freePort(host: string): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((ok, fail) => server.once('error', fail).listen(0, host, ok));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((ok) => server.close(() => ok()));
+  return port;
+}
+
+/** Starts `scope --mode=app` on a free port of `host` and waits until `GET /api` answers 200. */
+export async function startScopeApp(binary: string, host = '127.0.0.1', timeoutMs = 20_000): Promise<ScopeApp> {
+  const port = await freePort(host);
+  const child: ChildProcess = spawn(binary, ['--mode=app', '--weave=false', `--app.http.address=${host}:${port}`], {
+    env: { ...process.env, CHECKPOINT_DISABLE: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
+  const url = `http://${host}:${port}`;
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(killer);
+    }
+  };
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`scope app exited early: ${output.slice(-2000)}`);
+    try {
+      const res = await fetch(`${url}/api`);
+      await res.arrayBuffer();
+      if (res.status === 200) return { url, output: () => output, stop };
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`scope app not answering GET /api after ${timeoutMs} ms: ${output.slice(-2000)}`);
+    }
+    await sleep(100);
+  }
+}
