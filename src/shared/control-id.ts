@@ -23,3 +23,18 @@ export function parseAppControlId(id: string): ControlAddress | null {
   if (at <= 0 || at === id.length - 1) return null;
   return { pluginId: id.slice(0, at), controlId: id.slice(at + 1) };
 }
+
+/**
+ * The ID a Scope app shows for a plugin control that this host publishes:
+ * `<probeID>~<pluginID>~<controlID>`, unique per host, so two hosts with the same plugin never
+ * share one (docs/spec/app-protocol.md#routing-a-click-to-this-host).
+ */
+export function publishedControlId(probeId: string, appControlId: string): string {
+  return `${probeId}${SEPARATOR}${appControlId}`;
+}
+
+/** `<pluginID>~<controlID>` from an ID published under `probeId`; null when it is not one. */
+export function unpublishControlId(probeId: string, id: string): string | null {
+  const prefix = `${probeId}${SEPARATOR}`;
+  return id.startsWith(prefix) && id.length > prefix.length ? id.slice(prefix.length) : null;
+}
