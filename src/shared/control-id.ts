@@ -1,7 +1,8 @@
 /**
- * The one rule for control IDs as the Scope app sees them: `<pluginID>~<controlID>`
- * (docs/writing-plugins.md#4-controls). A plugin declares `<controlID>`; the host prefixes it when
- * it rewrites the plugin's report and strips the prefix again before forwarding a click.
+ * The rules for control IDs: `<pluginID>~<controlID>` in the host's own report and API
+ * (docs/writing-plugins.md#4-controls), with this host's `<probeID>~` in front in what it
+ * publishes to Scope apps. A plugin declares `<controlID>`; the host prefixes it when it rewrites
+ * the plugin's report and strips the prefixes again before forwarding a click.
  */
 
 const SEPARATOR = '~';

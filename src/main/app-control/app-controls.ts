@@ -11,7 +11,7 @@ export interface AppControlsOptions {
   readonly handle: ControlHandler;
   readonly logger: Logger;
   /** Timing overrides (tests); upstream's values by default. */
-  readonly timing?: Pick<ControlConnectionOptions, 'retryInitialMs' | 'retryMaxMs' | 'pingIntervalMs' | 'idleTimeoutMs' | 'handshakeTimeoutMs'>;
+  readonly timing?: Pick<ControlConnectionOptions, 'retryInitialMs' | 'retryMaxMs' | 'pingIntervalMs' | 'idleTimeoutMs' | 'handshakeTimeoutMs' | 'stableAfterMs'>;
 }
 
 export class AppControls {

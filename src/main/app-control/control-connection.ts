@@ -31,9 +31,11 @@ export interface ControlConnectionOptions {
   /** Upstream: 1000 doubling to 60 000. */
   readonly retryInitialMs?: number;
   readonly retryMaxMs?: number;
-  /** Upstream pings every (60 s − 10 s) × 2/3 and gives up on a peer silent for 60 s. */
+  /** Upstream pings every (60 s − 10 s) × 2/3 ≈ 33 s and gives up on a peer silent for 60 s; silence is checked at each ping. */
   readonly pingIntervalMs?: number;
   readonly idleTimeoutMs?: number;
+  /** A connection the app ends sooner than this counts as a failed dial, so a refusing app is not hammered. */
+  readonly stableAfterMs?: number;
 }
 
 export interface ControlConnectionStats {
@@ -70,8 +72,9 @@ export class ControlConnection {
       handshakeTimeoutMs: 12_000,
       retryInitialMs: 1_000,
       retryMaxMs: 60_000,
-      pingIntervalMs: 33_333,
+      pingIntervalMs: 30_000,
       idleTimeoutMs: 60_000,
+      stableAfterMs: 1_000,
       ...options,
     };
     this.#log = options.logger.child({ component: 'app-control', app: options.app.target.display });
@@ -178,7 +181,7 @@ export class ControlConnection {
         socket.terminate();
         return;
       }
-      socket.ping();
+      if (socket.readyState === WebSocket.OPEN) socket.ping();
     }, Math.min(this.#o.pingIntervalMs, this.#o.idleTimeoutMs / 2));
     this.#pingTimer.unref();
   }
@@ -196,8 +199,7 @@ export class ControlConnection {
     const wasOpen = this.#openedAt;
     this.#openedAt = null;
     if (this.#closed) return;
-    // A connection the app ends at once counts as a failed dial, so a refusing app is not hammered.
-    if (wasOpen !== null && Date.now() - wasOpen >= this.#o.retryInitialMs) {
+    if (wasOpen !== null && Date.now() - wasOpen >= this.#o.stableAfterMs) {
       this.#failures = 0;
       this.#log.info('control connection to app ended; reconnecting');
       this.#dial();
