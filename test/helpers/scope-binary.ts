@@ -25,7 +25,7 @@ export function scopeBinary(): { path: string } | { skip: string } {
   if (existsSync(sums) && !readFileSync(sums, 'utf8').includes(sha)) return { skip: `${xz} does not match ${sums}` };
   const dir = join(process.env['SCOPE_BINARY_CACHE'] ?? join(tmpdir(), 'scope-plugin-host-cache'), sha.slice(0, 16));
   const bin = join(dir, 'scope');
-  if (existsSync(bin)) return { path: bin };
+  if (existsSync(bin)) return runnable(bin);
   mkdirSync(dir, { recursive: true });
   const out = spawnSync('xz', ['-dc', xz], { maxBuffer: 256 * 1024 * 1024 });
   if (out.status !== 0) return { skip: `xz -dc ${xz} failed: ${out.error?.message ?? out.stderr.toString().trim()}` };
@@ -34,7 +34,14 @@ export function scopeBinary(): { path: string } | { skip: string } {
   writeFileSync(partial, out.stdout);
   chmodSync(partial, 0o755);
   renameSync(partial, bin);
-  return { path: bin };
+  return runnable(bin);
+}
+
+/** The binary links libpcap0.8 dynamically: without it, skip rather than fail. */
+function runnable(bin: string): { path: string } | { skip: string } {
+  const run = spawnSync(bin, ['--mode=app', '--dry-run'], { timeout: 10_000 });
+  if (run.status === 0) return { path: bin };
+  return { skip: `${bin} does not run (it needs Debian's libpcap0.8): ${run.error?.message ?? run.stderr.toString().trim().slice(0, 200)}` };
 }
 
 export interface ScopeApp {
