@@ -117,7 +117,9 @@ describe('a real Scope app, this host alone', { skip }, () => {
     const elapsed = performance.now() - up;
     assert.ok(elapsed < 5_000, `${elapsed} ms`);
     assert.equal((r.body as { value: { node: string } }).value.node, NODE);
-    assert.notEqual(await appId(app), oldId);
+    const newId = await appId(app);
+    assert.notEqual(newId, oldId);
+    assert.equal((r.body as { value: { appId: string } }).value.appId, newId, 'clicks carry the restarted app\'s id');
     await waitFor('the node back in the app', async () => (await hostControls(app, NODE))?.length === 2, 10_000);
   });
 });

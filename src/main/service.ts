@@ -86,6 +86,7 @@ export async function startService(config: HostConfig, logger: Logger): Promise<
         (request) => core.control(request),
       ),
       logger,
+      identityTimeoutMs: config.publish.timeoutMs,
     });
     appControls = controls;
     publisher = new Publisher({

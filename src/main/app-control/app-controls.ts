@@ -4,12 +4,15 @@
  * slow or hung only ever holds its own socket and timers.
  */
 import type { Logger } from 'pino';
+import { fetchAppIdentity } from '../publish/app-identity.js';
 import type { ResolvedApp } from '../publish/publisher.js';
 import { ControlConnection, type ControlConnectionOptions, type ControlConnectionStats, type ControlHandler } from './control-connection.js';
 
 export interface AppControlsOptions {
   readonly handle: ControlHandler;
   readonly logger: Logger;
+  /** Deadline of the `GET /api` asked before each redial. */
+  readonly identityTimeoutMs: number;
   /** Timing overrides (tests); upstream's values by default. */
   readonly timing?: Pick<ControlConnectionOptions, 'retryInitialMs' | 'retryMaxMs' | 'pingIntervalMs' | 'idleTimeoutMs' | 'handshakeTimeoutMs' | 'stableAfterMs'>;
 }
@@ -29,6 +32,7 @@ export class AppControls {
     const connection = new ControlConnection({
       ...this.#options.timing,
       app,
+      identify: () => fetchAppIdentity(app.target, app.headers, this.#options.identityTimeoutMs),
       handle: this.#options.handle,
       logger: this.#options.logger,
     });

@@ -11,6 +11,7 @@
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import { backoffDelay } from '../publish/backoff.js';
+import type { AppIdentity } from '../publish/app-identity.js';
 import type { ResolvedApp } from '../publish/publisher.js';
 import { RpcCallReader, RpcFramingError, rpcResponse } from './rpc-codec.js';
 
@@ -24,6 +25,8 @@ export type ControlHandler = (body: unknown, app: ResolvedApp) => Promise<Contro
 export interface ControlConnectionOptions {
   /** The app: its URL, probe headers and id from `GET /api`. */
   readonly app: ResolvedApp;
+  /** Asks the app who it is again before each redial: a restarted app has a new id, the `AppID` of its clicks. */
+  readonly identify?: () => Promise<AppIdentity>;
   readonly handle: ControlHandler;
   readonly logger: Logger;
   /** Upstream: 12 000. */
@@ -53,7 +56,10 @@ export interface ControlConnectionStats {
 const SERVICE_METHOD = 'control.Handle';
 
 export class ControlConnection {
-  readonly #o: Required<ControlConnectionOptions>;
+  readonly #o: Required<Omit<ControlConnectionOptions, 'identify'>> & Pick<ControlConnectionOptions, 'identify'>;
+  /** The app as last identified. */
+  #app: ResolvedApp;
+  #identifying = false;
   readonly #log: Logger;
   #socket: WebSocket | null = null;
   #openedAt: number | null = null;
@@ -77,17 +83,18 @@ export class ControlConnection {
       stableAfterMs: 1_000,
       ...options,
     };
+    this.#app = options.app;
     this.#log = options.logger.child({ component: 'app-control', app: options.app.target.display });
   }
 
   start(): void {
-    if (!this.#closed && this.#socket === null && this.#retryTimer === null) this.#dial();
+    if (!this.#closed && this.#socket === null && this.#retryTimer === null && !this.#identifying) this.#dial();
   }
 
   get stats(): ControlConnectionStats {
     return {
-      url: this.#o.app.target.display,
-      appId: this.#o.app.identity.id,
+      url: this.#app.target.display,
+      appId: this.#app.identity.id,
       connected: this.#openedAt !== null,
       connects: this.#connects,
       failedDials: this.#failedDials,
@@ -108,8 +115,8 @@ export class ControlConnection {
   }
 
   #dial(): void {
-    const socket = new WebSocket(this.#o.app.target.controlUrl, {
-      headers: { ...this.#o.app.headers },
+    const socket = new WebSocket(this.#app.target.controlUrl, {
+      headers: { ...this.#app.headers },
       handshakeTimeout: this.#o.handshakeTimeoutMs,
       perMessageDeflate: false,
       followRedirects: false,
@@ -161,7 +168,7 @@ export class ControlConnection {
       for (const frame of rpcResponse(seq, method, error, value)) socket.send(frame);
     };
     if (method !== SERVICE_METHOD) return send(`rpc: can't find service ${method}`, null);
-    this.#o.handle(body, this.#o.app).then(
+    this.#o.handle(body, this.#app).then(
       (answer) => send('', answer),
       (err: unknown) => send('', { error: (err as Error).message ?? String(err) }),
     );
@@ -202,16 +209,43 @@ export class ControlConnection {
     if (wasOpen !== null && Date.now() - wasOpen >= this.#o.stableAfterMs) {
       this.#failures = 0;
       this.#log.info('control connection to app ended; reconnecting');
-      this.#dial();
+      this.#redial();
       return;
     }
+    this.#failed();
+  }
+
+  /** A failed dial (or identity request): the next attempt after the backoff. */
+  #failed(): void {
     this.#failures++;
     this.#failedDials++;
     if (this.#failures === 1) this.#log.warn({ err: this.#lastError }, 'control connection to app failing');
     const delay = backoffDelay(this.#failures, this.#o.retryInitialMs, this.#o.retryMaxMs);
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = null;
-      if (!this.#closed) this.#dial();
+      if (!this.#closed) this.#redial();
     }, delay);
+  }
+
+  /** Dials again, asking the app's identity first when told how. */
+  #redial(): void {
+    const identify = this.#o.identify;
+    if (identify === undefined) return this.#dial();
+    this.#identifying = true;
+    identify().then(
+      (identity) => {
+        this.#identifying = false;
+        if (this.#closed) return;
+        if (identity.id !== this.#app.identity.id) this.#log.info({ appId: identity.id, was: this.#app.identity.id }, 'app has a new id (restarted)');
+        this.#app = { ...this.#app, identity };
+        this.#dial();
+      },
+      (err: unknown) => {
+        this.#identifying = false;
+        if (this.#closed) return;
+        this.#lastError = (err as Error).message ?? String(err);
+        this.#failed();
+      },
+    );
   }
 }
