@@ -65,7 +65,7 @@ test('defaults: no flags, no file gives every documented default', async () => {
     handshake: { retryInitialMs: 1000, retryMaxMs: 15_000 },
     failureBackoffMaxMs: 10_000,
     logLevel: 'info',
-    publish: { apps: [], intervalMs: 3000, token: undefined, timeoutMs: 12_000, queueSize: 2 },
+    publish: { apps: [], intervalMs: 3000, token: undefined, timeoutMs: 12_000, queueSize: 2, besideProbe: false },
     metrics: { perPlugin: false },
   });
   assert.ok(Object.isFrozen(config) && Object.isFrozen(config.listen) && Object.isFrozen(config.publish.apps));
@@ -109,7 +109,7 @@ test('file: every key is read, nested objects too; $schema is ignored', async ()
     handshake: { retryInitialMs: 10, retryMaxMs: 20 },
     failureBackoffMaxMs: 4000,
     logLevel: 'debug',
-    publish: { apps: ['http://127.0.0.1:4040', 'https://scope.example:443/base'], intervalMs: 1000, token: 's3cret', timeoutMs: 5000, queueSize: 5 },
+    publish: { apps: ['http://127.0.0.1:4040', 'https://scope.example:443/base'], intervalMs: 1000, token: 's3cret', timeoutMs: 5000, queueSize: 5, besideProbe: true },
     metrics: { perPlugin: true },
   };
   const config = await withFile(file, (path) => run(['--config', path]));

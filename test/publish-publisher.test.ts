@@ -39,9 +39,12 @@ test('publisher: every tick publishes the built report to every app; null skips 
   p.start();
   await waitFor('three publishes at each app', () => a.received.length >= 3 && b.received.length >= 3);
   await p.close();
-  const expected = seqs(a).slice(0, 3);
-  assert.deepEqual(expected, [1, 3, 5], 'only non-null builds are published, in order');
-  assert.deepEqual(seqs(b).slice(0, 3), [1, 3, 5]);
+  // Each app gets every non-null build, in order, from the first tick after it said who it is (GET /api).
+  for (const app of [a, b]) {
+    const [first, ...rest] = seqs(app).slice(0, 3);
+    assert.equal(first! % 2, 1, 'only non-null builds are published');
+    assert.deepEqual(rest, [first! + 2, first! + 4], 'in order, none missed');
+  }
   const s = p.scheduleStats;
   assert.ok(s.empty >= 2, `empty ticks ${s.empty}`);
   assert.ok(s.published >= 3);
@@ -91,6 +94,8 @@ test('publisher: shortcut reports go out at once, to every app, without waiting 
   const p = publisher([a.url, b.url], { intervalMs: 60_000, buildReport: async () => report(0) });
   t.after(() => p.close());
   p.start();
+  // Nothing is published to an app before it said who it is (GET /api).
+  await waitFor('both apps identified', () => p.stats.every((s) => s.appId !== null));
   const started = performance.now();
   p.publishShortcut({ gzipped: gzipSync(JSON.stringify({ ID: 'shortcut', Shortcut: true })), shortcut: false });
   await waitFor('both apps to get the shortcut', () => a.received.length === 1 && b.received.length === 1);
@@ -189,4 +194,50 @@ test('publisher: duplicate apps are published to once; a bad URL fails the confi
     () => publisher(['http://127.0.0.1:1/', 'gopher://x'], { buildReport: async () => null }),
     (err: unknown) => err instanceof HostError && err.code === ErrorCode.CONFIG_INVALID,
   );
+});
+
+test('publisher: two URLs answering the same app id are one app, published to once', async (t) => {
+  const a = await startFakeApp(() => 200, undefined, 'same-app');
+  const b = await startFakeApp(() => 200, undefined, 'same-app');
+  t.after(() => Promise.all([a.close(), b.close()]));
+  const seen: string[] = [];
+  const p = publisher([a.url, b.url], { intervalMs: 100, buildReport: async () => report(0), onApp: (app) => seen.push(app.identity.id) });
+  t.after(() => p.close());
+  p.start();
+  await waitFor('three publishes', () => a.received.length + b.received.length >= 3);
+  assert.deepEqual(seen, ['same-app'], 'one control connection cue for the one app');
+  const stats = p.stats;
+  assert.deepEqual(stats.map((s) => s.appId), ['same-app', 'same-app']);
+  const [first, second] = a.received.length > 0 ? [a, b] : [b, a];
+  assert.equal(second.received.length, 0, 'the second URL of the same app gets nothing');
+  assert.ok(first.received.length >= 3);
+  assert.equal(stats.find((s) => s.url === second.url)?.sameAppAs, first.url);
+});
+
+test('publisher: credentials in the URL: user:pass is basic auth, a lone user part is the token', async (t) => {
+  const a = await startFakeApp();
+  const b = await startFakeApp();
+  t.after(() => Promise.all([a.close(), b.close()]));
+  const withUser = (url: string, user: string) => url.replace('http://', `http://${user}@`);
+  const p = publisher([withUser(a.url, 'u%3Ax:p%40ss'), withUser(b.url, 'tok')], { intervalMs: 100, token: 'global', buildReport: async () => report(0) });
+  t.after(() => p.close());
+  p.start();
+  await waitFor('both published to', () => a.received.length >= 1 && b.received.length >= 1);
+  assert.equal(a.received[0]!.headers.authorization, `Basic ${Buffer.from('u:x:p@ss').toString('base64')}`);
+  assert.equal(b.received[0]!.headers.authorization, 'Scope-Probe token=tok');
+  assert.deepEqual(p.stats.map((s) => s.url), [a.url, b.url], 'no credentials in stats');
+});
+
+test('publisher: nothing is published to an app before GET /api answers its id', async (t) => {
+  let identified = false;
+  const app = await startFakeApp();
+  t.after(() => app.close());
+  // A URL prefix the fake app does not serve: GET /x/api answers 404, so the app stays unidentified.
+  const p = publisher([`${app.url}/x`], { intervalMs: 50, retryInitialMs: 50, retryMaxMs: 100, buildReport: async () => report(0), onApp: () => (identified = true) });
+  t.after(() => p.close());
+  p.start();
+  await waitFor('ticks', () => p.scheduleStats.published >= 5);
+  assert.equal(app.received.length, 0);
+  assert.equal(identified, false);
+  assert.match(String(p.stats[0]!.lastError), /GET .*\/x\/api answered HTTP 404/);
 });

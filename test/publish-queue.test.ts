@@ -113,10 +113,13 @@ test('publish app URL: path prefix, trailing slash, token in the user part, bare
   assert.deepEqual(parseAppUrl('http://127.0.0.1:4040'), {
     origin: 'http://127.0.0.1:4040',
     reportPath: '/api/report',
+    apiPath: '/api',
+    controlUrl: 'ws://127.0.0.1:4040/api/control/ws',
     display: 'http://127.0.0.1:4040',
   });
   const prefixed = parseAppUrl('http://127.0.0.1:4040/scope/');
   assert.equal(prefixed.reportPath, '/scope/api/report');
+  assert.equal(prefixed.apiPath, '/scope/api');
   assert.equal(prefixed.display, 'http://127.0.0.1:4040/scope');
   const withToken = parseAppUrl('https://s3cr%2Ft@cloud.example:443');
   assert.equal(withToken.token, 's3cr/t');

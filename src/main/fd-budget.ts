@@ -39,7 +39,8 @@ const API_MAX = 1024;
 /** Descriptors kept for the host beyond what it holds at start: fixed part, per worker, per Scope app. */
 const RESERVE_BASE = 32;
 const RESERVE_PER_WORKER = 4;
-const RESERVE_PER_APP = 2;
+/** The publish connection, the control websocket, and the identity and relayed-click requests. */
+const RESERVE_PER_APP = 4;
 
 /** `Max open files` from /proc/self/limits (Linux); null where there is no such file. */
 export function readOpenFileLimit(text = readProcLimits()): OpenFileLimit | null {

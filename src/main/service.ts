@@ -1,12 +1,15 @@
 /**
  * Wires the host together: the report builder, the core (shard workers, plugin table, controls,
- * reports), metrics, the HTTP API, discovery and, when apps are configured, the publisher. Start
+ * reports), metrics, the HTTP API, discovery and, when apps are configured, the publisher and the
+ * apps' control websockets (a second front door to the core's controls). Start
  * order makes `/healthz` honest: the API listens first (503), the first scan is applied, then it
  * says 200.
  */
 import type { Logger } from 'pino';
 import type { HostConfig } from './config/schema.js';
 import { ApiServer } from './api/http-server.js';
+import { appClickHandler } from './app-control/app-click.js';
+import { AppControls } from './app-control/app-controls.js';
 import { addRoutes } from './api/routes.js';
 import { HostCore } from './core/host-core.js';
 import { Discovery } from './discovery/discovery.js';
@@ -25,6 +28,8 @@ export interface RunningService {
   readonly core: HostCore;
   readonly discovery: Discovery | null;
   readonly publisher: Publisher | null;
+  /** The control websockets to the apps; null without apps. */
+  readonly appControls: AppControls | null;
   /** Stop polling, close every connection, stop the API. Idempotent. */
   close(): Promise<void>;
 }
@@ -48,6 +53,8 @@ export async function startService(config: HostConfig, logger: Logger): Promise<
     builder,
     observer: metrics,
     ...(publishing ? { publishShortcut: (gzipped: Buffer) => publisher?.publishShortcut({ gzipped, shortcut: true }) } : {}),
+    // How published reports name and route plugin controls for the apps (src/shared/report/app-controls.ts).
+    app: { probeId: config.probeId, besideProbe: config.publish.besideProbe },
     shard: {
       probeId: config.probeId,
       apiVersion: config.apiVersion,
@@ -71,7 +78,17 @@ export async function startService(config: HostConfig, logger: Logger): Promise<
   const admission = fds.limit !== null && fds.plugins !== Infinity ? new PluginAdmission({ budget: fds.plugins, nofile: fds.limit.soft, logger }) : null;
   if (admission) core.admit(admission);
 
+  let appControls: AppControls | null = null;
   if (publishing) {
+    const controls = new AppControls({
+      handle: appClickHandler(
+        { probeId: config.probeId, besideProbe: config.publish.besideProbe, relayTimeoutMs: config.publish.timeoutMs },
+        (request) => core.control(request),
+      ),
+      logger,
+      identityTimeoutMs: config.publish.timeoutMs,
+    });
+    appControls = controls;
     publisher = new Publisher({
       apps: config.publish.apps,
       intervalMs: config.publish.intervalMs,
@@ -85,6 +102,7 @@ export async function startService(config: HostConfig, logger: Logger): Promise<
         const gzipped = await core.publication();
         return gzipped === null ? null : { gzipped, shortcut: false };
       },
+      onApp: (app) => controls.attach(app),
     });
   }
 
@@ -96,6 +114,7 @@ export async function startService(config: HostConfig, logger: Logger): Promise<
     workerRestarts: () => core.workerRestarts(),
     discoveryScans: () => discovery?.scans ?? 0,
     publishStats: () => publisher?.stats ?? [],
+    controlStats: () => appControls?.stats ?? [],
   });
 
   let ready = config.pluginsRoot === '';
@@ -130,9 +149,11 @@ export async function startService(config: HostConfig, logger: Logger): Promise<
     core,
     discovery,
     publisher,
+    appControls,
     close() {
       closing ??= (async () => {
         await discovery?.close();
+        appControls?.close();
         await publisher?.close();
         await api.close();
         await core.close();

@@ -21,7 +21,7 @@
 import type { ControlBody } from './control-body.js';
 import type { ErrorData } from './errors.js';
 import type { PackedParts } from './parts.js';
-import type { PluginSpec } from './report/index.js';
+import type { AppControlsOptions, PluginSpec } from './report/index.js';
 
 /** Bumped whenever a message shape changes; a shard that answers with another version is not used. */
 export const PROTOCOL_VERSION = 3;
@@ -230,6 +230,8 @@ export interface ReportTask {
   /** Nanoseconds since the previous publication, decimal string; absent for API snapshots. */
   readonly windowNs?: string;
   readonly shortcut?: boolean;
+  /** For a Scope app: controls renamed and routed to this host (src/shared/report/app-controls.ts). */
+  readonly app?: AppControlsOptions;
   readonly gzip: boolean;
 }
 

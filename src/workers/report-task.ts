@@ -11,6 +11,7 @@ import {
   emptyReport,
   encodeReport,
   mergeReports,
+  readyControlsForApp,
   stampReport,
   timestampFromEpochNs,
   type PluginSpec,
@@ -29,6 +30,7 @@ export default function buildReport(task: ReportTask): ReportTaskResult {
   if (task.specs !== undefined) reports = reports.map((r) => (r.Plugins.length === 0 ? r : { ...r, Plugins: [] }));
   let merged = mergeReports(...reports);
   if (task.specs !== undefined) merged = { ...merged, Plugins: uniqueSpecs(task.specs) };
+  if (task.app !== undefined) merged = readyControlsForApp(merged, task.app);
   const stamped = stampReport(merged, {
     ts: timestampFromEpochNs(BigInt(task.tsEpochNs)),
     ...(task.windowNs !== undefined ? { windowNs: BigInt(task.windowNs) } : {}),

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
@@ -31,10 +32,22 @@ export interface FakeApp {
 }
 
 /** A real HTTP server on 127.0.0.1 standing in for a Scope app's `POST /api/report`. */
-export async function startFakeApp(behaviour: Behaviour = () => 200, errorBody = 'boom: the app is sad'): Promise<FakeApp> {
+export async function startFakeApp(behaviour: Behaviour = () => 200, errorBody = 'boom: the app is sad', appId?: string): Promise<FakeApp> {
   const received: ReceivedRequest[] = [];
   let aborted = 0;
+  const id = appId ?? randomBytes(8).toString('hex');
   const server: Server = createServer((req, res) => {
+    // The app's identity, asked before publishing; answered at once and not recorded.
+    if (req.method === 'GET' && req.url === '/api') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id, version: 'fake', hostname: 'fake', capabilities: {}, plugins: [] }));
+      return;
+    }
+    // Only publishes are recorded; the control websocket (a GET) is refused here.
+    if (req.method !== 'POST') {
+      res.writeHead(404).end();
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {

@@ -1,8 +1,8 @@
 /**
  * The real Weave Scope binary for tests whose question is what a real app accepts: unpacked from
  * `scope.xz` (env `SCOPE_BINARY_XZ`, default `../shared/tools/scope/scope.xz` beside the repo) into
- * a cache folder after checking its SHA-256, and run as an app on a free loopback port.
- * Tests skip with `skip` when the archive is missing.
+ * a cache folder after checking its SHA-256, and run as an app on a free loopback port, or as a
+ * probe beside it. Tests skip with `skip` when the archive is missing.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -25,7 +25,7 @@ export function scopeBinary(): { path: string } | { skip: string } {
   if (existsSync(sums) && !readFileSync(sums, 'utf8').includes(sha)) return { skip: `${xz} does not match ${sums}` };
   const dir = join(process.env['SCOPE_BINARY_CACHE'] ?? join(tmpdir(), 'scope-plugin-host-cache'), sha.slice(0, 16));
   const bin = join(dir, 'scope');
-  if (existsSync(bin)) return { path: bin };
+  if (existsSync(bin)) return runnable(bin);
   mkdirSync(dir, { recursive: true });
   const out = spawnSync('xz', ['-dc', xz], { maxBuffer: 256 * 1024 * 1024 });
   if (out.status !== 0) return { skip: `xz -dc ${xz} failed: ${out.error?.message ?? out.stderr.toString().trim()}` };
@@ -34,7 +34,14 @@ export function scopeBinary(): { path: string } | { skip: string } {
   writeFileSync(partial, out.stdout);
   chmodSync(partial, 0o755);
   renameSync(partial, bin);
-  return { path: bin };
+  return runnable(bin);
+}
+
+/** The binary links libpcap0.8 dynamically: without it, skip rather than fail. */
+function runnable(bin: string): { path: string } | { skip: string } {
+  const run = spawnSync(bin, ['--mode=app', '--dry-run'], { timeout: 10_000 });
+  if (run.status === 0) return { path: bin };
+  return { skip: `${bin} does not run (it needs Debian's libpcap0.8): ${run.error?.message ?? run.stderr.toString().trim().slice(0, 200)}` };
 }
 
 export interface ScopeApp {
@@ -45,7 +52,14 @@ export interface ScopeApp {
   stop(): Promise<void>;
 }
 
-async function freePort(host: string): Promise<number> {
+export interface ScopeAppOptions {
+  /** A fixed port (to start an app again where it was); default: a free one. */
+  readonly port?: number;
+  /** More flags, e.g. `--app.window=4s`. */
+  readonly args?: readonly string[];
+}
+
+export async function freePort(host: string): Promise<number> {
   const server = createServer();
   await new Promise<void>((ok, fail) => server.once('error', fail).listen(0, host, ok));
   const { port } = server.address() as { port: number };
@@ -54,9 +68,9 @@ async function freePort(host: string): Promise<number> {
 }
 
 /** Starts `scope --mode=app` on a free port of `host` and waits until `GET /api` answers 200. */
-export async function startScopeApp(binary: string, host = '127.0.0.1', timeoutMs = 20_000): Promise<ScopeApp> {
-  const port = await freePort(host);
-  const child: ChildProcess = spawn(binary, ['--mode=app', '--weave=false', `--app.http.address=${host}:${port}`], {
+export async function startScopeApp(binary: string, host = '127.0.0.1', timeoutMs = 20_000, options: ScopeAppOptions = {}): Promise<ScopeApp> {
+  const port = options.port ?? await freePort(host);
+  const child: ChildProcess = spawn(binary, ['--mode=app', '--weave=false', `--app.http.address=${host}:${port}`, ...(options.args ?? [])], {
     env: { ...process.env, CHECKPOINT_DISABLE: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -88,5 +102,47 @@ export async function startScopeApp(binary: string, host = '127.0.0.1', timeoutM
       throw new Error(`scope app not answering GET /api after ${timeoutMs} ms: ${output.slice(-2000)}`);
     }
     await sleep(100);
+  }
+}
+
+export interface ScopeProbe {
+  /** The probe's own ID, as it printed at start. */
+  readonly id: string;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real probe publishing to `appUrl` every second with its own plugin polling and heavy
+ * collectors off: its host node is `<hostname>;<host>` with its own ID and its own `host_exec`.
+ */
+export async function startScopeProbe(binary: string, appUrl: string, timeoutMs = 20_000): Promise<ScopeProbe> {
+  const listen = await freePort('127.0.0.1');
+  const child: ChildProcess = spawn(binary, [
+    '--mode=probe', '--no-app', '--weave=false', '--probe.plugins.root=', '--probe.docker=false', '--probe.conntrack=false',
+    '--probe.ebpf.connections=false', '--probe.proc.spy=false', '--probe.processes=false', '--probe.publish.interval=1s',
+    `--probe.http.listen=127.0.0.1:${listen}`, appUrl,
+  ], { env: { ...process.env, CHECKPOINT_DISABLE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(killer);
+    }
+  };
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const id = /probe starting, version [^,]*, ID ([0-9a-f]+)/.exec(output)?.[1];
+    if (id !== undefined) return { id, output: () => output, stop };
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(`scope probe did not start: ${output.slice(-2000)}`);
+    }
+    await sleep(50);
   }
 }

@@ -62,6 +62,7 @@ export function resolveConfig(file: ConfigFile, flags: ConfigOverrides, computed
       token: file.publish?.token ?? DEFAULTS.publish.token,
       timeoutMs: file.publish?.timeoutMs ?? DEFAULTS.publish.timeoutMs,
       queueSize: file.publish?.queueSize ?? DEFAULTS.publish.queueSize,
+      besideProbe: file.publish?.besideProbe ?? DEFAULTS.publish.besideProbe,
     },
     metrics: { perPlugin: file.metrics?.perPlugin ?? DEFAULTS.metrics.perPlugin },
   };

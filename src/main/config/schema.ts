@@ -42,7 +42,7 @@ export interface HostConfig {
   handshake: { retryInitialMs: number; retryMaxMs: number };
   failureBackoffMaxMs: number;
   logLevel: string;
-  publish: { apps: string[]; intervalMs: number; token: string | undefined; timeoutMs: number; queueSize: number };
+  publish: { apps: string[]; intervalMs: number; token: string | undefined; timeoutMs: number; queueSize: number; besideProbe: boolean };
   metrics: { perPlugin: boolean };
 }
 
@@ -70,7 +70,7 @@ export const DEFAULTS: DeepReadonly<Omit<HostConfig, 'probeId' | 'workers'>> = d
   handshake: { retryInitialMs: 1000, retryMaxMs: 15_000 },
   failureBackoffMaxMs: 10_000,
   logLevel: 'info',
-  publish: { apps: [], intervalMs: 3000, token: undefined, timeoutMs: 12_000, queueSize: 2 },
+  publish: { apps: [], intervalMs: 3000, token: undefined, timeoutMs: 12_000, queueSize: 2, besideProbe: false },
   metrics: { perPlugin: false },
 });
 
@@ -217,6 +217,14 @@ export const ConfigFileSchema = Type.Object(
               1,
               null,
             ),
+          ),
+          besideProbe: Type.Optional(
+            Type.Boolean({
+              default: DEFAULTS.publish.besideProbe,
+              description:
+                "A real Scope probe on this machine publishes to the same apps: leave control_probe_id of host, container and " +
+                "orchestrator nodes to it (plugin controls still reach this host through their own probeId).",
+            }),
           ),
         },
         { ...strict, description: 'Publishing the merged report to Scope apps.' },

@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { ShardConfig } from '../../shared/protocol.js';
+import type { AppControlsOptions } from '../../shared/report/index.js';
 import type { DiscoveryDiff } from '../discovery/discovery.js';
 import type { PluginAdmission } from '../plugin-admission.js';
 import type { ReportBuilder } from '../report-builder.js';
@@ -25,6 +26,8 @@ export interface HostCoreOptions {
   readonly observer?: CoreObserver;
   /** Where a plugin's shortcut report goes (gzipped); absent when not publishing, and it is dropped. */
   readonly publishShortcut?: (gzipped: Buffer) => void;
+  /** How published reports (periodic and shortcut) name and route plugin controls for Scope apps. */
+  readonly app?: AppControlsOptions;
   /** How long a snapshot may take before that shard's plugins are served from the table. */
   readonly snapshotTimeoutMs?: number;
 }
@@ -45,7 +48,12 @@ export class HostCore {
       ...(observer ? { observer } : {}),
       ...(options.snapshotTimeoutMs !== undefined ? { snapshotTimeoutMs: options.snapshotTimeoutMs } : {}),
     });
-    this.#reports = new ReportService({ supervisor: this.#supervisor, builder: options.builder, hasPlugins: () => this.#table.size > 0 });
+    this.#reports = new ReportService({
+      supervisor: this.#supervisor,
+      builder: options.builder,
+      hasPlugins: () => this.#table.size > 0,
+      ...(options.app !== undefined ? { app: options.app } : {}),
+    });
     const publish = options.publishShortcut;
     this.#controls = new ControlRouter({
       table: this.#table,

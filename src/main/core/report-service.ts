@@ -4,6 +4,7 @@
  * window, and a plugin's shortcut report. Owns the publication window and the report timestamps.
  */
 import { packParts } from '../../shared/parts.js';
+import type { AppControlsOptions } from '../../shared/report/index.js';
 import type { ReportBuilder } from '../report-builder.js';
 import type { Supervisor } from './supervisor.js';
 
@@ -12,6 +13,8 @@ export interface ReportServiceOptions {
   readonly builder: ReportBuilder;
   /** Are there plugins at all? A publication without any is not built. */
   readonly hasPlugins: () => boolean;
+  /** How published reports name and route plugin controls (src/shared/report/app-controls.ts). */
+  readonly app?: AppControlsOptions;
 }
 
 export class ReportService {
@@ -50,14 +53,20 @@ export class ReportService {
     const now = process.hrtime.bigint();
     const windowNs = now - this.#windowStart;
     const { parts, specs } = await this.#options.supervisor.snapshot('drain');
-    const gzipped = await this.#options.builder.gzipped(parts, { specs, tsEpochNs: epochNs(), windowNs: windowNs.toString(), shortcut: false });
+    const gzipped = await this.#options.builder.gzipped(parts, {
+      specs, tsEpochNs: epochNs(), windowNs: windowNs.toString(), shortcut: false, ...this.#appOptions(),
+    });
     this.#windowStart = now;
     return gzipped;
   }
 
   /** A plugin's shortcut report (validated, rewritten wire JSON), gzipped for publication. */
   shortcut(encoded: string): Promise<Buffer> {
-    return this.#options.builder.gzipped([packParts([encoded])], { tsEpochNs: epochNs(), shortcut: true });
+    return this.#options.builder.gzipped([packParts([encoded])], { tsEpochNs: epochNs(), shortcut: true, ...this.#appOptions() });
+  }
+
+  #appOptions(): { app?: AppControlsOptions } {
+    return this.#options.app !== undefined ? { app: this.#options.app } : {};
   }
 }
 

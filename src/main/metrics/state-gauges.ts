@@ -1,10 +1,12 @@
 /**
  * The gauges of `GET /metrics` that are read at scrape time from where the state lives: the
- * plugin table (read-only), the shards' restart counts, discovery, the publisher and, with
+ * plugin table (read-only), the shards' restart counts, discovery, the publisher, the apps'
+ * control websockets and, with
  * `metrics.perPlugin`, the rows of `GET /api/plugins` (counters read from the shards then).
  */
 import { Gauge, type Registry } from 'prom-client';
 import type { PluginRow, PluginTableView } from '../core/plugin-table.js';
+import type { ControlConnectionStats } from '../app-control/control-connection.js';
 import type { AppStats } from '../publish/app-client.js';
 import { PREFIX } from './host-metrics.js';
 
@@ -16,6 +18,8 @@ export interface StateSources {
   workerRestarts(): number[];
   discoveryScans(): number;
   publishStats(): AppStats[];
+  /** Per app: its control websocket. */
+  controlStats(): ControlConnectionStats[];
 }
 
 export function registerStateGauges(registry: Registry, sources: StateSources): void {
@@ -59,6 +63,16 @@ export function registerStateGauges(registry: Registry, sources: StateSources): 
       for (const app of sources.publishStats()) {
         for (const result of ['sent', 'failed', 'dropped', 'queued'] as const) this.set({ app: app.url, result }, app[result]);
       }
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}app_control_connected`,
+    help: 'Per Scope app: 1 while its control websocket is open (clicks from that app reach plugins), 0 while it is down.',
+    labelNames: ['app', 'app_id'],
+    registers,
+    collect() {
+      this.reset();
+      for (const c of sources.controlStats()) this.set({ app: c.url, app_id: c.appId }, c.connected ? 1 : 0);
     },
   });
   if (sources.perPlugin) perPluginGauges(sources.rows, registers);

@@ -17,7 +17,7 @@
 import { Client } from 'undici';
 import type { Logger } from 'pino';
 import { ErrorCode, HostError } from '../../shared/errors.js';
-import { parseAppUrl, type AppTarget } from './app-url.js';
+import { parseAppUrl, probeHeaders, type AppTarget } from './app-url.js';
 import { backoffDelay } from './backoff.js';
 import { SendQueue } from './send-queue.js';
 
@@ -28,7 +28,7 @@ export interface AppClientOptions {
   probeId: string;
   /** `X-Scope-Probe-Version`, and `User-Agent: Scope_Probe/<version> scope-plugin-host/<version>`. */
   version: string;
-  /** Sent as `Authorization: Scope-Probe token=<token>`. A token in the URL's user part wins. */
+  /** Sent as `Authorization: Scope-Probe token=<token>`. Credentials in the URL's user part win. */
   token?: string;
   /** Deadline for one whole request, connect to last body byte (upstream: 12 000). */
   timeoutMs: number;
@@ -121,15 +121,10 @@ export class AppClient {
     this.#retryMaxMs = retryMaxMs;
     this.#logger = options.logger;
     this.#queue = new SendQueue(options.queueSize);
-    const token = this.#target.token ?? options.token;
     this.#headers = {
       'content-type': 'application/json',
       'content-encoding': 'gzip',
-      'x-scope-probe-id': options.probeId,
-      'x-scope-probe-version': options.version,
-      // Scope_Probe/ first: apps and proxies that sniff the probe's user agent still match.
-      'user-agent': `Scope_Probe/${options.version} scope-plugin-host/${options.version}`,
-      ...(token !== undefined && token !== '' ? { authorization: `Scope-Probe token=${token}` } : {}),
+      ...probeHeaders(this.#target, options),
     };
     // The per-request AbortController is the real deadline (precise to ~1 ms); undici's own
     // timers run at ~1 s resolution (engineering-notes §4), so they are only backstops here.

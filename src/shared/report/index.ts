@@ -56,6 +56,7 @@ export { mergeReports } from './merge.js';
 export { encodeReport, encodeNode, encodeSpec } from './encode.js';
 export { emptyReport, stampReport, type StampOptions } from './report.js';
 export { rewriteControls, type RewrittenControls } from './controls.js';
+export { readyControlsForApp, type AppControlsOptions } from './app-controls.js';
 export { ReportError, ReportErrorCode } from './report-error.js';
 export {
   ZERO_TIME,
