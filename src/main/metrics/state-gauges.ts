@@ -3,7 +3,7 @@
  * plugin table (read-only), the shards' restart counts, discovery, the publisher and, with
  * `metrics.perPlugin`, the rows of `GET /api/plugins` (counters read from the shards then).
  */
-import { Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { PluginRow, PluginTableView } from '../core/plugin-table.js';
 import type { AppStats } from '../publish/app-client.js';
 import { PREFIX } from './host-metrics.js';
@@ -15,6 +15,8 @@ export interface StateSources {
   rows(): Promise<readonly PluginRow[]>;
   workerRestarts(): number[];
   discoveryScans(): number;
+  /** Directories watched below the plugins root, and those refused by `maxWatchedDirs` since start. */
+  discoveryWatches(): { watched: number; refused: number };
   publishStats(): AppStats[];
 }
 
@@ -35,6 +37,23 @@ export function registerStateGauges(registry: Registry, sources: StateSources): 
     registers,
     collect() {
       this.set(sources.discoveryScans());
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}discovery_watched_directories`,
+    help: 'Directories below the plugins root with a file watch (at most maxWatchedDirs).',
+    registers,
+    collect() {
+      this.set(sources.discoveryWatches().watched);
+    },
+  });
+  new Counter({
+    name: `${PREFIX}discovery_watch_refused_total`,
+    help: 'Directories left unwatched because maxWatchedDirs was reached (found by periodic rescans only).',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(sources.discoveryWatches().refused);
     },
   });
   new Gauge({
