@@ -22,6 +22,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ParseError, ResponseParser } from '../src/workers/http-response-parser.js';
+import { fuzzCase } from './fuzz/answers.js';
 
 /** Go's outcome: the body it reads, or its error text (`eof`: the refusal is an unexpected EOF). */
 type Outcome = { body: string } | { error: string; eof?: true };
@@ -221,4 +222,22 @@ describe("response framing matches Go's net/http", () => {
       }
     });
   }
+});
+
+describe('fuzzed answers: only ParseError, and any split of the bytes gives the same outcome', () => {
+  test('2000 generated answers (test/fuzz/answers.ts), whole and in 1-, 13- and 4096-byte reads', () => {
+    for (let i = 0; i < 2000; i++) {
+      const c = fuzzCase(4242, i, 'fuzz-0');
+      const raw = c.bytes.toString('latin1');
+      const whole = run(raw, c.close, 1 << 30);
+      for (const step of [1, 13, 4096]) {
+        const split = run(raw, c.close, step);
+        assert.deepEqual(
+          { body: split.body, complete: split.complete, error: split.error?.message },
+          { body: whole.body, complete: whole.complete, error: whole.error?.message },
+          `case ${i} of seed 4242 in reads of ${step} bytes (${c.mutations.join('; ')})`,
+        );
+      }
+    }
+  });
 });
