@@ -62,7 +62,7 @@ try {
   const t0 = performance.now();
   await discovery.start();
   const startMs = performance.now() - t0;
-  // Give chokidar time to walk the tree (its `ready` is not exposed; ~0.8 s for 3000 dirs).
+  // Give the directory watches time to settle.
   await new Promise((r) => setTimeout(r, 3000));
   const rssWatch = process.memoryUsage().rss;
   await discovery.close();

@@ -174,6 +174,39 @@ describe('Discovery', () => {
     assert.deepEqual([...discovery.current.keys()], [join(r, 'a/one.sock'), join(r, 'a/two.sock')]);
   });
 
+  it('watches at most maxWatchedDirs directories, socket directories first; the rest still found by rescans', async (t) => {
+    const r = await root();
+    for (const d of ['a', 'b', 'c']) {
+      await mkdir(join(r, d));
+      await listen(join(r, d, `${d}.sock`));
+    }
+    const { discovery, logs } = await startDiscovery(t, { root: r, maxWatchedDirs: 2 });
+    assert.equal(discovery.current.size, 3);
+    assert.deepEqual(discovery.watchedDirs, { watched: 2, refused: 1 });
+    const cap = logsWith(logs, 'watched directory cap reached (maxWatchedDirs); further directories are found by periodic rescans only');
+    assert.equal(cap.length, 1);
+    assert.equal(cap[0]?.level, WARN);
+    // A new empty directory is refused too (counted, not logged again), and a socket in it is found by a rescan.
+    await mkdir(join(r, 'd'));
+    await waitFor('new directory refused', () => discovery.watchedDirs.refused >= 2, 3000);
+    await listen(join(r, 'd/d.sock'));
+    await discovery.rescanNow();
+    assert.ok(discovery.current.has(join(r, 'd/d.sock')));
+    assert.equal(logsWith(logs, cap[0]!.msg).length, 1);
+  });
+
+  it('drops the watch of a deleted directory at once', async (t) => {
+    const r = await root();
+    await mkdir(join(r, 'a'));
+    const server = await listen(join(r, 'a/a.sock'));
+    const { discovery } = await startDiscovery(t, { root: r });
+    assert.equal(discovery.watchedDirs.watched, 1);
+    await closeServer(server);
+    await rm(join(r, 'a'), { recursive: true });
+    await waitFor('watch dropped', () => discovery.watchedDirs.watched === 0, 3000);
+    await waitFor('socket removed', () => discovery.current.size === 0, 3000);
+  });
+
   it('coalesces concurrent rescanNow() calls into the running scan plus one', async (t) => {
     const r = await root();
     const { discovery } = await startDiscovery(t, { root: r, watch: false });
@@ -263,5 +296,6 @@ describe('Discovery', () => {
     assert.throws(() => new Discovery({ root: '/x', rescanIntervalMs: 0, logger, onDiff }), code);
     assert.throws(() => new Discovery({ root: '/x', rescanIntervalMs: 1000, debounceMs: -1, logger, onDiff }), code);
     assert.throws(() => new Discovery({ root: '/x', rescanIntervalMs: 1000, maxDepth: 1.5, logger, onDiff }), code);
+    assert.throws(() => new Discovery({ root: '/x', rescanIntervalMs: 1000, maxWatchedDirs: -1, logger, onDiff }), code);
   });
 });

@@ -113,6 +113,7 @@ export async function startService(config: HostConfig, logger: Logger): Promise<
     rows: () => core.plugins(),
     workerRestarts: () => core.workerRestarts(),
     discoveryScans: () => discovery?.scans ?? 0,
+    discoveryWatches: () => discovery?.watchedDirs ?? { watched: 0, refused: 0 },
     publishStats: () => publisher?.stats ?? [],
     controlStats: () => appControls?.stats ?? [],
   });
@@ -129,6 +130,7 @@ export async function startService(config: HostConfig, logger: Logger): Promise<
     discovery = new Discovery({
       root: config.pluginsRoot,
       rescanIntervalMs: config.rescanIntervalMs,
+      maxWatchedDirs: config.maxWatchedDirs,
       logger,
       onDiff: (diff) => core.applyDiff(diff),
     });

@@ -3,18 +3,34 @@
  * end out. It replaces undici's llhttp (WebAssembly), which with its dispatcher was about a third
  * of a shard's CPU per 2 KB poll (docs/benchmarks.md); a plugin answer needs far less of HTTP.
  *
- * What it accepts is what Go's net/http client (upstream's) accepts, because plugins were written
- * against that: HTTP/1.x status lines with or without a reason, CRLF or bare LF line ends,
- * Content-Length, `Transfer-Encoding: chunked` (extensions and trailers ignored), bodies ended by
- * the connection closing, 1xx interim responses skipped (at most 5, as Go), 204/304 without a
- * body, and the server's `Keep-Alive: timeout=N` idle hint (as undici and browsers honour it).
- * Anything else is a `ParseError` naming the offending text, never a guess: duplicate differing
- * Content-Lengths, a transfer coding other than chunked, a bad chunk size, a header line without
- * a name, a head over `maxHeadBytes`.
+ * What it accepts, and the words it refuses with, are those of Go's net/http client (upstream's,
+ * Go 1.19) reading a whole body, because plugins were written against it; test/http-framing.test.ts
+ * holds the case table with Go's outcome for each. In short: a status line as Go's ReadResponse
+ * splits it; header lines ending in CRLF or bare LF, continuation lines joined, values trimmed of
+ * spaces and tabs only; Content-Length trimmed of space, tab, CR and LF, then decimal digits only
+ * (equal duplicates allowed); `Transfer-Encoding` honoured on HTTP/1.1 only, as exactly one field
+ * equal to `chunked` ignoring ASCII case, overriding Content-Length; chunk-size lines trimmed at the
+ * end only, extensions ignored, CRLF exactly after chunk data; 1xx interim answers skipped (at most
+ * 5); 204/304 without a body; bodies ended by the connection closing; the server's
+ * `Keep-Alive: timeout=N` idle hint (as undici and browsers honour it). Anything else is a
+ * `ParseError` naming the offending text, never a guess.
  *
  * The common answer (a head and a Content-Length body in one read) costs one `indexOf` per head
  * line, one latin1 decode of the head and one `subarray` of the body: no copies.
  */
+
+import {
+  ParseError,
+  chunkedCoding,
+  goQuoteList,
+  isGoSpace,
+  malformed,
+  parseContentLength,
+  parseStatusLine,
+  readFields,
+  stripCR,
+  trimString,
+} from './http-head.js';
 
 export interface ResponseHead {
   readonly statusCode: number;
@@ -42,32 +58,16 @@ export interface ResponseSink {
   onComplete(reusable: boolean): void;
 }
 
-export type ParseErrorCode = 'HTTP_MALFORMED' | 'HTTP_HEADERS_OVERFLOW' | 'HTTP_EOF';
-
-/** A response that is not HTTP we accept, or a connection that ended inside one. */
-export class ParseError extends Error {
-  readonly code: ParseErrorCode;
-  /** The offending text (a status, header or chunk-size line), for the status message. */
-  readonly data: string;
-
-  constructor(code: ParseErrorCode, message: string, data = '') {
-    super(message);
-    this.name = 'ParseError';
-    this.code = code;
-    this.data = data;
-  }
-}
+export { ParseError, type ParseErrorCode } from './http-head.js';
 
 /** Go's transport gives up after 5 informational (1xx) answers to one request. */
 const MAX_INTERIM_RESPONSES = 5;
-/** A chunk-size line is a few hex digits; this bounds what a hostile one can make us buffer. */
+/** Go reads a chunk-size line, LF included, into a 4 KB buffer and refuses a longer one. */
 const MAX_CHUNK_LINE = 4096;
-/** Go refuses more than 16 hex digits (`http chunk length too large`); we refuse what a JS number cannot hold exactly. */
-const MAX_CHUNK_SIZE = Number.MAX_SAFE_INTEGER;
+/** Go looks for the end of a trailer within its 4 KB read buffer. */
+const MAX_TRAILER = 4096;
 const LF = 10;
 const CR = 13;
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const DIGITS = /^[0-9]+$/;
 const HEX = /^[0-9a-fA-F]+$/;
 
 type State = 'head' | 'length' | 'close' | 'chunk-size' | 'chunk-data' | 'chunk-end' | 'trailers' | 'done';
@@ -83,8 +83,6 @@ export class ResponseParser {
   #partialHead: Buffer | null = null;
   /** An unfinished chunk-size or trailer line (latin1). */
   #line = '';
-  /** Trailer bytes so far: they count against the head limit. */
-  #trailerBytes = 0;
   /** Body bytes still to come: Content-Length left, or of the current chunk. */
   #remaining = 0;
   #keepAlive = true;
@@ -102,7 +100,6 @@ export class ResponseParser {
     this.#interim = 0;
     this.#partialHead = null;
     this.#line = '';
-    this.#trailerBytes = 0;
     this.#remaining = 0;
     this.#keepAlive = true;
   }
@@ -136,7 +133,8 @@ export class ResponseParser {
           off = end;
           break;
         case 'chunk-size': {
-          const line = this.#readLine(chunk, off, MAX_CHUNK_LINE, `chunk size line longer than ${MAX_CHUNK_LINE} bytes`);
+          // Go's chunked reader refuses a line that does not fit its 4 KB buffer.
+          const line = this.#readLine(chunk, off, MAX_CHUNK_LINE - 2, 'header line too long');
           off = line.off;
           if (line.text !== null) this.#chunkSize(line.text);
           break;
@@ -150,22 +148,21 @@ export class ResponseParser {
           break;
         }
         case 'chunk-end': {
-          // Go requires exactly CRLF after chunk data; bare LF is accepted like on every other line.
-          const line = this.#readLine(chunk, off, 0, 'chunk data longer than its size');
-          off = line.off;
-          if (line.text !== null) this.#state = 'chunk-size';
+          // Go reads exactly two bytes after chunk data and wants CRLF: a bare LF is refused.
+          const take = Math.min(2 - this.#line.length, end - off);
+          this.#line += chunk.toString('latin1', off, off + take);
+          off += take;
+          if (this.#line.length === 2) {
+            if (this.#line !== '\r\n') throw malformed('malformed chunked encoding', this.#line);
+            this.#line = '';
+            this.#state = 'chunk-size';
+          }
           break;
         }
-        case 'trailers': {
-          // Bounded by the count below, not per line: trailers as a whole share the head's limit.
-          const before = off;
-          const line = this.#readLine(chunk, off, Infinity, '');
-          off = line.off;
-          this.#trailerBytes += off - before;
-          if (this.#trailerBytes > this.#maxHeadBytes) throw overflow(this.#maxHeadBytes);
-          if (line.text === '') this.#complete(off === end);
+        case 'trailers':
+          off = this.#readTrailers(chunk, off);
+          if ((this.#state as State) === 'done') this.#sink.onComplete(this.#keepAlive && off === end);
           break;
-        }
         case 'done':
           // Bytes after a complete answer that nobody asked for: the framing cannot be trusted.
           this.#keepAlive = false;
@@ -183,6 +180,11 @@ export class ResponseParser {
     if (this.#state === 'close') {
       this.#complete(false);
       return;
+    }
+    if (this.#state === 'trailers') {
+      // Go's readTrailer: fewer than two bytes is an EOF; more without CRLF CRLF is a long trailer.
+      if (this.#line.length >= 2) throw malformed('http: suspiciously long trailer after chunked body', this.#line.slice(0, 64));
+      throw new ParseError('HTTP_EOF', 'http: unexpected EOF reading trailer');
     }
     const where = this.#state === 'head' ? (this.#begun ? 'inside the response headers' : 'before any response') : 'in the body';
     throw new ParseError('HTTP_EOF', `connection closed ${where}`);
@@ -214,66 +216,42 @@ export class ResponseParser {
   #onHeadText(text: string): void {
     let lineEnd = text.indexOf('\n');
     const status = parseStatusLine(stripCR(text.slice(0, lineEnd)));
-    let contentLength: string | undefined;
-    let transferEncoding: string | undefined;
-    let contentEncoding = '';
-    let connection = '';
-    let keepAlive = '';
-    for (;;) {
-      const start = lineEnd + 1;
-      lineEnd = text.indexOf('\n', start);
-      const line = stripCR(text.slice(start, lineEnd));
-      if (line === '') break;
-      const colon = line.indexOf(':');
-      const name = colon > 0 ? line.slice(0, colon) : '';
-      if (!TOKEN.test(name)) throw malformed('malformed MIME header line', line);
-      const value = line.slice(colon + 1).trim();
-      switch (name.length) {
-        case 10: {
-          const lower = name.toLowerCase();
-          if (lower === 'connection') connection = value.toLowerCase();
-          else if (lower === 'keep-alive') keepAlive = value;
-          break;
-        }
-        case 14:
-          if (name.toLowerCase() === 'content-length') {
-            if (contentLength !== undefined && contentLength !== value) {
-              throw malformed(`message cannot contain multiple Content-Length headers; got "${contentLength}" and "${value}"`, line);
-            }
-            contentLength = value;
-          }
-          break;
-        case 16:
-          if (name.toLowerCase() === 'content-encoding') contentEncoding = value.toLowerCase();
-          break;
-        case 17:
-          if (name.toLowerCase() === 'transfer-encoding') {
-            if (transferEncoding !== undefined) throw malformed('too many transfer encodings', line);
-            transferEncoding = value;
-          }
-          break;
+    const fields = readFields(text, lineEnd + 1);
+    const contentLengths = fields.get('content-length');
+    const transferEncodings = fields.get('transfer-encoding');
+    const contentEncoding = fields.get('content-encoding')?.[0]?.toLowerCase() ?? '';
+    const connection = (fields.get('connection') ?? []).join(',').toLowerCase();
+    const keepAlive = fields.get('keep-alive')?.[0] ?? '';
+
+    // The checks below run in the order of Go's readTransfer: the transfer coding, then the
+    // Content-Length values, then the status; the first failing one is the error.
+    // Go ignores Transfer-Encoding on HTTP/1.0 and frames by Content-Length or EOF.
+    const chunked = !status.http10 && transferEncodings !== undefined && chunkedCoding(transferEncodings);
+    let contentLength = chunked ? undefined : contentLengths;
+    if (contentLength !== undefined && contentLength.length > 1) {
+      const first = trimString(contentLength[0]!);
+      if (contentLength.some((v) => trimString(v) !== first)) {
+        throw malformed(`http: message cannot contain multiple Content-Length headers; got ${goQuoteList(contentLength)}`, `Content-Length: ${contentLength[1]}`);
       }
+      contentLength = [first];
     }
 
-    if (status.code < 200) {
+    if (status.code >= 100 && status.code < 200) {
       if (status.code === 101) throw malformed('unexpected 101 Switching Protocols (no upgrade was asked for)', status.line);
-      if (++this.#interim > MAX_INTERIM_RESPONSES) throw malformed('too many 1xx informational responses', status.line);
+      if (++this.#interim > MAX_INTERIM_RESPONSES) throw malformed('net/http: too many 1xx informational responses', status.line);
       return; // the real answer follows; still in 'head'
     }
-    this.#keepAlive = status.http10 ? connection.includes('keep-alive') : !connection.includes('close');
+    this.#keepAlive = status.http09 ? false : status.http10 ? connection.includes('keep-alive') && !connection.includes('close') : !connection.includes('close');
 
     let length: number | undefined;
     let state: State;
     if (status.code === 204 || status.code === 304) {
       state = 'length';
       this.#remaining = 0;
-    } else if (transferEncoding !== undefined) {
-      // Go (and nginx) support one transfer coding, chunked; a Content-Length beside it is ignored.
-      if (transferEncoding.toLowerCase() !== 'chunked') throw malformed(`unsupported transfer encoding: "${transferEncoding}"`, transferEncoding);
+    } else if (chunked) {
       state = 'chunk-size';
-    } else if (contentLength !== undefined) {
-      if (!DIGITS.test(contentLength) || contentLength.length > 15) throw malformed(`bad Content-Length "${contentLength}"`, contentLength);
-      length = Number(contentLength);
+    } else if (contentLength !== undefined && trimString(contentLength[0]!) !== '') {
+      length = parseContentLength(trimString(contentLength[0]!));
       state = 'length';
       this.#remaining = length;
     } else {
@@ -292,12 +270,15 @@ export class ResponseParser {
 
   // --- chunked bodies ---------------------------------------------------------------------------
 
+  /** Go's readChunkLine: trailing [ \t\r\n] trimmed, the extension cut at ';', then strict hex (empty is 0). */
   #chunkSize(text: string): void {
+    let end = text.length;
+    while (end > 0 && isGoSpace(text.charCodeAt(end - 1))) end--;
     const semicolon = text.indexOf(';');
-    const digits = (semicolon < 0 ? text : text.slice(0, semicolon)).trim();
-    if (!HEX.test(digits)) throw malformed('invalid byte in chunk length', text);
-    const size = digits.length > 14 ? Infinity : parseInt(digits, 16);
-    if (size > MAX_CHUNK_SIZE) throw malformed('http chunk length too large', text);
+    const digits = text.slice(0, semicolon < 0 || semicolon > end ? end : semicolon);
+    if (digits !== '' && !HEX.test(digits)) throw malformed('invalid byte in chunk length', text);
+    if (digits.length > 16) throw malformed('http chunk length too large', text);
+    const size = digits === '' ? 0 : parseInt(digits, 16);
     if (size === 0) {
       this.#state = 'trailers';
     } else {
@@ -308,17 +289,42 @@ export class ResponseParser {
 
   /**
    * Reads one line from `off`, across reads. `text` is the line without its line end, or null
-   * when the chunk ended first. A line longer than `limit` (CR aside) is malformed: `tooLong`.
+   * when the chunk ended first. A line longer than `limit` bytes (its LF aside) is malformed: `tooLong`.
    */
   #readLine(chunk: Buffer, off: number, limit: number, tooLong: string): { off: number; text: string | null } {
     const nl = chunk.indexOf(LF, off);
     const upto = nl < 0 ? chunk.length : nl;
     this.#line += chunk.toString('latin1', off, upto);
-    if (this.#line.length > limit + 1 || (nl >= 0 && stripCR(this.#line).length > limit)) throw malformed(tooLong, this.#line);
+    if (this.#line.length > limit) throw malformed(tooLong, this.#line.slice(0, 64));
     if (nl < 0) return { off: chunk.length, text: null };
     const text = stripCR(this.#line);
     this.#line = '';
     return { off: nl + 1, text };
+  }
+
+  /**
+   * Go's body.readTrailer: CRLF ends a body without trailers; otherwise a CRLF CRLF must come
+   * within 4 KB and the lines before it are read as header fields. Returns the new offset.
+   */
+  #readTrailers(chunk: Buffer, off: number): number {
+    const prior = this.#line.length;
+    this.#line += chunk.toString('latin1', off, Math.min(chunk.length, off + MAX_TRAILER - prior));
+    if (this.#line.length < 2) return chunk.length;
+    if (this.#line.startsWith('\r\n')) return this.#trailersDone(off, prior, 2);
+    const blank = this.#line.indexOf('\r\n\r\n');
+    if (blank < 0) {
+      if (this.#line.length >= MAX_TRAILER) throw malformed('http: suspiciously long trailer after chunked body', this.#line.slice(0, 64));
+      return chunk.length;
+    }
+    // Bytes past the first empty line stay unread in Go and spoil the connection for the next answer.
+    if (readFields(this.#line, 0).end < blank + 4) this.#keepAlive = false;
+    return this.#trailersDone(off, prior, blank + 4);
+  }
+
+  #trailersDone(off: number, prior: number, used: number): number {
+    this.#line = '';
+    this.#state = 'done';
+    return off + used - prior;
   }
 
   #complete(atEndOfRead: boolean): void {
@@ -339,39 +345,10 @@ function findHeadEnd(buf: Buffer, from: number): number {
   return -1;
 }
 
-interface StatusLine {
-  readonly line: string;
-  readonly code: number;
-  readonly reason: string;
-  readonly http10: boolean;
-}
-
-/** `HTTP/1.1 200 OK`, as Go's ReadResponse splits it: protocol, 3-digit code, optional reason. */
-function parseStatusLine(line: string): StatusLine {
-  const space = line.indexOf(' ');
-  const proto = space < 0 ? line : line.slice(0, space);
-  if (proto !== 'HTTP/1.1' && proto !== 'HTTP/1.0') {
-    throw malformed(proto.startsWith('HTTP/') ? `unsupported protocol version "${proto}"` : 'not an HTTP/1.x status line', line);
-  }
-  const rest = space < 0 ? '' : line.slice(space + 1);
-  const space2 = rest.indexOf(' ');
-  const code = space2 < 0 ? rest : rest.slice(0, space2);
-  if (code.length !== 3 || !DIGITS.test(code) || code < '100') throw malformed(`malformed HTTP status code "${code}"`, line);
-  return { line, code: Number(code), reason: space2 < 0 ? '' : rest.slice(space2 + 1), http10: proto === 'HTTP/1.0' };
-}
-
 /** `timeout=5, max=100` → 5000; anything unreadable → undefined (no hint). */
 function keepAliveHint(value: string): number | undefined {
   const m = /(?:^|[,;\s])timeout\s*=\s*(\d{1,9})(?:$|[,;\s])/i.exec(value);
   return m === null ? undefined : Number(m[1]) * 1000;
-}
-
-function stripCR(line: string): string {
-  return line.charCodeAt(line.length - 1) === CR ? line.slice(0, -1) : line;
-}
-
-function malformed(reason: string, data: string): ParseError {
-  return new ParseError('HTTP_MALFORMED', reason, data);
 }
 
 function overflow(limit: number): ParseError {

@@ -47,6 +47,7 @@ export function resolveConfig(file: ConfigFile, flags: ConfigOverrides, computed
     maxNodesPerReport: file.maxNodesPerReport ?? DEFAULTS.maxNodesPerReport,
     pollSlotMs: file.pollSlotMs ?? DEFAULTS.pollSlotMs,
     rescanIntervalMs: file.rescanIntervalMs ?? DEFAULTS.rescanIntervalMs,
+    maxWatchedDirs: file.maxWatchedDirs ?? DEFAULTS.maxWatchedDirs,
     workers: file.workers ?? clamp(Math.floor(computed.availableParallelism), 1, MAX_WORKERS),
     maxConcurrentPollsPerWorker: file.maxConcurrentPollsPerWorker ?? DEFAULTS.maxConcurrentPollsPerWorker,
     backgroundNice: file.backgroundNice ?? DEFAULTS.backgroundNice,

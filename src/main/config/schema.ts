@@ -36,6 +36,7 @@ export interface HostConfig {
   maxResponseBytes: number;
   maxNodesPerReport: number;
   rescanIntervalMs: number;
+  maxWatchedDirs: number;
   workers: number;
   maxConcurrentPollsPerWorker: number;
   backgroundNice: number;
@@ -65,6 +66,7 @@ export const DEFAULTS: DeepReadonly<Omit<HostConfig, 'probeId' | 'workers'>> = d
   maxResponseBytes: 52_428_800,
   maxNodesPerReport: 20_000,
   rescanIntervalMs: 5000,
+  maxWatchedDirs: 10_000,
   maxConcurrentPollsPerWorker: 128,
   backgroundNice: 10,
   handshake: { retryInitialMs: 1000, retryMaxMs: 15_000 },
@@ -144,6 +146,14 @@ export const ConfigFileSchema = Type.Object(
     ),
     rescanIntervalMs: Type.Optional(
       int(DEFAULTS.rescanIntervalMs, 'How often the plugins root is rescanned for sockets, in ms, at most: rescans are spaced so that they take at most 1 % of the time (the file watcher finds new sockets sooner).'),
+    ),
+    maxWatchedDirs: Type.Optional(
+      int(
+        DEFAULTS.maxWatchedDirs,
+        'Most directories below the plugins root that get a file watch: those holding sockets, and for a minute those that just appeared or emptied. Beyond it a warning is logged once and those directories are found by periodic rescans only. 0 watches the root alone.',
+        0,
+        null,
+      ),
     ),
     workers: Type.Optional(
       int(

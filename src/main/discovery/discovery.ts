@@ -1,7 +1,8 @@
-import { resolve } from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
+import { watch, type FSWatcher } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { ErrorCode, HostError } from '../../shared/errors.js';
+import { DirWatches } from './dir-watches.js';
 import { nextTable, type DiscoveryDiff } from './scan-table.js';
 import { DEFAULT_MAX_DEPTH, scanSockets, type DiscoveredSocket, type ScanResult } from './socket-scanner.js';
 
@@ -11,19 +12,22 @@ export type { DiscoveredSocket } from './socket-scanner.js';
 /**
  * Plugin discovery: keeps a table path → socket of the plugins under `root` and reports changes.
  *
- * Why rescans and not watcher bookkeeping (style §2 item 11, anti-pattern 3): a full scan is the
- * only source of truth. Chokidar events (add/unlink/addDir/unlinkDir/error) merely trigger a
- * debounced full rescan so a new socket is seen within tens of ms instead of `rescanIntervalMs`;
- * a missed event, a failed watch or an inotify limit cost latency, never correctness, because the
- * periodic rescan runs anyway.
+ * Why rescans and not watcher bookkeeping: a full scan is the only source of truth. Watch events
+ * merely trigger a debounced full rescan so a new socket is seen within tens of ms instead of
+ * `rescanIntervalMs`; a missed event, a failed watch or an inotify limit cost latency, never
+ * correctness, because the periodic rescan runs anyway.
  *
- * Watcher facts measured with chokidar 5 (engineering-notes §2 and our own checks): sockets are
- * reported as add/unlink, also in directories created later; a symlink loop terminates; watching a
- * path that does not exist yet reports nothing when it is created, and a watched root that is
- * deleted and re-created is not picked up again. Hence: no watcher while the root is missing (a
- * cheap 500 ms stat retry runs instead, so a root created later — even several levels deep — is
- * found within a second; upstream needs a restart, plugin-protocol §5 item 7), and the watcher is
- * re-created whenever the root's inode changes.
+ * What is watched (dir-watches.ts): the root, the directories that hold sockets, and for a while
+ * the directories that just appeared or just lost their sockets, at most `maxWatchedDirs` besides
+ * the root. Not every directory: a watch costs memory for as long as its directory exists, and
+ * anyone who can write below the root could otherwise grow the host without bound with empty
+ * directories (docs/decisions/031-bounded-directory-watches.md).
+ *
+ * A watched path that does not exist yet reports nothing when it is created, and a watched root
+ * that is deleted and re-created is not picked up again. Hence: no watcher while the root is
+ * missing (a cheap 500 ms stat retry runs instead, so a root created later — even several levels
+ * deep — is found within a second; upstream needs a restart), and the root's watcher is re-created
+ * whenever the root's inode changes.
  */
 
 export interface DiscoveryOptions {
@@ -41,13 +45,16 @@ export interface DiscoveryOptions {
   debounceMs?: number;
   /** Directories deeper than this below the root are not scanned. Default 32. */
   maxDepth?: number;
-  /**
-   * Use a file watcher for immediate add/remove. Default true. Chokidar holds one inotify watch
-   * and some memory per directory (≈85 MB extra RSS for 3000 directories, engineering-notes §2);
-   * with `false` changes are seen at the next periodic rescan only.
-   */
+  /** Use file watches for immediate add/remove. Default true; with `false` changes are seen at the next periodic rescan only. */
   watch?: boolean;
+  /** Most directories watched besides the root. Default DEFAULT_MAX_WATCHED_DIRS. */
+  maxWatchedDirs?: number;
+  /** How long a new or emptied directory stays watched without sockets. Default 60 s. */
+  youngDirMs?: number;
 }
+
+export const DEFAULT_MAX_WATCHED_DIRS = 10_000;
+const DEFAULT_YOUNG_DIR_MS = 60_000;
 
 /** While the root is missing, how often to look for it (a stat, nothing more). */
 const MISSING_ROOT_RETRY_MS = 500;
@@ -80,6 +87,8 @@ export class Discovery {
   readonly #debounceMs: number;
   readonly #maxDepth: number;
   readonly #watchEnabled: boolean;
+  readonly #maxWatchedDirs: number;
+  readonly #youngDirMs: number;
   readonly #log: Logger;
   readonly #onDiff: (diff: DiscoveryDiff) => void;
 
@@ -104,7 +113,9 @@ export class Discovery {
   #watcher: FSWatcher | undefined;
   /** `dev:ino` of the root the current watcher was created on. */
   #watchedRoot: string | undefined;
-  readonly #watcherClosings = new Set<Promise<void>>();
+  #dirWatches: DirWatches | undefined;
+  /** Cap refusals counted by DirWatches instances already closed (the root was replaced). */
+  #refusedBefore = 0;
 
   // Log-once bookkeeping: an entry lives while the condition persists, so a condition that goes
   // away and comes back is logged again, but a steady one is logged once, not every scan.
@@ -131,6 +142,12 @@ export class Discovery {
     this.#debounceMs = debounceMs;
     this.#maxDepth = maxDepth;
     this.#watchEnabled = options.watch ?? true;
+    const maxWatchedDirs = options.maxWatchedDirs ?? DEFAULT_MAX_WATCHED_DIRS;
+    if (!Number.isInteger(maxWatchedDirs) || maxWatchedDirs < 0) {
+      throw invalid(`discovery: maxWatchedDirs must be a non-negative integer, got ${maxWatchedDirs}`);
+    }
+    this.#maxWatchedDirs = maxWatchedDirs;
+    this.#youngDirMs = options.youngDirMs ?? DEFAULT_YOUNG_DIR_MS;
     this.#log = options.logger.child({ component: 'discovery' });
     this.#onDiff = options.onDiff;
   }
@@ -186,6 +203,11 @@ export class Discovery {
     return this.#scans;
   }
 
+  /** Directories watched besides the root, and those refused by `maxWatchedDirs` since start. */
+  get watchedDirs(): { watched: number; refused: number } {
+    return { watched: this.#dirWatches?.size ?? 0, refused: this.#refusedBefore + (this.#dirWatches?.refused ?? 0) };
+  }
+
   /** Idempotent. Stops the watcher and timers; no `onDiff` is called once this resolves. */
   close(): Promise<void> {
     this.#closing ??= this.#close();
@@ -198,7 +220,7 @@ export class Discovery {
     clearInterval(this.#missingRetry);
     clearTimeout(this.#debounce);
     this.#stopWatcher();
-    await Promise.all([this.#inFlight, this.#queued, ...this.#watcherClosings]);
+    await Promise.all([this.#inFlight, this.#queued]);
   }
 
   #startScan(): Promise<void> {
@@ -286,7 +308,7 @@ export class Discovery {
     this.#loggedInvalid = invalid;
   }
 
-  /** Watcher while the root exists (re-created if the root was replaced), stat retry while not. */
+  /** Watches while the root exists (re-created if the root was replaced), stat retry while not. */
   #manageWatch(scan: ScanResult): void {
     if (scan.rootMissing) {
       this.#stopWatcher();
@@ -297,54 +319,62 @@ export class Discovery {
     this.#missingRetry = undefined;
     if (!this.#watchEnabled || scan.rootId === undefined) return;
     const rootKey = `${scan.rootId.dev}:${scan.rootId.ino}`;
-    if (this.#watcher !== undefined && this.#watchedRoot === rootKey) return;
-    this.#stopWatcher();
-    this.#startWatcher(rootKey);
+    if (this.#watcher === undefined || this.#watchedRoot !== rootKey) {
+      this.#stopWatcher();
+      this.#startWatcher(rootKey);
+    }
+    this.#dirWatches?.update(new Set(scan.sockets.map((s) => dirname(s.path))));
   }
 
   #startWatcher(rootKey: string): void {
-    const watcher = watch(this.#rootPath, {
-      ignoreInitial: true,
-      followSymlinks: true,
-      depth: this.#maxDepth,
-      // The scanner reports unreadable paths (once); chokidar need not.
-      ignorePermissionErrors: true,
-      // Keep directories and sockets. Chokidar's README example (`stats?.isFile()`) would drop
-      // sockets, which are neither files nor directories (engineering-notes §2).
-      ignored: (_path: string, stats?: { isDirectory(): boolean; isSocket(): boolean }) =>
-        stats !== undefined && !stats.isDirectory() && !stats.isSocket(),
+    const root = this.#rootPath;
+    const dirs = new DirWatches({
+      root,
+      maxDirs: this.#maxWatchedDirs,
+      maxDepth: this.#maxDepth,
+      youngMs: this.#youngDirMs,
+      logger: this.#log,
+      onChange: () => this.#trigger(),
     });
-    const trigger = (): void => this.#trigger();
-    watcher
-      .on('add', trigger)
-      .on('unlink', trigger)
-      .on('addDir', trigger)
-      .on('unlinkDir', trigger)
-      // Sockets created between our scan and chokidar's initial walk are swallowed by
-      // ignoreInitial; one rescan at ready closes that gap.
-      .on('ready', trigger)
-      .on('error', (err: unknown) => {
-        const code = (err as NodeJS.ErrnoException | undefined)?.code ?? 'UNKNOWN';
-        if (!this.#loggedWatcherErrors.has(code)) {
-          this.#loggedWatcherErrors.add(code);
-          this.#log.warn({ err, code }, 'plugin root watcher error; relying on periodic rescans');
-        }
-        trigger();
+    let watcher: FSWatcher;
+    try {
+      watcher = watch(root, { persistent: false }, (_event, name) => {
+        if (typeof name === 'string' && name !== '') dirs.onEntry(join(root, name));
+        this.#trigger();
       });
+    } catch (err) {
+      this.#watcherError(err);
+      return;
+    }
+    watcher.on('error', (err) => {
+      this.#watcherError(err);
+      // Re-created by the next scan that finds the root.
+      if (this.#watcher === watcher) this.#stopWatcher();
+      this.#trigger();
+    });
     this.#watcher = watcher;
     this.#watchedRoot = rootKey;
+    this.#dirWatches = dirs;
+    // Sockets and directories created between our scan and the watch: one rescan closes that gap.
+    this.#trigger();
+  }
+
+  #watcherError(err: unknown): void {
+    const code = (err as NodeJS.ErrnoException | undefined)?.code ?? 'UNKNOWN';
+    if (this.#loggedWatcherErrors.has(code)) return;
+    this.#loggedWatcherErrors.add(code);
+    this.#log.warn({ err, code }, 'plugin root watcher error; relying on periodic rescans');
   }
 
   #stopWatcher(): void {
-    const watcher = this.#watcher;
-    if (watcher === undefined) return;
+    this.#watcher?.close();
     this.#watcher = undefined;
     this.#watchedRoot = undefined;
-    const closing = watcher
-      .close()
-      .catch((err: unknown) => this.#log.debug({ err }, 'plugin root watcher close failed'))
-      .finally(() => this.#watcherClosings.delete(closing));
-    this.#watcherClosings.add(closing);
+    if (this.#dirWatches !== undefined) {
+      this.#refusedBefore += this.#dirWatches.refused;
+      this.#dirWatches.close();
+      this.#dirWatches = undefined;
+    }
   }
 
   /** Coalesces a burst of events: the first arms a timer, later ones ride on it (no starvation). */

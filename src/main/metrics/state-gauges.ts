@@ -4,7 +4,7 @@
  * control websockets and, with
  * `metrics.perPlugin`, the rows of `GET /api/plugins` (counters read from the shards then).
  */
-import { Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { PluginRow, PluginTableView } from '../core/plugin-table.js';
 import type { ControlConnectionStats } from '../app-control/control-connection.js';
 import type { AppStats } from '../publish/app-client.js';
@@ -17,6 +17,8 @@ export interface StateSources {
   rows(): Promise<readonly PluginRow[]>;
   workerRestarts(): number[];
   discoveryScans(): number;
+  /** Directories watched below the plugins root, and those refused by `maxWatchedDirs` since start. */
+  discoveryWatches(): { watched: number; refused: number };
   publishStats(): AppStats[];
   /** Per app: its control websocket. */
   controlStats(): ControlConnectionStats[];
@@ -39,6 +41,23 @@ export function registerStateGauges(registry: Registry, sources: StateSources): 
     registers,
     collect() {
       this.set(sources.discoveryScans());
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}discovery_watched_directories`,
+    help: 'Directories below the plugins root with a file watch (at most maxWatchedDirs).',
+    registers,
+    collect() {
+      this.set(sources.discoveryWatches().watched);
+    },
+  });
+  new Counter({
+    name: `${PREFIX}discovery_watch_refused_total`,
+    help: 'Directories left unwatched because maxWatchedDirs was reached (found by periodic rescans only).',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(sources.discoveryWatches().refused);
     },
   });
   new Gauge({
