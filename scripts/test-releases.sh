@@ -4,11 +4,11 @@
 # "N passed, N failed, N skipped" line; exits non-zero if any release failed or gave no count.
 # A release equal to the system node runs on it; others come from scripts/node-release.sh.
 # At most TEST_RELEASES_JOBS (default 2, one per core) run at once: docs/decisions/010-node-releases.md
-# says why. TEST_RELEASES="22.23.5" runs a subset.
+# says why. TEST_RELEASES="22.23.5" runs a subset; TEST_RELEASES_LIMIT_S bounds each release (420 s).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 releases=(${TEST_RELEASES:-20.20.2 22.23.5 24.22.3})
-limit_s=${TEST_RELEASES_LIMIT_S:-240}
+limit_s=${TEST_RELEASES_LIMIT_S:-420}
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 
