@@ -9,6 +9,7 @@
  * is one memcpy per plugin into a single buffer, and that buffer is *moved* to main and on to
  * the builder thread (transfer, no copy).
  */
+import { canMove } from './transfer.js';
 
 /** Texts packed end to end; part i is `bytes[ends[i-1] ?? 0 .. ends[i])`. */
 export interface PackedParts {
@@ -30,12 +31,14 @@ function* slices<T extends Uint8Array>(bytes: T, ends: Iterable<number>): Genera
   }
 }
 
-/** The ArrayBuffers to list in a transferList (each once). */
+/**
+ * The ArrayBuffers to list in a transferList (each once): those that can be moved. Packs made here
+ * own their memory; any other view is cloned with the message instead of refused (transfer.ts).
+ */
 export function transferablesOf(packs: readonly PackedParts[]): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
   for (const p of packs) {
-    out.add(p.bytes.buffer as ArrayBuffer);
-    out.add(p.ends.buffer as ArrayBuffer);
+    for (const view of [p.bytes, p.ends]) if (canMove(view)) out.add(view.buffer as ArrayBuffer);
   }
   return [...out];
 }

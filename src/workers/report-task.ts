@@ -17,6 +17,7 @@ import {
   type PluginSpec,
 } from '../shared/report/index.js';
 import { eachPart } from '../shared/parts.js';
+import { movable } from '../shared/transfer.js';
 import type { ReportTask, ReportTaskResult } from '../shared/protocol.js';
 import { niceThisPiscinaThread } from './thread-priority.js';
 
@@ -38,9 +39,10 @@ export default function buildReport(task: ReportTask): ReportTaskResult {
   });
   // Bytes moved to main, not the string: a cloned multi-megabyte string is a copy allocated in
   // main's large-object space, which only a mark-compact frees; moved bytes cost main neither.
+  // Either buffer may be a slice of Node's untransferable pool (src/shared/transfer.ts).
   const json = Buffer.from(encodeReport(stamped));
   const bytes = task.gzip ? gzipSync(json) : json;
-  return Piscina.move(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)) as unknown as Uint8Array;
+  return Piscina.move(movable(bytes)) as unknown as Uint8Array;
 }
 
 /**

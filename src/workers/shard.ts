@@ -30,6 +30,7 @@ import {
 } from '../shared/protocol.js';
 import { Packer, transferablesOf } from '../shared/parts.js';
 import { packCounters } from '../shared/plugin-state.js';
+import { movable } from '../shared/transfer.js';
 import type { PluginSpec } from '../shared/report/index.js';
 import { PluginActor, type ActorContext } from './plugin-actor.js';
 import type { ControlBody } from '../shared/control-body.js';
@@ -73,11 +74,9 @@ class Shard implements ShardApi {
       },
       validateLarge(task: BigReportTask): Promise<BigReportResult> {
         shard.#largePool ??= backgroundPool('big-report-task', { nice: data.config.backgroundNice });
-        // Transfer the body's memory when it owns its ArrayBuffer (large Buffers do); never a shared slab.
-        const { body } = task;
-        const owned = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;
-        const transferList = owned ? [body.buffer as ArrayBuffer] : [];
-        return shard.#largePool.run(owned ? task : { ...task, body: new Uint8Array(body) }, { transferList }) as Promise<BigReportResult>;
+        // The body's memory is moved when it owns it (large Buffers do), else a copy is.
+        const body = movable(task.body);
+        return shard.#largePool.run({ ...task, body }, { transferList: [body.buffer as ArrayBuffer] }) as Promise<BigReportResult>;
       },
       polled(outcome, latencyMs) {
         shard.#outcomes[outcome] = (shard.#outcomes[outcome] ?? 0) + 1;
