@@ -23,7 +23,6 @@ import type { Progress } from './progress.js';
 import { freePort, startBaseline, startHost, startUpstream, type HostSettings, type Target, type TargetKind } from './targets.js';
 import { startScopeApp, type ScopeProcess } from './scope-processes.js';
 import { epochNow } from '../measure/http.js';
-import { PUBLISH_INTERVAL_MS } from './scope-processes.js';
 
 export interface RunOptions {
   /** Overrides the scenario's window length. */
@@ -45,6 +44,8 @@ export interface RunOptions {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 /** A request that arrived before the window's end may still be running (up to the 500 ms deadline). */
 const SETTLE_MS = 700;
+/** How often the app's report is read: not a divisor of the 3 s publish interval, so the reads land at every phase of it. */
+const APP_REPORT_EVERY_MS = 1300;
 
 /**
  * File descriptors the target needs: one connection per plugin plus its own. (The fleet needs two
@@ -196,7 +197,7 @@ async function measureSide(c: SideContext): Promise<SideResult> {
   const metrics = new MetricsSampler(target.url);
   // Report age as a consumer sees it: from the app where the target publishes to one.
   const ageFrom = app ? app.url : target.url;
-  const age = new ReportAgeSampler(ageFrom, app ? PUBLISH_INTERVAL_MS : s.reportAgeEveryMs, c.groupOf);
+  const age = new ReportAgeSampler(ageFrom, app ? APP_REPORT_EVERY_MS : s.reportAgeEveryMs, c.groupOf);
   try {
     logs.start();
     age.start();
