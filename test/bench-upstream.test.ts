@@ -2,7 +2,7 @@
  * The bench's upstream target, without timing: finding and unpacking the scope binary (and
  * saying why when it cannot), the probe's command line and ID, targets relative to upstream,
  * the host ÷ upstream ratios, the control route through the app, and a scenario run without the
- * binary (the host alone, no app, relative goals unchecked).
+ * binary (the host alone, no app, relative goals unchecked), and the memory budget's parsing.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -20,6 +20,7 @@ import type { SideResult } from '../bench/report/result.js';
 import { figuresTable, ratiosTable } from '../bench/report/summary.js';
 import { fmtRatio, hostRatio, passText, sideBySide } from '../bench/report/table.js';
 import { scenarioByName, type Scenario } from '../bench/scenarios.js';
+import { classifySmaps, cpuByRole, heapBudget } from '../bench/tools/budget-model.js';
 import { tempDir } from './helpers/tmp.js';
 
 after(() => closeHttp());
@@ -238,5 +239,59 @@ describe('a scenario without the scope binary', () => {
     } finally {
       await tmp.cleanup();
     }
+  });
+});
+
+describe('memory budget parsing', () => {
+  const smaps = [
+    '55d0c0000000-55d0c0400000 r-xp 00000000 08:01 123 /usr/bin/node',
+    'Rss:                1024 kB',
+    '55d0c1000000-55d0c1200000 rw-p 00000000 00:00 0 [heap]',
+    'Rss:                 512 kB',
+    '7f0000100000-7f0000200000 rw-p 00000000 00:00 0 ',
+    'Rss:                 300 kB',
+    '7f0004100000-7f0004101000 ---p 00000000 00:00 0 ',
+    'Rss:                   0 kB',
+    '7f0004101000-7f0004901000 rw-p 00000000 00:00 0 ',
+    'Rss:                  64 kB',
+    '7f0008000000-7f0008200000 rw-p 00000000 00:00 0 ',
+    'Rss:                 256 kB',
+    '7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0 [stack]',
+    'Rss:                  32 kB',
+  ].join('\n');
+
+  it('splits smaps into mapped files, stacks, malloc and other anonymous memory', () => {
+    const b = classifySmaps(smaps);
+    assert.equal(b.fileMB, 1);
+    assert.equal(b.stacksMB, (64 + 32) / 1024, 'the mapping above a 4 KB guard page, and [stack]');
+    assert.equal(b.mallocMB, (512 + 256) / 1024, '[heap] and the 64 MB-aligned arena');
+    assert.equal(b.otherAnonMB, 300 / 1024);
+  });
+
+  it('accounts for all of this process\'s RSS', () => {
+    const b = classifySmaps(readFileSync('/proc/self/smaps', 'utf8'));
+    const total = b.fileMB + b.stacksMB + b.mallocMB + b.otherAnonMB;
+    const rssMB = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))![1]) / 1024;
+    assert.ok(Math.abs(total - rssMB) / rssMB < 0.1, `smaps ${total.toFixed(1)} MB vs VmRSS ${rssMB.toFixed(1)} MB`);
+    assert.ok(b.fileMB > 10, 'the node binary is mapped');
+  });
+
+  it('a thread\'s V8 heap: committed = used + slack; CPU by role names helpers', () => {
+    const h = heapBudget({
+      threadId: 1,
+      tid: 42,
+      role: 'shard',
+      heap: { total_heap_size: 0, used_heap_size: 0, total_physical_size: 0, external_memory: 2 * 1048576, malloced_memory: 1048576 },
+      spaces: [
+        { space_name: 'new_space', space_size: 0, space_used_size: 1048576, physical_space_size: 2 * 1048576 },
+        { space_name: 'old_space', space_size: 0, space_used_size: 5 * 1048576, physical_space_size: 8 * 1048576 },
+      ],
+      code: { code_and_metadata_size: 1048576, bytecode_and_metadata_size: 1048576 },
+    });
+    assert.deepEqual(
+      { c: h.committedMB, u: h.usedMB, s: h.slackMB, n: h.newSpaceMB, code: h.codeMB, e: h.externalMB },
+      { c: 10, u: 6, s: 4, n: 2, code: 2, e: 2 },
+    );
+    assert.deepEqual(cpuByRole([{ tid: 42, pct: 3 }, { tid: 7, pct: 1 }, { tid: 8, pct: 0.5 }], [h]), { shard: 3, helpers: 1.5 });
   });
 });
