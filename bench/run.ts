@@ -8,13 +8,14 @@
  *   npm run bench -- --scenario n1000          one scenario: bench/results/n1000.json + a table
  *   npm run bench -- --all                     every scenario, then summary.md and chart.svg
  *   npm run bench -- --summary                 rebuild summary.md and chart.svg from the JSON files
+ *   npm run bench -- --summary --docs          … and put them into docs/benchmarks.md and its chart
  * Options: --seconds N (window, default per scenario, 30), --warmup N, --plugins N (shrink a
  * scenario for development), --no-baseline, --prof (V8 CPU profiles of the targets into the work
  * dir), --no-upstream, --set key=value (a host config key, e.g. --set workers=1; repeatable), --report-every MS
  * (how often /api/report is fetched for the report age; 0 = never), --node-arg FLAG (a node/V8
  * flag for the target processes, e.g. --node-arg=--max-semi-space-size=2; repeatable), --list.
  */
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +29,7 @@ import { closeHttp } from './measure/http.js';
 import { openFileLimit } from './measure/proc.js';
 import { writeChart } from './report/chart.js';
 import type { ScenarioResult } from './report/result.js';
-import { writeSummary } from './report/summary.js';
+import { docsResults, replaceResults, writeSummary } from './report/summary.js';
 import { consoleReport } from './report/table.js';
 import { SCENARIOS, scenarioByName, type Scenario } from './scenarios.js';
 
@@ -48,6 +49,7 @@ const { values } = parseArgs({
     scenario: { type: 'string', multiple: true },
     all: { type: 'boolean', default: false },
     summary: { type: 'boolean', default: false },
+    docs: { type: 'boolean', default: false },
     list: { type: 'boolean', default: false },
     seconds: { type: 'string' },
     warmup: { type: 'string' },
@@ -107,6 +109,12 @@ function writeSummaries(): void {
 
 if (values.summary) {
   writeSummaries();
+  if (values.docs) {
+    const doc = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
+    writeFileSync(doc, replaceResults(readFileSync(doc, 'utf8'), docsResults(loadResults())));
+    copyFileSync(join(RESULTS, 'chart.svg'), fileURLToPath(new URL('../docs/benchmarks-chart.svg', import.meta.url)));
+    process.stderr.write(`wrote the results into ${doc} and docs/benchmarks-chart.svg\n`);
+  }
   process.exit(0);
 }
 

@@ -17,7 +17,7 @@ import { expectedSha256, findScopeBinary, listsLibpcap, scopeXzPath } from '../b
 import { parseProbeId, probeArgs } from '../bench/harness/scope-processes.js';
 import { closeHttp } from '../bench/measure/http.js';
 import type { SideResult } from '../bench/report/result.js';
-import { figuresTable, ratiosTable } from '../bench/report/summary.js';
+import { figuresTable, ratiosTable, replaceResults } from '../bench/report/summary.js';
 import { fmtRatio, hostRatio, passText, sideBySide } from '../bench/report/table.js';
 import { scenarioByName, type Scenario } from '../bench/scenarios.js';
 import { classifySmaps, cpuByRole, heapBudget } from '../bench/tools/budget-model.js';
@@ -216,6 +216,17 @@ describe('targets and ratios against upstream', () => {
     const sbs = sideBySide(withUp);
     assert.deepEqual(sbs[0], ['measure', 'host', 'upstream (Go)', 'host ÷ upstream']);
     assert.equal(sbs.find((r) => r[0] === 'CPU, % of one core')![3], '4.0×');
+  });
+});
+
+describe('the generated results in the docs', () => {
+  it('goes under its heading once, and a later run replaces it without touching the rest', () => {
+    const doc = '# B\n\n## Latest results\n\n![chart](c.svg)\n\n## Next\n';
+    const once = replaceResults(doc, 'TABLE 1');
+    assert.match(once, /## Latest results\n\n<!-- results:start[^\n]*-->\n\nTABLE 1\n\n<!-- results:end -->\n\n!\[chart\]/);
+    const twice = replaceResults(once, 'TABLE 2');
+    assert.equal(twice, once.replace('TABLE 1', 'TABLE 2'));
+    assert.throws(() => replaceResults('# no heading\n', 'T'), /Latest results/);
   });
 });
 

@@ -74,23 +74,26 @@ try {
     const smaps = classifySmaps(readFileSync(`/proc/${host.pid}/smaps`, 'utf8'));
     const rss = readMemory(host.pid).rss;
     const now = Date.now();
-    const threads: ThreadHeap[] = readdirSync(heapDir)
+    const threads: (ThreadHeap & { at: number })[] = readdirSync(heapDir)
       .filter((f) => f.startsWith(`${host.pid}-`))
       .map((f) => JSON.parse(readFileSync(join(heapDir, f), 'utf8')) as ThreadHeap & { at: number })
-      // A pool thread retired while idle stops writing; its heap is gone with it.
-      .filter((t) => now - t.at < 3000)
+      // Threads piscina retired are gone; its live threads wait for tasks blocked in
+      // Atomics.wait, so their figures are from their start (marked by their age).
+      .filter((t) => ticks1.has(t.tid))
       .sort((a, b) => a.threadId - b.threadId);
     const cpu = [...ticks1].map(([tid, t]) => ({ tid, name: t.name, pct: ((t.ticks - (ticks0.get(tid)?.ticks ?? 0)) / hz / seconds) * 100 }));
     const total = ((stat1.utime + stat1.stime - stat0.utime - stat0.stime) / hz / seconds) * 100;
-    const heaps = threads.map(heapBudget);
+    const heaps = threads.map((t) => ({ ...heapBudget(t), ageS: (now - t.at) / 1000 }));
+    const v8 = heaps.filter((h) => h.ageS < 3).reduce((a, h) => a + h.committedMB, 0);
     const byRole = cpuByRole(cpu, heaps);
     const budget = { plugins, settings, app: Boolean(app), seconds, rssMB: rss / MB, smaps, heaps, cpuPct: total, cpuByRole: byRole, threads: cpu.sort((a, b) => b.pct - a.pct) };
     if (values.json) writeFileSync(values.json, `${JSON.stringify(budget, null, 2)}\n`);
     const lines = [`host, ${plugins} plugins${app ? ', publishing every 3 s' : ''}, ${JSON.stringify(settings)}: RSS ${(rss / MB).toFixed(1)} MB, CPU ${total.toFixed(2)} % over ${seconds.toFixed(0)} s`];
     lines.push('memory (smaps, MB): ' + Object.entries(smaps).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', '));
     for (const h of budget.heaps) {
-      lines.push(`  ${h.role.padEnd(5)} #${h.threadId}: V8 committed ${h.committedMB.toFixed(1)} = used ${h.usedMB.toFixed(1)} + slack ${h.slackMB.toFixed(1)}; new space ${h.newSpaceMB.toFixed(1)}, code ${h.codeMB.toFixed(1)}, external ${h.externalMB.toFixed(1)}`);
+      lines.push(`  ${h.role.padEnd(5)} #${h.threadId}${h.ageS >= 3 ? ` (as of ${h.ageS.toFixed(0)} s ago)` : ''}: V8 committed ${h.committedMB.toFixed(1)} = used ${h.usedMB.toFixed(1)} + slack ${h.slackMB.toFixed(1)}; new space ${h.newSpaceMB.toFixed(1)}, code ${h.codeMB.toFixed(1)}, external ${h.externalMB.toFixed(1)}`);
     }
+    lines.push(`  anonymous memory outside the current V8 heaps above (pool threads' heaps, V8 metadata, other native): ${(smaps.otherAnonMB - v8).toFixed(1)} MB`);
     lines.push(`threads ${cpu.length}; CPU by role (% of a core): ${Object.entries(byRole).map(([r, p]) => `${r} ${p.toFixed(2)}`).join(', ')}`);
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
