@@ -122,3 +122,10 @@ export function cpuByRole(threads: readonly { tid: number; pct: number }[], heap
   }
   return out;
 }
+
+/** Context switches a thread made (`/proc/<pid>/task/<tid>/status`): voluntary ones are its wake-ups from a wait. */
+export function parseSwitches(status: string): { voluntary: number; involuntary: number } {
+  const v = /^voluntary_ctxt_switches:\s+(\d+)/m.exec(status);
+  const n = /^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status);
+  return { voluntary: Number(v?.[1] ?? Number.NaN), involuntary: Number(n?.[1] ?? Number.NaN) };
+}
