@@ -20,7 +20,7 @@ import type { SideResult } from '../bench/report/result.js';
 import { figuresTable, ratiosTable, replaceResults } from '../bench/report/summary.js';
 import { fmtRatio, hostRatio, passText, sideBySide } from '../bench/report/table.js';
 import { scenarioByName, type Scenario } from '../bench/scenarios.js';
-import { classifySmaps, cpuByRole, heapBudget } from '../bench/tools/budget-model.js';
+import { classifySmaps, cpuByRole, heapBudget, parseSwitches } from '../bench/tools/budget-model.js';
 import { tempDir } from './helpers/tmp.js';
 
 after(() => closeHttp());
@@ -285,6 +285,12 @@ describe('memory budget parsing', () => {
     const rssMB = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))![1]) / 1024;
     assert.ok(Math.abs(total - rssMB) / rssMB < 0.1, `smaps ${total.toFixed(1)} MB vs VmRSS ${rssMB.toFixed(1)} MB`);
     assert.ok(b.fileMB > 10, 'the node binary is mapped');
+  });
+
+  it('reads a thread\'s context switches from its status', () => {
+    assert.deepEqual(parseSwitches('Name:\tnode\nvoluntary_ctxt_switches:\t1234\nnonvoluntary_ctxt_switches:\t56\n'), { voluntary: 1234, involuntary: 56 });
+    const self = parseSwitches(readFileSync('/proc/thread-self/status', 'utf8'));
+    assert.ok(Number.isInteger(self.voluntary) && self.voluntary >= 0);
   });
 
   it('a thread\'s V8 heap: committed = used + slack; CPU by role names helpers', () => {
