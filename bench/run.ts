@@ -39,7 +39,7 @@ const SETTABLE = ['pollIntervalMs', 'timeoutMs', 'workers', 'maxConcurrentPollsP
 function usage(message?: string): never {
   if (message) process.stderr.write(`bench: ${message}\n`);
   process.stderr.write(
-    'usage: npm run bench -- (--scenario NAME | --all | --summary | --list) [--seconds N] [--warmup N] [--plugins N] [--no-baseline] [--no-upstream] [--prof] [--set key=value]... [--report-every MS]\n',
+    'usage: npm run bench -- (--scenario NAME | --all | --summary [--docs] | --list) [--seconds N] [--warmup N] [--plugins N] [--no-baseline] [--no-upstream] [--prof] [--set key=value]... [--report-every MS]\n',
   );
   process.exit(2);
 }
