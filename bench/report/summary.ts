@@ -94,11 +94,16 @@ export function docsResults(results: readonly ScenarioResult[]): string {
   const heads = [...new Set(results.map((r) => r.gitHead).filter(Boolean))].join(', ');
   const first = results[0];
   const busy = results.flatMap((r) => r.sides.filter((x) => x.kind !== 'baseline').map((x) => x.machineBusyPct)).filter(Number.isFinite);
+  const others = results.flatMap((r) => r.sides.filter((x) => x.kind !== 'baseline').map((x) => x.othersPct)).filter(Number.isFinite);
+  const range = (v: number[]): string => (v.length ? `${Math.round(Math.min(...v))}–${Math.round(Math.max(...v))} %` : 'n/a');
   const out = [
     `Run of ${dates[0]?.slice(0, 16).replace('T', ' ')} to ${dates[dates.length - 1]?.slice(0, 16).replace('T', ' ')} UTC` +
       `${heads ? ` (git ${heads})` : ''}, Node ${first?.node ?? '?'}, ${first?.cpus ?? '?'} CPUs, 30 s windows. ` +
-      `The machine was ${busy.length ? `${Math.round(Math.min(...busy))}–${Math.round(Math.max(...busy))} %` : 'n/a'} busy ` +
-      '(% of one core, all processes) during the host and upstream windows.',
+      `The machine was ${range(busy)} busy (% of one core, all processes) during the host and upstream windows, ` +
+      `${range(others)} of it other people's work.` +
+      (Math.max(...others, 0) > 50
+        ? ' With that much other work the fleet itself answers late, so rates, lateness, report age, discovery and control measure the machine more than the targets; CPU and RSS ratios hold up best.'
+        : ''),
     '',
     '**Host ÷ upstream**, each measured in the same scenario of the same run (below 1: the host uses less, or polls less often for the rate):',
     '',
