@@ -136,7 +136,7 @@ export function renderChart(results: readonly ScenarioResult[]): string {
   const legendSvg = legend
     .map((l, i) => `<rect x="${M.l + i * 220}" y="${H + 8}" width="14" height="4" fill="${l.color}"/><text x="${M.l + i * 220 + 20}" y="${H + 14}">${esc(l.name)}</text>`)
     .join('\n');
-  const runs = [...new Set(rs.map((r) => r.startedAt.slice(0, 16).replace('T', ' ')))];
+  const runs = [...new Set(rs.map((r) => r.startedAt.slice(0, 16).replace('T', ' ')))].sort();
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H + 44}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="white"/>`,
