@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { buildBaseline } from './baseline/build.js';
 import { fdsNeeded, runScenario } from './harness/run-scenario.js';
 import { Progress } from './harness/progress.js';
-import { findScopeBinary } from './harness/scope-binary.js';
+import { scopeBinary } from '../test/helpers/scope-binary.js';
 import { snapshotHost, type HostSettings } from './harness/targets.js';
 import { closeHttp } from './measure/http.js';
 import { openFileLimit } from './measure/proc.js';
@@ -137,11 +137,11 @@ if (limit < fdsNeeded(biggest)) {
 const load = loadavg()[0]!;
 if (load > 1.5) process.stderr.write(`bench: warning: load average is ${load.toFixed(2)}; other work on this machine will show in the numbers\n`);
 
-let scopeBinary: string | null = null;
+let binary: string | null = null;
 if (!values['no-upstream'] && chosen.some((s) => s.upstream)) {
-  const found = findScopeBinary();
-  if ('path' in found) scopeBinary = found.path;
-  else process.stderr.write(`bench: running without the upstream target and without Scope apps: ${found.missing}\n`);
+  const found = scopeBinary();
+  if ('path' in found) binary = found.path;
+  else process.stderr.write(`bench: running without the upstream target and without Scope apps: ${found.skip}\n`);
 }
 
 const workDir = join(RESULTS, 'work');
@@ -164,7 +164,7 @@ for (const [i, s] of chosen.entries()) {
       hostOverrides: hostOverrides as Partial<HostSettings>,
       skipBaseline: values['no-baseline'],
       nodeArgs: values['node-arg'] ?? [],
-      scopeBinary,
+      scopeBinary: binary,
     });
     writeFileSync(join(RESULTS, `${s.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
     progress.log(consoleReport(result));

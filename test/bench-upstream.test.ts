@@ -1,19 +1,16 @@
 /**
- * The bench's upstream target, without timing: finding and unpacking the scope binary (and
- * saying why when it cannot), the probe's command line and ID, targets relative to upstream,
+ * The bench's upstream target, without timing: what the bench is told when the scope binary is
+ * missing, the probe's command line and ID, targets relative to upstream,
  * the host ÷ upstream ratios, the control route through the app, and a scenario run without the
  * binary (the host alone, no app, relative goals unchecked), and the memory budget's parsing.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { firstOkAt, controlRequest } from '../bench/harness/probes.js';
 import { Progress } from '../bench/harness/progress.js';
 import { checkTargets, runScenario } from '../bench/harness/run-scenario.js';
-import { expectedSha256, findScopeBinary, listsLibpcap, scopeXzPath } from '../bench/harness/scope-binary.js';
 import { parseProbeId, probeArgs } from '../bench/harness/scope-processes.js';
 import { closeHttp } from '../bench/measure/http.js';
 import type { SideResult } from '../bench/report/result.js';
@@ -21,83 +18,21 @@ import { figuresTable, ratiosTable, replaceResults } from '../bench/report/summa
 import { fmtRatio, hostRatio, passText, sideBySide } from '../bench/report/table.js';
 import { scenarioByName, type Scenario } from '../bench/scenarios.js';
 import { classifySmaps, cpuByRole, heapBudget, parseSwitches } from '../bench/tools/budget-model.js';
+import { scopeBinary } from './helpers/scope-binary.js';
 import { tempDir } from './helpers/tmp.js';
 
 after(() => closeHttp());
 
-function xzArchive(dir: string, name: string, content: string): { xz: string; sha: string } {
-  const xz = join(dir, name);
-  writeFileSync(xz, execFileSync('xz', ['-c'], { input: content }));
-  const sha = createHash('sha256').update(readFileSync(xz)).digest('hex');
-  return { xz, sha };
-}
-
-describe('finding the scope binary', () => {
-  it('reads SHA256SUMS lines, with and without the binary-mode star', () => {
-    const a = 'a'.repeat(64);
-    const b = 'B'.repeat(64);
-    const sums = `${a}  other.xz\n${b} *scope.xz\n`;
-    assert.equal(expectedSha256(sums, 'scope.xz'), 'b'.repeat(64));
-    assert.equal(expectedSha256(sums, 'other.xz'), a);
-    assert.equal(expectedSha256(sums, 'missing.xz'), undefined);
-    assert.equal(expectedSha256('not a sum line\n', 'scope.xz'), undefined);
-  });
-
-  it('finds libpcap.so.0.8 in ldconfig -p output, not a similar name', () => {
-    assert.equal(listsLibpcap('\tlibpcap.so.0.8 (libc6,x86-64) => /lib/x86_64-linux-gnu/libpcap.so.0.8\n'), true);
-    assert.equal(listsLibpcap('\tlibpcap.so.1 (libc6,x86-64) => /lib/libpcap.so.1\n\tlibc.so.6 => /lib/libc.so.6\n'), false);
-  });
-
-  it('SCOPE_BINARY_XZ wins over the default beside the repository', () => {
-    assert.equal(scopeXzPath({ SCOPE_BINARY_XZ: '/x/scope.xz' }, '/r/repo'), '/x/scope.xz');
-    assert.equal(scopeXzPath({}, '/r/repo'), resolve('/r/shared/tools/scope/scope.xz'));
-  });
-
-  it('says what is missing instead of throwing: archive, sums, their line, libpcap, a wrong hash', async () => {
-    const tmp = await tempDir('sbb-');
+describe('without the scope binary', () => {
+  it('the bench is told why, not thrown at', () => {
+    const saved = process.env['SCOPE_BINARY_XZ'];
+    process.env['SCOPE_BINARY_XZ'] = '/nonexistent/scope.xz';
     try {
-      const cacheDir = join(tmp.path, 'cache');
-      const yes = (): boolean => true;
-      let r = findScopeBinary({ xzPath: join(tmp.path, 'nope/scope.xz'), cacheDir, hasLibpcap: yes });
-      assert.ok('missing' in r && r.missing.includes('nope/scope.xz not found'), JSON.stringify(r));
-
-      const { xz, sha } = xzArchive(tmp.path, 'scope.xz', '#!/bin/sh\necho scope\n');
-      r = findScopeBinary({ xzPath: xz, cacheDir, hasLibpcap: yes });
-      assert.ok('missing' in r && r.missing.includes('SHA256SUMS not found'), JSON.stringify(r));
-
-      writeFileSync(join(tmp.path, 'SHA256SUMS'), `${sha}  other.xz\n`);
-      r = findScopeBinary({ xzPath: xz, cacheDir, hasLibpcap: yes });
-      assert.ok('missing' in r && r.missing.includes('has no line for scope.xz'), JSON.stringify(r));
-
-      writeFileSync(join(tmp.path, 'SHA256SUMS'), `${sha}  scope.xz\n`);
-      r = findScopeBinary({ xzPath: xz, cacheDir, hasLibpcap: () => false });
-      assert.ok('missing' in r && r.missing.includes('libpcap0.8'), JSON.stringify(r));
-
-      writeFileSync(join(tmp.path, 'SHA256SUMS'), `${'0'.repeat(64)}  scope.xz\n`);
-      r = findScopeBinary({ xzPath: xz, cacheDir, hasLibpcap: yes });
-      assert.ok('missing' in r && r.missing.includes('does not match'), JSON.stringify(r));
-      assert.equal(existsSync(cacheDir), false, 'nothing unpacked from an archive that failed its check');
+      const r = scopeBinary();
+      assert.ok('skip' in r && r.skip.includes('/nonexistent/scope.xz'), JSON.stringify(r));
     } finally {
-      await tmp.cleanup();
-    }
-  });
-
-  it('unpacks a verified archive once into the cache, executable', async () => {
-    const tmp = await tempDir('sbb-');
-    try {
-      const cacheDir = join(tmp.path, 'cache');
-      const { xz, sha } = xzArchive(tmp.path, 'scope.xz', '#!/bin/sh\necho unpacked-scope\n');
-      writeFileSync(join(tmp.path, 'SHA256SUMS'), `${sha}  scope.xz\n`);
-      const r = findScopeBinary({ xzPath: xz, cacheDir, hasLibpcap: () => true });
-      assert.ok('path' in r, JSON.stringify(r));
-      assert.equal(execFileSync(r.path, { encoding: 'utf8' }), 'unpacked-scope\n');
-      assert.ok((statSync(r.path).mode & 0o111) !== 0);
-      // A cached binary is used as it is (the archive is not read again).
-      writeFileSync(xz, 'changed');
-      const again = findScopeBinary({ xzPath: xz, cacheDir, hasLibpcap: () => true });
-      assert.deepEqual(again, r);
-    } finally {
-      await tmp.cleanup();
+      if (saved === undefined) delete process.env['SCOPE_BINARY_XZ'];
+      else process.env['SCOPE_BINARY_XZ'] = saved;
     }
   });
 });

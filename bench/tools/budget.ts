@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { FleetGroup } from '../harness/fleet-group.js';
-import { findScopeBinary } from '../harness/scope-binary.js';
+import { scopeBinary } from '../../test/helpers/scope-binary.js';
 import { startScopeApp, type ScopeProcess } from '../harness/scope-processes.js';
 import { freePort, startHost, startUpstream, type HostSettings } from '../harness/targets.js';
 import { closeHttp } from '../measure/http.js';
@@ -71,9 +71,9 @@ const fleet = plugins > 0 ? await FleetGroup.start(root, plugins) : null;
 let app: ScopeProcess | null = null;
 try {
   if (fleet) await fleet.addPlugins(fleetPlugins({ ...scenarioByName('n10')!, plugins }));
-  const bin = values['no-app'] ? null : findScopeBinary();
+  const bin = values['no-app'] ? null : scopeBinary();
   if (bin && 'path' in bin) app = await startScopeApp(bin.path, await freePort(), join(work, 'app.log'));
-  else if (bin) process.stderr.write(`budget: no app (${bin.missing}); the host publishes nowhere\n`);
+  else if (bin) process.stderr.write(`budget: no app (${bin.skip}); the host publishes nowhere\n`);
   const startOpts = { root, workDir: work, settings: settings as unknown as HostSettings, nodeArgs: ['--import', PRELOAD, ...(values.prof ? ['--cpu-prof', '--cpu-prof-dir', values.prof] : [])], appUrl: app?.url };
   const host = values.upstream ? await startUpstream(startOpts, bin && 'path' in bin ? bin.path : '') : await startHost(startOpts, 'budget');
   try {
