@@ -1,17 +1,21 @@
 /**
- * The end-to-end benchmark (issue #5): the host against an upstream-like serial poller, both
- * polling the same fake plugin fleet, measured from outside (see docs/benchmarks.md).
+ * The end-to-end benchmark (issues #5, #18): the host against upstream's real probe (and an
+ * upstream-like serial poller in Node, as a reference), all polling the same fake plugin fleet,
+ * the host and the probe publishing to a Scope app every 3 s, measured from outside (see
+ * docs/benchmarks.md). The upstream target needs upstream's scope.xz (SCOPE_BINARY_XZ, or
+ * ../shared/tools/scope/scope.xz beside the repository) and libpcap0.8; without them it is skipped.
  *
  *   npm run bench -- --scenario n1000          one scenario: bench/results/n1000.json + a table
  *   npm run bench -- --all                     every scenario, then summary.md and chart.svg
  *   npm run bench -- --summary                 rebuild summary.md and chart.svg from the JSON files
+ *   npm run bench -- --summary --docs          … and put them into docs/benchmarks.md and its chart
  * Options: --seconds N (window, default per scenario, 30), --warmup N, --plugins N (shrink a
  * scenario for development), --no-baseline, --prof (V8 CPU profiles of the targets into the work
- * dir), --set key=value (a host config key, e.g. --set workers=1; repeatable), --report-every MS
+ * dir), --no-upstream, --set key=value (a host config key, e.g. --set workers=1; repeatable), --report-every MS
  * (how often /api/report is fetched for the report age; 0 = never), --node-arg FLAG (a node/V8
  * flag for the target processes, e.g. --node-arg=--max-semi-space-size=2; repeatable), --list.
  */
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,12 +23,13 @@ import { parseArgs } from 'node:util';
 import { buildBaseline } from './baseline/build.js';
 import { fdsNeeded, runScenario } from './harness/run-scenario.js';
 import { Progress } from './harness/progress.js';
+import { scopeBinary } from '../test/helpers/scope-binary.js';
 import { snapshotHost, type HostSettings } from './harness/targets.js';
 import { closeHttp } from './measure/http.js';
 import { openFileLimit } from './measure/proc.js';
 import { writeChart } from './report/chart.js';
 import type { ScenarioResult } from './report/result.js';
-import { writeSummary } from './report/summary.js';
+import { docsResults, replaceResults, writeSummary } from './report/summary.js';
 import { consoleReport } from './report/table.js';
 import { SCENARIOS, scenarioByName, type Scenario } from './scenarios.js';
 
@@ -34,7 +39,7 @@ const SETTABLE = ['pollIntervalMs', 'timeoutMs', 'workers', 'maxConcurrentPollsP
 function usage(message?: string): never {
   if (message) process.stderr.write(`bench: ${message}\n`);
   process.stderr.write(
-    'usage: npm run bench -- (--scenario NAME | --all | --summary | --list) [--seconds N] [--warmup N] [--plugins N] [--no-baseline] [--prof] [--set key=value]... [--report-every MS]\n',
+    'usage: npm run bench -- (--scenario NAME | --all | --summary [--docs] | --list) [--seconds N] [--warmup N] [--plugins N] [--no-baseline] [--no-upstream] [--prof] [--set key=value]... [--report-every MS]\n',
   );
   process.exit(2);
 }
@@ -44,11 +49,13 @@ const { values } = parseArgs({
     scenario: { type: 'string', multiple: true },
     all: { type: 'boolean', default: false },
     summary: { type: 'boolean', default: false },
+    docs: { type: 'boolean', default: false },
     list: { type: 'boolean', default: false },
     seconds: { type: 'string' },
     warmup: { type: 'string' },
     plugins: { type: 'string' },
     'no-baseline': { type: 'boolean', default: false },
+    'no-upstream': { type: 'boolean', default: false },
     prof: { type: 'boolean', default: false },
     set: { type: 'string', multiple: true },
     'report-every': { type: 'string' },
@@ -102,6 +109,12 @@ function writeSummaries(): void {
 
 if (values.summary) {
   writeSummaries();
+  if (values.docs) {
+    const doc = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
+    writeFileSync(doc, replaceResults(readFileSync(doc, 'utf8'), docsResults(loadResults())));
+    copyFileSync(join(RESULTS, 'chart.svg'), fileURLToPath(new URL('../docs/benchmarks-chart.svg', import.meta.url)));
+    process.stderr.write(`wrote the results into ${doc} and docs/benchmarks-chart.svg\n`);
+  }
   process.exit(0);
 }
 
@@ -124,6 +137,13 @@ if (limit < fdsNeeded(biggest)) {
 const load = loadavg()[0]!;
 if (load > 1.5) process.stderr.write(`bench: warning: load average is ${load.toFixed(2)}; other work on this machine will show in the numbers\n`);
 
+let binary: string | null = null;
+if (!values['no-upstream'] && chosen.some((s) => s.upstream)) {
+  const found = scopeBinary();
+  if ('path' in found) binary = found.path;
+  else process.stderr.write(`bench: running without the upstream target and without Scope apps: ${found.skip}\n`);
+}
+
 const workDir = join(RESULTS, 'work');
 mkdirSync(workDir, { recursive: true });
 const baselineScript = buildBaseline(join(RESULTS, '.baseline'));
@@ -144,6 +164,7 @@ for (const [i, s] of chosen.entries()) {
       hostOverrides: hostOverrides as Partial<HostSettings>,
       skipBaseline: values['no-baseline'],
       nodeArgs: values['node-arg'] ?? [],
+      scopeBinary: binary,
     });
     writeFileSync(join(RESULTS, `${s.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
     progress.log(consoleReport(result));

@@ -1,7 +1,9 @@
 /**
- * The benchmark's scenarios and targets (issue #5), as data. Each scenario starts one fake plugin
- * fleet in its own process, then measures the host and (unless `baseline: false`) the
- * upstream-like serial poller against the same fleet, one after the other.
+ * The benchmark's scenarios and targets (issues #5 and #18), as data. Each scenario starts one fake
+ * plugin fleet, then measures against the same fleet, one after the other: the host, upstream's
+ * real probe (`upstream: true`, when the scope binary is there) and the upstream-like serial
+ * poller in Node (`baseline: true`, a reference). The host and upstream's probe both publish to a
+ * Scope app every 3 s.
  *
  * Plugin groups: every fake plugin is `healthy`, `slow` (answers after `slowMs`) or `hung` (never
  * answers); controllers are healthy plugins that also expose a control. Rates, lateness and report
@@ -20,8 +22,10 @@ export interface Target {
   readonly op: '>=' | '<=';
   readonly value: number;
   readonly unit: string;
-  /** Upstream's figure, as upstream-baseline.md gives it (for the table only). */
+  /** Upstream's figure as measured outside this bench (for the table only). */
   readonly upstream?: string;
+  /** `value` is a factor of upstream's probe's figure in the same run (e.g. CPU <= 0.25 × upstream). */
+  readonly vsUpstream?: boolean;
   /** The measured value on one side; NaN when it was not measured. */
   readonly get: (r: SideResult) => number;
 }
@@ -48,6 +52,8 @@ export interface Scenario {
   readonly seconds: number;
   /** How often `/api/report` is fetched for the report age (a cost to the target; see report-age.ts). */
   readonly reportAgeEveryMs: number;
+  /** Run upstream's real probe too. */
+  readonly upstream: boolean;
   readonly baseline: boolean;
   readonly settings?: Partial<HostSettings>;
   readonly sweep?: readonly SweepPoint[];
@@ -69,10 +75,38 @@ const rateTarget = (value: number, upstream?: string): Target => ({
 });
 const cpuTarget = (value: number, upstream?: string): Target => ({ label: 'CPU, % of one core', op: '<=', value, unit: '%', upstream, get: cpu });
 const rssTarget = (value: number): Target => ({ label: 'RSS peak, MB', op: '<=', value, unit: 'MB', get: (r) => r.cpu.rssPeakMB });
+const cpuVsUpstream = (factor: number): Target => ({ label: 'CPU, % of one core', op: '<=', value: factor, vsUpstream: true, unit: '%', get: cpu });
+const rssVsUpstream: Target = { label: 'RSS peak, MB', op: '<=', value: 1, vsUpstream: true, unit: 'MB', get: (r) => r.cpu.rssPeakMB };
 
 const LOADED = { plugins: 1000, reportBytes: 2048, hungFraction: 0.01, slowFraction: 0.01, slowMs: 450, controllers: 10 } as const;
 
 export const SCENARIOS: readonly Scenario[] = [
+  {
+    name: 'n10',
+    title: '10 plugins × 2 KB, 1 s',
+    plugins: 10,
+    reportBytes: 2048,
+    phase: 'steady',
+    warmupSeconds: 10,
+    seconds: 30,
+    reportAgeEveryMs: 3000,
+    upstream: true,
+    baseline: true,
+    targets: [rateTarget(0.99), cpuVsUpstream(1), rssVsUpstream],
+  },
+  {
+    name: 'n200',
+    title: '200 plugins × 2 KB, 1 s',
+    plugins: 200,
+    reportBytes: 2048,
+    phase: 'steady',
+    warmupSeconds: 10,
+    seconds: 30,
+    reportAgeEveryMs: 3000,
+    upstream: true,
+    baseline: true,
+    targets: [rateTarget(0.99), cpuVsUpstream(1), rssVsUpstream],
+  },
   {
     name: 'n1000',
     title: '1000 plugins × 2 KB, 1 s',
@@ -83,7 +117,8 @@ export const SCENARIOS: readonly Scenario[] = [
     seconds: 30,
     reportAgeEveryMs: 3000,
     baseline: true,
-    targets: [rateTarget(0.99), cpuTarget(10, '35%')],
+    upstream: true,
+    targets: [rateTarget(0.99), cpuTarget(10, '35%'), cpuVsUpstream(0.25), rssVsUpstream],
   },
   {
     name: 'n3000',
@@ -95,7 +130,8 @@ export const SCENARIOS: readonly Scenario[] = [
     seconds: 30,
     reportAgeEveryMs: 3000,
     baseline: true,
-    targets: [rateTarget(0.99, '0.52/s'), cpuTarget(30, '121%'), rssTarget(200)],
+    upstream: true,
+    targets: [rateTarget(0.99, '0.52/s'), cpuTarget(30, '121%'), rssTarget(200), cpuVsUpstream(0.25), rssVsUpstream],
   },
   {
     name: 'n10000',
@@ -107,7 +143,8 @@ export const SCENARIOS: readonly Scenario[] = [
     seconds: 30,
     reportAgeEveryMs: 3000,
     baseline: true,
-    targets: [rateTarget(0.95), rssTarget(500)],
+    upstream: true,
+    targets: [rateTarget(0.95), rssTarget(500), cpuVsUpstream(0.25)],
   },
   {
     name: 'big200',
@@ -119,6 +156,7 @@ export const SCENARIOS: readonly Scenario[] = [
     seconds: 30,
     reportAgeEveryMs: 3000,
     baseline: true,
+    upstream: true,
     targets: [rateTarget(0.99), { label: 'main-thread ELU, %', op: '<=', value: 20, unit: '%', get: (r) => r.metrics.mainEluMean * 100 }],
   },
   {
@@ -129,10 +167,18 @@ export const SCENARIOS: readonly Scenario[] = [
     warmupSeconds: 10,
     seconds: 30,
     reportAgeEveryMs: 250,
+    upstream: true,
     baseline: true,
     targets: [
       rateTarget(0.99, '0.1/s'),
-      { label: 'merged report age p99 (healthy), s', op: '<=', value: 1.5, unit: 's', get: (r) => (r.reportAge.ageMs['healthy']?.p99 ?? Number.NaN) / 1000 },
+      {
+        label: 'report age p99 (healthy), s',
+        op: '<=',
+        value: 1,
+        vsUpstream: true,
+        unit: 's',
+        get: (r) => (r.reportAge.ageMs['healthy']?.p99 ?? Number.NaN) / 1000,
+      },
     ],
   },
   {
@@ -143,6 +189,7 @@ export const SCENARIOS: readonly Scenario[] = [
     warmupSeconds: 10,
     seconds: 20,
     reportAgeEveryMs: 3000,
+    upstream: true,
     baseline: true,
     targets: [
       {
@@ -163,6 +210,7 @@ export const SCENARIOS: readonly Scenario[] = [
     warmupSeconds: 10,
     seconds: 20,
     reportAgeEveryMs: 3000,
+    upstream: true,
     baseline: true,
     targets: [
       {
@@ -184,6 +232,7 @@ export const SCENARIOS: readonly Scenario[] = [
     warmupSeconds: 8,
     seconds: 30,
     reportAgeEveryMs: 3000,
+    upstream: false,
     baseline: false,
     sweep: [
       { workers: 1, maxConcurrentPollsPerWorker: 128 },

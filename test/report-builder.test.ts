@@ -1,5 +1,6 @@
 /**
- * ReportBuilder's heap limit (src/main/report-builder.ts) on real piscina threads: the builder
+ * ReportBuilder (src/main/report-builder.ts) on real piscina threads: a few plugins' reports are
+ * built on the calling thread without starting the builder thread, larger ones on it; the builder
  * thread runs with the old-generation limit its input needs, gets a larger one when the plugins'
  * data grows, and after running out of memory builds on a thread with V8's defaults. Every
  * build's bytes are checked, not only that it finished.
@@ -8,7 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Worker } from 'node:worker_threads';
 import { packParts } from '../src/shared/parts.js';
-import { ReportBuilder, builderHeapLimitMb, type HeapLimitEvent } from '../src/main/report-builder.js';
+import { INLINE_BUILD_MAX_BYTES, ReportBuilder, builderHeapLimitMb, type HeapLimitEvent } from '../src/main/report-builder.js';
 
 const MB = 1024 * 1024;
 const TS = '2026-12-07T04:00:00.000000000Z';
@@ -48,7 +49,7 @@ describe('builderHeapLimitMb', () => {
 describe('ReportBuilder thread heap', () => {
   test('the builder thread has the old-generation limit its input needs', async () => {
     const events: HeapLimitEvent[] = [];
-    const builder = new ReportBuilder({ nice: 0, heapLimitMb: (bytes) => (bytes > 100_000 ? 768 : 512), onHeapLimit: (e) => events.push(e) });
+    const builder = new ReportBuilder({ nice: 0, inlineMaxBytes: 0, heapLimitMb: (bytes) => (bytes > 100_000 ? 768 : 512), onHeapLimit: (e) => events.push(e) });
     try {
       const small = await build(builder, reports(3, 4));
       assert.equal(Object.keys(small['Host'].nodes).length, 3);
@@ -74,7 +75,7 @@ describe('ReportBuilder thread heap', () => {
   test('a build that runs out of memory fails alone; later builds run with V8 defaults', async () => {
     const events: HeapLimitEvent[] = [];
     // 16 MB of old generation cannot hold 6000 decoded reports with 20 entries each (~25 MB of input).
-    const builder = new ReportBuilder({ nice: 0, heapLimitMb: () => 16, onHeapLimit: (e) => events.push(e) });
+    const builder = new ReportBuilder({ nice: 0, inlineMaxBytes: 0, heapLimitMb: () => 16, onHeapLimit: (e) => events.push(e) });
     try {
       const texts = reports(6000, 20);
       await assert.rejects(build(builder, texts), (err: Error & { code?: string }) => {
@@ -91,6 +92,32 @@ describe('ReportBuilder thread heap', () => {
       assert.equal(events.length, 1, 'no limit is set again');
     } finally {
       await builder.close();
+    }
+  });
+});
+
+describe('small builds', () => {
+  test('a few plugins are built on the calling thread, byte for byte as the builder thread builds them; more start the thread', async () => {
+    const inline = new ReportBuilder({ nice: 0 });
+    const threaded = new ReportBuilder({ nice: 0, inlineMaxBytes: 0 });
+    try {
+      const few = reports(10, 4);
+      assert.ok(few.reduce((n, t) => n + Buffer.byteLength(t), 0) <= INLINE_BUILD_MAX_BYTES);
+      const stamp = { specs: [], tsEpochNs: '1796616000000000000' };
+      const a = await inline.gzipped([packParts(few)], stamp);
+      assert.equal(inline.threads.length, 0, 'no builder thread for a few plugins');
+      const b = await threaded.gzipped([packParts(few)], stamp);
+      assert.equal(threaded.threads.length, 1);
+      assert.deepEqual(a, b);
+
+      const many = reports(400, 10);
+      assert.ok(many.reduce((n, t) => n + Buffer.byteLength(t), 0) > INLINE_BUILD_MAX_BYTES);
+      const big = await build(inline, many);
+      assert.equal(Object.keys(big['Host'].nodes).length, 400);
+      assert.equal(inline.threads.length, 1, 'the builder thread starts when the reports call for it');
+    } finally {
+      await inline.close();
+      await threaded.close();
     }
   });
 });

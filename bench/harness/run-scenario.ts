@@ -1,7 +1,8 @@
 /**
- * One scenario end to end: start the fleet, then for each side (the host, the baseline, or each
- * sweep point) start the target on the same fleet, warm up, measure a window from outside, stop
- * it. The fleet stays up between sides so both see identical plugins.
+ * One scenario end to end: start the fleet, then for each side (the host, upstream's probe, the
+ * serial baseline, or each sweep point) start the target on the same fleet, warm up, measure a
+ * window from outside, stop it. The fleet stays up between sides so all see identical plugins.
+ * The host and upstream's probe each publish to a Scope app of their own, started per side.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,7 +20,8 @@ import { FleetGroup } from './fleet-group.js';
 import { LogCollector } from './log-collector.js';
 import { controlProbe, discoveryProbe } from './probes.js';
 import type { Progress } from './progress.js';
-import { startBaseline, startHost, type HostSettings, type Target } from './targets.js';
+import { freePort, startBaseline, startHost, startUpstream, type HostSettings, type Target, type TargetKind } from './targets.js';
+import { startScopeApp, type ScopeProcess } from './scope-processes.js';
 import { epochNow } from '../measure/http.js';
 
 export interface RunOptions {
@@ -35,11 +37,15 @@ export interface RunOptions {
   readonly skipBaseline?: boolean;
   /** Node/V8 flags for the target processes (investigations; not used by the standard runs). */
   readonly nodeArgs?: readonly string[];
+  /** Upstream's unpacked `scope` binary; null runs without the upstream target and without apps. */
+  readonly scopeBinary: string | null;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 /** A request that arrived before the window's end may still be running (up to the 500 ms deadline). */
 const SETTLE_MS = 700;
+/** How often the app's report is read: not a divisor of the 3 s publish interval, so the reads land at every phase of it. */
+const APP_REPORT_EVERY_MS = 1300;
 
 /**
  * File descriptors the target needs: one connection per plugin plus its own. (The fleet needs two
@@ -76,7 +82,7 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
     const seconds = o.seconds ?? s.seconds;
     const sides: SideResult[] = [];
     const base: HostSettings = { ...DEFAULT_SETTINGS, ...s.settings, ...o.hostOverrides };
-    const side = (kind: 'host' | 'baseline', label: string, settings: HostSettings, windowSeconds: number): Promise<SideResult> =>
+    const side = (kind: TargetKind, label: string, settings: HostSettings, windowSeconds: number): Promise<SideResult> =>
       measureSide({ s, o, fleet, root, specs, groupOf, kind, label, settings, windowSeconds });
     if (s.phase === 'sweep') {
       const perPoint = Math.max(5, Math.round(seconds / 2));
@@ -86,6 +92,7 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
       }
     } else {
       sides.push(await side('host', 'host', base, seconds));
+      if (s.upstream && o.scopeBinary) sides.push(await side('upstream', 'upstream', base, seconds));
       if (s.baseline && !o.skipBaseline) sides.push(await side('baseline', 'baseline', base, seconds));
     }
     for (const r of sides) {
@@ -121,21 +128,30 @@ function gitHead(): string | undefined {
   }
 }
 
-function checkTargets(s: Scenario, sides: readonly SideResult[]): TargetCheck[] {
+/**
+ * Each target against this run's sides. A target `vsUpstream` compares the host with value ×
+ * upstream's figure from the same run; without an upstream side it cannot be checked (pass null).
+ */
+export function checkTargets(s: Pick<Scenario, 'targets'>, sides: readonly SideResult[]): TargetCheck[] {
   const host = sides.find((x) => x.kind === 'host');
   const baseline = sides.find((x) => x.kind === 'baseline');
+  const upstream = sides.find((x) => x.kind === 'upstream');
   if (!host) return [];
   return s.targets.map((t) => {
     const value = t.get(host);
+    const up = upstream ? t.get(upstream) : null;
+    const goal = t.vsUpstream ? (up === null ? Number.NaN : t.value * up) : t.value;
     return {
       label: t.label,
       op: t.op,
       target: t.value,
+      vsUpstream: t.vsUpstream ?? false,
       unit: t.unit,
       upstream: t.upstream,
       host: value,
       baseline: baseline ? t.get(baseline) : null,
-      pass: t.op === '>=' ? value >= t.value : value <= t.value,
+      upstreamMeasured: up,
+      pass: Number.isNaN(goal) ? null : t.op === '>=' ? value >= goal : value <= goal,
     };
   });
 }
@@ -147,7 +163,7 @@ interface SideContext {
   readonly root: string;
   readonly specs: readonly PluginSpec[];
   readonly groupOf: (id: string) => string | null;
-  readonly kind: 'host' | 'baseline';
+  readonly kind: TargetKind;
   readonly label: string;
   readonly settings: HostSettings;
   readonly windowSeconds: number;
@@ -156,14 +172,32 @@ interface SideContext {
 async function measureSide(c: SideContext): Promise<SideResult> {
   const { s, o, fleet, progress } = { ...c, progress: c.o.progress };
   progress.phase(`${c.label}: starting`);
-  const startOpts = { root: c.root, workDir: o.workDir, settings: c.settings, cpuProf: o.cpuProf, nodeArgs: o.nodeArgs };
-  const target: Target = c.kind === 'host' ? await startHost(startOpts, c.label.replace(/[^a-z0-9=]+/gi, '_')) : await startBaseline(startOpts, o.baselineScript);
+  const fileLabel = c.label.replace(/[^a-z0-9=]+/gi, '_');
+  // The serial baseline does not publish; the host and upstream's probe publish to an app of their own.
+  const app: ScopeProcess | null =
+    c.kind !== 'baseline' && o.scopeBinary ? await startScopeApp(o.scopeBinary, await freePort(), join(o.workDir, `${fileLabel}.app.log`)) : null;
+  let target: Target;
+  try {
+    const startOpts = { root: c.root, workDir: o.workDir, settings: c.settings, cpuProf: o.cpuProf, nodeArgs: o.nodeArgs, appUrl: app?.url };
+    target =
+      c.kind === 'host'
+        ? await startHost(startOpts, fileLabel)
+        : c.kind === 'upstream'
+          ? await startUpstream(startOpts, o.scopeBinary!)
+          : await startBaseline(startOpts, o.baselineScript);
+  } catch (err) {
+    await app?.stop();
+    throw err;
+  }
   const logs = new LogCollector(fleet);
   const targetCpu = new ProcessSampler(target.pid);
+  const appCpu = app ? new ProcessSampler(app.pid) : null;
   const fleetCpu = new ProcessGroupSampler(fleet.pids);
   const machine = new MachineSampler();
   const metrics = new MetricsSampler(target.url);
-  const age = new ReportAgeSampler(target.url, s.reportAgeEveryMs, c.groupOf);
+  // Report age as a consumer sees it: from the app where the target publishes to one.
+  const ageFrom = app ? app.url : target.url;
+  const age = new ReportAgeSampler(ageFrom, app ? APP_REPORT_EVERY_MS : s.reportAgeEveryMs, c.groupOf);
   try {
     logs.start();
     age.start();
@@ -174,6 +208,7 @@ async function measureSide(c: SideContext): Promise<SideResult> {
     const t0 = await logs.mark();
     const seen0 = logs.reportsSeen;
     targetCpu.mark();
+    appCpu?.mark();
     fleetCpu.mark();
     machine.mark();
     const bench0 = process.cpuUsage();
@@ -185,9 +220,9 @@ async function measureSide(c: SideContext): Promise<SideResult> {
     if (s.phase === 'discovery') {
       const count = 20;
       progress.phase(`${c.label}: discovery probes`, null, () => logs.reportsSeen - seen0);
-      discovery = await discoveryProbe(fleet, logs, target.url, {
+      discovery = await discoveryProbe(fleet, logs, target.kind === 'upstream' ? null : target.url, {
         count,
-        tag: c.kind === 'host' ? 'h' : 'b',
+        tag: c.kind === 'host' ? 'h' : c.kind === 'upstream' ? 'u' : 'b',
         reportBytes: s.reportBytes,
         deadlineMs: 60_000,
         onProgress: (n) => progress.note(`probes ok ${n}/${count}`),
@@ -196,7 +231,8 @@ async function measureSide(c: SideContext): Promise<SideResult> {
       const count = 200;
       const controllers = c.specs.filter((p) => p.controller).map((p) => p.id);
       progress.phase(`${c.label}: control clicks`, null, () => logs.reportsSeen - seen0);
-      control = await controlProbe(logs, target.url, { controllers, count, onProgress: (n) => progress.note(`clicks answered ${n}/${count}`) });
+      const via = target.kind === 'upstream' ? { appUrl: app!.url, probeId: target.probeId! } : { targetUrl: target.url };
+      control = await controlProbe(logs, via, { controllers, count, onProgress: (n) => progress.note(`clicks answered ${n}/${count}`) });
     } else {
       progress.phase(`${c.label}: measuring`, c.windowSeconds, () => logs.reportsSeen - seen0);
       await sleep(c.windowSeconds * 1000);
@@ -204,6 +240,7 @@ async function measureSide(c: SideContext): Promise<SideResult> {
 
     const t1 = epochNow();
     const cpu = targetCpu.finish();
+    const appWin = appCpu?.finish();
     const fleetWin = fleetCpu.finish();
     const busy = machine.finish().busyPct;
     const benchUs = process.cpuUsage(bench0);
@@ -238,23 +275,27 @@ async function measureSide(c: SideContext): Promise<SideResult> {
       polls,
       cpu,
       fleet: fleetWin,
+      app: appWin,
       machineBusyPct: busy,
-      othersPct: Math.max(0, busy - cpu.cpuPct - fleetWin.cpuPct - benchCpuPct),
+      othersPct: Math.max(0, busy - cpu.cpuPct - fleetWin.cpuPct - (appWin?.cpuPct ?? 0) - benchCpuPct),
       benchCpuPct,
       metrics: metricsWin,
       deadlineMisses: Math.max(0, timeouts - hungAborts),
       abortedAtNonHung,
       reportAge: ageWin,
+      reportAgeFrom: app ? 'app' : 'target',
       discovery,
       control,
     };
   } finally {
     logs.stop();
     targetCpu.stop();
+    appCpu?.stop();
     fleetCpu.stop();
     metrics.stop();
     age.stop();
     progress.phase(`${c.label}: stopping`);
     await target.stop();
+    await app?.stop();
   }
 }

@@ -1,7 +1,8 @@
 /**
- * Starting and stopping the two things under test, each in its own process: the host (the built
- * `dist/main/cli.js`, as users run it) and the upstream-like serial poller (transpiled JS). Both
- * log to a file, never to a pipe we would have to drain while measuring.
+ * Starting and stopping the things under test, each in its own process: the host (the built
+ * `dist/main/cli.js`, as users run it), upstream's real probe (scope-processes.ts) and the
+ * upstream-like serial poller (transpiled JS, a reference). All log to a file, never to a pipe we
+ * would have to drain while measuring.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, cpSync, existsSync, openSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MAIN_THREAD_NODE_FLAGS } from '../../src/main/main-heap.js';
 import { http } from '../measure/http.js';
+import { PUBLISH_INTERVAL_MS, startUpstreamProbe } from './scope-processes.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const DIST = join(REPO, 'dist');
@@ -41,10 +43,15 @@ export interface HostSettings {
   readonly pollSlotMs?: number;
 }
 
+export type TargetKind = 'host' | 'upstream' | 'baseline';
+
 export interface Target {
-  readonly kind: 'host' | 'baseline';
+  readonly kind: TargetKind;
   readonly pid: number;
+  /** The target's own HTTP listener: the host's API, the baseline's API, the probe's /metrics. */
   readonly url: string;
+  /** Upstream's probe ID (the app routes control clicks by it). */
+  readonly probeId?: string;
   /** SIGTERM, then SIGKILL after 5 s; resolves when the process is gone. */
   stop(): Promise<void>;
 }
@@ -58,9 +65,11 @@ export interface StartOptions {
   readonly cpuProf?: boolean;
   /** Extra node flags for the target process (e.g. V8 heap flags while investigating). */
   readonly nodeArgs?: readonly string[];
+  /** The Scope app the target publishes to every 3 s (none: the host publishes nowhere). */
+  readonly appUrl?: string;
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -110,7 +119,8 @@ export async function startHost(o: StartOptions, label = 'host'): Promise<Target
   if (!existsSync(hostCli)) throw new Error(`${hostCli} is missing: run \`npm run build\` first (npm run bench does)`);
   const port = await freePort();
   const configFile = join(o.workDir, `${label}.config.json`);
-  const config = { pluginsRoot: o.root, listen: `127.0.0.1:${port}`, logLevel: 'warn', ...o.settings };
+  const publish = o.appUrl ? { publish: { apps: [o.appUrl], intervalMs: PUBLISH_INTERVAL_MS } } : {};
+  const config = { pluginsRoot: o.root, listen: `127.0.0.1:${port}`, logLevel: 'warn', ...publish, ...o.settings };
   writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
   const logFile = join(o.workDir, `${label}.log`);
   const log = openSync(logFile, 'w');
@@ -154,4 +164,11 @@ export async function startBaseline(o: StartOptions, script: string): Promise<Ta
     throw err;
   }
   return { kind: 'baseline', pid: child.pid!, url, stop };
+}
+
+/** Upstream's probe on the fleet's root, publishing to `o.appUrl` (required). */
+export async function startUpstream(o: StartOptions, binary: string): Promise<Target> {
+  if (!o.appUrl) throw new Error('the upstream probe needs an app to publish to');
+  const probe = await startUpstreamProbe(binary, { root: o.root, port: await freePort(), appUrl: o.appUrl, workDir: o.workDir });
+  return { kind: 'upstream', pid: probe.pid, url: probe.url, probeId: probe.probeId, stop: probe.stop };
 }

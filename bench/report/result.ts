@@ -32,7 +32,7 @@ export interface ControlResult {
 export interface SideResult {
   /** `host`, `baseline`, or `host w=2 c=128` in a sweep. */
   readonly label: string;
-  readonly kind: 'host' | 'baseline';
+  readonly kind: 'host' | 'upstream' | 'baseline';
   readonly settings: Readonly<Record<string, number | undefined>>;
   readonly windowSeconds: number;
   /** Per plugin group (healthy, slow, hung), from the fleet's request logs. */
@@ -40,6 +40,8 @@ export interface SideResult {
   /** The target process, from /proc. */
   readonly cpu: ProcessWindow;
   readonly fleet: ProcessWindow;
+  /** The Scope app the target published to (absent for the baseline, or without the scope binary). */
+  readonly app?: ProcessWindow;
   /** Whole machine busy, and what neither target, fleet nor bench used (other people's work). */
   readonly machineBusyPct: number;
   readonly othersPct: number;
@@ -49,6 +51,8 @@ export interface SideResult {
   readonly deadlineMisses: number;
   readonly abortedAtNonHung: number;
   readonly reportAge: ReportAgeWindow;
+  /** Where the report age was read: the app the target publishes to, or the target's own API. */
+  readonly reportAgeFrom?: 'app' | 'target';
   readonly discovery?: DiscoveryResult;
   readonly control?: ControlResult;
 }
@@ -56,12 +60,17 @@ export interface SideResult {
 export interface TargetCheck {
   readonly label: string;
   readonly op: '>=' | '<=';
+  /** The goal; with `vsUpstream` a factor of upstream's figure from the same run. */
   readonly target: number;
+  readonly vsUpstream?: boolean;
   readonly unit: string;
   readonly upstream?: string;
   readonly host: number;
   readonly baseline: number | null;
-  readonly pass: boolean;
+  /** Upstream's probe in the same run (null: not run). */
+  readonly upstreamMeasured?: number | null;
+  /** null: a goal relative to upstream without an upstream side. */
+  readonly pass: boolean | null;
 }
 
 export interface ScenarioResult {

@@ -1,10 +1,10 @@
 /**
- * Human-readable tables for one scenario: the measures side by side (host, baseline, ratio), the
- * targets with pass/miss, and for the config sweep one row per point. The same rows feed the
- * console (aligned text) and the Markdown summary.
+ * Human-readable tables for one scenario: the measures side by side (host, upstream's probe, the
+ * serial baseline, and host ÷ upstream), the targets with pass/miss, and for the config sweep one
+ * row per point. The same rows feed the console (aligned text) and the Markdown summary.
  */
 import type { GroupPolls } from '../measure/polls.js';
-import type { ScenarioResult, SideResult } from './result.js';
+import type { ScenarioResult, SideResult, TargetCheck } from './result.js';
 
 export type Row = readonly string[];
 
@@ -16,19 +16,26 @@ export function fmt(v: number | null | undefined, digits = 1): string {
 
 const pair = (a: number | undefined, b: number | undefined, d = 1): string => `${fmt(a, d)} / ${fmt(b, d)}`;
 
-/** baseline ÷ host for "lower is better" measures, host ÷ baseline for "higher is better". */
-function ratio(host: number, baseline: number, higherBetter: boolean): string {
-  if (!Number.isFinite(host) || !Number.isFinite(baseline) || host === 0 || baseline === 0) return '';
-  const r = higherBetter ? host / baseline : baseline / host;
-  return `${r >= 10 ? r.toFixed(0) : r.toFixed(1)}×`;
+/** host ÷ other, NaN when either is missing or the divisor is 0. */
+export function hostRatio(host: number | null | undefined, other: number | null | undefined): number {
+  if (host === null || host === undefined || other === null || other === undefined) return Number.NaN;
+  if (!Number.isFinite(host) || !Number.isFinite(other) || other === 0) return Number.NaN;
+  return host / other;
+}
+
+/** A ratio as text: two significant digits below 10 (0.25×, 1.0×), whole numbers above. */
+export function fmtRatio(r: number): string {
+  if (!Number.isFinite(r)) return '';
+  if (r >= 10) return `${r.toFixed(0)}×`;
+  if (r >= 1) return `${r.toFixed(1)}×`;
+  return `${r.toPrecision(2)}×`;
 }
 
 interface Measure {
   readonly label: string;
   readonly get: (r: SideResult) => string;
-  /** A single number for the ratio column, and whether higher is better. */
+  /** A single number for the host ÷ upstream column. */
   readonly num?: (r: SideResult) => number;
-  readonly higherBetter?: boolean;
 }
 
 const g = (r: SideResult, group: string): GroupPolls | undefined => r.polls[group];
@@ -42,7 +49,6 @@ function measures(result: ScenarioResult): Measure[] {
       label: `${group} polls/s mean / worst`,
       get: (r) => pair(g(r, group)?.rateMean, g(r, group)?.rateWorst, 3),
       num: (r) => g(r, group)?.rateWorst ?? Number.NaN,
-      higherBetter: true,
     });
   }
   out.push(
@@ -50,20 +56,18 @@ function measures(result: ScenarioResult): Measure[] {
       label: 'healthy lateness p50 / p99, ms',
       get: (r) => pair(g(r, 'healthy')?.latenessMs.p50, g(r, 'healthy')?.latenessMs.p99),
       num: (r) => Math.abs(g(r, 'healthy')?.latenessMs.p99 ?? Number.NaN),
-      higherBetter: false,
     },
-    { label: 'CPU, % of one core', get: (r) => fmt(r.cpu.cpuPct), num: (r) => r.cpu.cpuPct, higherBetter: false },
+    { label: 'CPU, % of one core', get: (r) => fmt(r.cpu.cpuPct), num: (r) => r.cpu.cpuPct },
     { label: 'main-thread ELU mean / max, %', get: (r) => pair(r.metrics.mainEluMean * 100, r.metrics.mainEluMax * 100) },
-    { label: 'RSS mean / peak, MB', get: (r) => pair(r.cpu.rssMeanMB, r.cpu.rssPeakMB, 0), num: (r) => r.cpu.rssPeakMB, higherBetter: false },
+    { label: 'RSS mean / peak, MB', get: (r) => pair(r.cpu.rssMeanMB, r.cpu.rssPeakMB, 0), num: (r) => r.cpu.rssPeakMB },
     { label: 'VmHWM, MB', get: (r) => fmt(r.cpu.hwmMB, 0) },
     { label: 'deadline misses (non-hung)', get: (r) => `${r.deadlineMisses} (${r.abortedAtNonHung} seen by plugins)` },
     {
       label: 'report age p50 / p99 (healthy), s',
       get: (r) => pair((r.reportAge.ageMs['healthy']?.p50 ?? Number.NaN) / 1000, (r.reportAge.ageMs['healthy']?.p99 ?? Number.NaN) / 1000, 2),
       num: (r) => r.reportAge.ageMs['healthy']?.p99 ?? Number.NaN,
-      higherBetter: false,
     },
-    { label: 'report fetches / KB', get: (r) => `${r.reportAge.fetches} / ${fmt(r.reportAge.bytes / 1024, 0)}` },
+    { label: 'report fetches / KB', get: (r) => `${r.reportAge.fetches} / ${fmt(r.reportAge.bytes / 1024, 0)}${r.reportAgeFrom === 'app' ? ' (app)' : ''}` },
   );
   if (result.sides.some((r) => r.discovery)) {
     out.push(
@@ -75,49 +79,72 @@ function measures(result: ScenarioResult): Measure[] {
         label: 'new socket → status ok p50 / p99, ms',
         get: (r) => `${pair(r.discovery?.toOkMs.p50, r.discovery?.toOkMs.p99, 0)}${r.discovery?.neverOk ? ` (${r.discovery.neverOk} never)` : ''}`,
         num: (r) => r.discovery?.toOkMs.p99 ?? Number.NaN,
-        higherBetter: false,
-      },
+        },
     );
   }
   if (result.sides.some((r) => r.control)) {
     out.push(
-      { label: 'control round trip p50 / p99, ms', get: (r) => pair(r.control?.roundTripMs.p50, r.control?.roundTripMs.p99) },
+      {
+        label: 'control round trip p50 / p99, ms',
+        get: (r) => pair(r.control?.roundTripMs.p50, r.control?.roundTripMs.p99),
+        num: (r) => r.control?.roundTripMs.p99 ?? Number.NaN,
+      },
       {
         label: 'control overhead p50 / p99, ms',
         get: (r) => pair(r.control?.overheadMs.p50, r.control?.overheadMs.p99),
         num: (r) => r.control?.overheadMs.p99 ?? Number.NaN,
-        higherBetter: false,
-      },
+        },
     );
   }
   out.push(
     { label: 'fleet CPU, % of one core', get: (r) => fmt(r.fleet.cpuPct) },
+    { label: 'its Scope app CPU %, RSS peak MB', get: (r) => (r.app ? `${fmt(r.app.cpuPct)}, ${fmt(r.app.rssPeakMB, 0)}` : 'n/a') },
     { label: 'machine busy / others, % of one core', get: (r) => pair(r.machineBusyPct, r.othersPct, 0) },
   );
   return out;
 }
 
-/** Header + rows of the side-by-side table (host, baseline, baseline-vs-host ratio). */
+/** Header + rows of the side-by-side table: host, upstream, serial baseline, host ÷ upstream. */
 export function sideBySide(result: ScenarioResult): Row[] {
   const host = result.sides.find((r) => r.kind === 'host');
+  const upstream = result.sides.find((r) => r.kind === 'upstream');
   const baseline = result.sides.find((r) => r.kind === 'baseline');
-  const rows: Row[] = [baseline ? ['measure', 'host', 'baseline', 'host advantage'] : ['measure', 'host']];
+  const head = ['measure', 'host'];
+  if (upstream) head.push('upstream (Go)');
+  if (baseline) head.push('serial (Node)');
+  if (upstream) head.push('host ÷ upstream');
+  const rows: Row[] = [head];
   if (!host) return rows;
   for (const m of measures(result)) {
-    if (!baseline) rows.push([m.label, m.get(host)]);
-    else {
-      const adv = m.num ? ratio(m.num(host), m.num(baseline), m.higherBetter ?? false) : '';
-      rows.push([m.label, m.get(host), m.get(baseline), adv]);
-    }
+    const row = [m.label, m.get(host)];
+    if (upstream) row.push(m.get(upstream));
+    if (baseline) row.push(m.get(baseline));
+    if (upstream) row.push(m.num ? fmtRatio(hostRatio(m.num(host), m.num(upstream))) : '');
+    rows.push(row);
   }
   return rows;
 }
 
+/** `<= 0.25 × upstream` or `>= 0.99`. */
+export function goalText(t: TargetCheck): string {
+  return t.vsUpstream ? `${t.op} ${t.target} × upstream` : `${t.op} ${t.target}`;
+}
+
+/** The host's figure; for a goal relative to upstream, the ratio too. */
+export function hostText(t: TargetCheck): string {
+  const d = t.unit === '/s' ? 3 : t.unit === 's' ? 2 : 1;
+  return t.vsUpstream ? `${fmt(t.host, d)} (${fmtRatio(hostRatio(t.host, t.upstreamMeasured))})` : fmt(t.host, d);
+}
+
+export function passText(t: TargetCheck): string {
+  return t.pass === null ? 'n/a (no upstream)' : t.pass ? 'met' : 'MISSED';
+}
+
 export function targetRows(result: ScenarioResult): Row[] {
-  const rows: Row[] = [['target', 'goal', 'host', 'baseline', 'upstream', '']];
+  const rows: Row[] = [['target', 'goal', 'host', 'upstream (same run)', 'serial', 'upstream (elsewhere)', '']];
   for (const t of result.targets) {
     const d = t.unit === '/s' ? 3 : t.unit === 's' ? 2 : 1;
-    rows.push([t.label, `${t.op} ${t.target}`, fmt(t.host, d), fmt(t.baseline, d), t.upstream ?? '', t.pass ? 'ok' : 'MISSED']);
+    rows.push([t.label, goalText(t), hostText(t), fmt(t.upstreamMeasured, d), fmt(t.baseline, d), t.upstream ?? '', passText(t)]);
   }
   return rows;
 }

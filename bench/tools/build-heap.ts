@@ -2,7 +2,7 @@
  * What the report builder's heap settings cost and save: one process builds the merged report of
  * N fake plugins (the fleet's 2 KB reports) on a piscina thread with the given V8 limits, as the
  * host does on a publish, and prints the CPU of the whole process per build (builder thread and
- * V8's helper threads) and the peak RSS. Used for docs/benchmarks.md, "Fixed" 8.
+ * V8's helper threads) and the peak RSS. Used for docs/decisions/062-thread-heap-shapes.md.
  *
  *   npm run build && node --import tsx bench/tools/build-heap.ts [--plugins 3000] [--builds 20] \
  *     [--young-mb N] [--old-mb N]        (absent: V8's default; the host uses --old-mb 1024)

@@ -3,7 +3,9 @@
  * one per thread) by self time per function and by source file, so a missed target can be traced
  * to code without opening DevTools.
  *
- *   node --import tsx bench/tools/profile-top.ts bench/results/work/prof/*.cpuprofile [--top 25]
+ *   node --import tsx bench/tools/profile-top.ts bench/results/work/prof/*.cpuprofile [--top 25] [--skip-ms 15000]
+ *
+ * `--skip-ms` leaves out each thread's first milliseconds (start-up and warm-up).
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -32,10 +34,15 @@ export interface Summary {
 
 const short = (url: string): string => url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, 'node_modules/').replace(/^.*\/(dist|src)\//, '$1/');
 
-export function summarise(p: Profile): Summary {
+export function summarise(p: Profile, skipMs = 0): Summary {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
-  for (let i = 0; i < p.samples.length; i++) self.set(p.samples[i]!, (self.get(p.samples[i]!) ?? 0) + (p.timeDeltas[i] ?? 0));
+  let at = 0;
+  for (let i = 0; i < p.samples.length; i++) {
+    at += p.timeDeltas[i] ?? 0;
+    if (at < skipMs * 1000) continue;
+    self.set(p.samples[i]!, (self.get(p.samples[i]!) ?? 0) + (p.timeDeltas[i] ?? 0));
+  }
   const fn = new Map<string, number>();
   const file = new Map<string, number>();
   let busy = 0;
@@ -50,14 +57,14 @@ export function summarise(p: Profile): Summary {
     file.set(f, (file.get(f) ?? 0) + us);
   }
   const top = (m: Map<string, number>): [string, number][] => [...m].sort((a, b) => b[1] - a[1]).map(([k, us]) => [k, us / 1000]);
-  return { wallMs: (p.endTime - p.startTime) / 1000, busyMs: busy / 1000, byFunction: top(fn), byFile: top(file) };
+  return { wallMs: Math.max(0, (p.endTime - p.startTime) / 1000 - skipMs), busyMs: busy / 1000, byFunction: top(fn), byFile: top(file) };
 }
 
 if (process.argv[1] && import.meta.url.endsWith(basename(process.argv[1]))) {
-  const { values, positionals } = parseArgs({ options: { top: { type: 'string', default: '20' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({ options: { top: { type: 'string', default: '20' }, 'skip-ms': { type: 'string', default: '0' } }, allowPositionals: true });
   const n = Number(values.top);
   for (const path of positionals) {
-    const s = summarise(JSON.parse(readFileSync(path, 'utf8')) as Profile);
+    const s = summarise(JSON.parse(readFileSync(path, 'utf8')) as Profile, Number(values['skip-ms']));
     console.log(`\n${basename(path)}: busy ${s.busyMs.toFixed(0)} ms of ${s.wallMs.toFixed(0)} ms (${((s.busyMs / s.wallMs) * 100).toFixed(1)}%)`);
     console.log('  by file:');
     for (const [k, ms] of s.byFile.slice(0, 10)) console.log(`    ${((ms / s.busyMs) * 100).toFixed(1).padStart(5)}%  ${k}`);

@@ -5,9 +5,10 @@
  * report it serves: bytes moved in from the builder thread, freed only when main collects the
  * object that holds them. With 16 MB semi-spaces those collections were seconds apart, and in
  * between the young generation stayed committed at 32 MB and up to 56 MB of served reports
- * waited. Measured at 3000 × 2 KB with the report built every 3 s (docs/benchmarks.md, "Fixed"
- * 8): alone, RSS mean 442–466 → 430–434 MB; with the report builder's heap limit, 459–470 /
- * 512–570 → 377–387 / 407–416 MB (mean / peak) for about a point more CPU (main's collections).
+ * waited. Measured at 3000 × 2 KB with the report built every 3 s
+ * (docs/decisions/062-thread-heap-shapes.md): alone, RSS mean 442–466 → 430–434 MB; with the
+ * report builder's heap limit, 459–470 / 512–570 → 377–387 / 407–416 MB (mean / peak) for about
+ * a point more CPU (main's collections).
  *
  * Only a command-line flag sizes the main thread's heap, so `npm start`, the `scope-plugin-host`
  * command and the bench start node with MAIN_THREAD_NODE_FLAGS. V8 also applies the flag to every

@@ -2,7 +2,9 @@
  * Builds the host's merged report from the shards' snapshots on a piscina thread (see
  * src/workers/report-task.ts for why). One small pool: the work is bursty (an API request, a
  * publish every few seconds), so one thread that idles in between is enough, and its CPU does not
- * compete with the shards more than the burst needs.
+ * compete with the shards more than the burst needs. A build of a few plugins' reports runs on
+ * the calling thread instead: it takes well under a millisecond, less than handing it over, and
+ * a host with few plugins then never pays for the builder's thread and heap.
  */
 import type { Worker } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
@@ -35,7 +37,12 @@ export interface ReportBuilderOptions {
   readonly onHeapLimit?: (event: HeapLimitEvent) => void;
   /** Told how long each build took (metrics). */
   readonly observer?: BuildObserver;
+  /** Builds of at most this many bytes of plugin reports run on the calling thread (default INLINE_BUILD_MAX_BYTES; 0: never). */
+  readonly inlineMaxBytes?: number;
 }
+
+/** ≈ 30 plugins of 2 KB: a build of that size takes ≈ 1 ms of the calling thread. */
+export const INLINE_BUILD_MAX_BYTES = 64 * 1024;
 
 const MB = 1024 * 1024;
 
@@ -48,7 +55,7 @@ const MB = 1024 * 1024;
  * several times what it keeps. At its peak a build keeps ≈ 3.7x its input (10000 × 2 KB plugins:
  * 20 MB of reports; decoded 33 MB, merged 5 MB, encoded text 36 MB). The limit is 1 GB, or 256 MB
  * plus 22x the input (6x that peak) when more, rounded up to a power of two so that the thread is
- * replaced only when the need doubles. Measured (docs/benchmarks.md, "Fixed" 8): 3000-part builds
+ * replaced only when the need doubles. Measured (docs/decisions/062-thread-heap-shapes.md): 3000-part builds
  * alone, peak RSS 334–387 → 254–278 MB for ≈ 6 % more CPU per build; limits of 640 and 1536 MB
  * gave the host the same RSS.
  */
@@ -84,6 +91,17 @@ export class ReportBuilder {
   async #run(purpose: BuildPurpose, task: ReportTask): Promise<ReportTaskResult> {
     const started = performance.now();
     const inputBytes = task.parts.reduce((sum, p) => sum + p.bytes.byteLength, 0);
+    if (inputBytes <= (this.#options.inlineMaxBytes ?? INLINE_BUILD_MAX_BYTES)) {
+      let ok = false;
+      try {
+        const { buildReportBytes } = await import('../workers/report-task.js');
+        const result = buildReportBytes(task);
+        ok = true;
+        return result;
+      } finally {
+        this.#options.observer?.reportBuild(purpose, (performance.now() - started) / 1000, ok);
+      }
+    }
     this.#fitHeap(inputBytes);
     const pool = this.#pool;
     let ok = false;

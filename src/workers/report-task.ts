@@ -25,6 +25,11 @@ import { niceThisPiscinaThread } from './thread-priority.js';
 niceThisPiscinaThread();
 
 export default function buildReport(task: ReportTask): ReportTaskResult {
+  return Piscina.move(movable(buildReportBytes(task))) as unknown as Uint8Array;
+}
+
+/** The build itself, for any thread: main runs it directly for small reports (report-builder.ts). */
+export function buildReportBytes(task: ReportTask): Uint8Array {
   // Bytes the shard validated at poll time: decoding cannot fail here unless the two disagree.
   let reports = Array.from(eachPart(task.parts), (part) => decodeReport(part));
   // The plugins' own Plugins sections are dropped: the list is every plugin's current spec and status.
@@ -42,7 +47,7 @@ export default function buildReport(task: ReportTask): ReportTaskResult {
   // Either buffer may be a slice of Node's untransferable pool (src/shared/transfer.ts).
   const json = Buffer.from(encodeReport(stamped));
   const bytes = task.gzip ? gzipSync(json) : json;
-  return Piscina.move(movable(bytes)) as unknown as Uint8Array;
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /**

@@ -38,7 +38,7 @@ import { PollSlots } from './poll-slots.js';
 import type { Piscina } from 'piscina';
 import { backgroundPool } from '../shared/background-pool.js';
 
-/** How often changed plugin states (status changes, not counters) are sent to main. */
+/** How long after a plugin's state changes (status, not counters) it is sent to main, with any others changed meanwhile. */
 const STATE_FLUSH_MS = 200;
 /** How often poll counters and latencies go to main for /metrics. */
 const STATS_FLUSH_MS = 1_000;
@@ -49,7 +49,9 @@ class Shard implements ShardApi {
   readonly #actors = new Map<string, PluginActor>();
   readonly #dirty = new Set<PluginActor>();
   readonly #ctx: ActorContext;
-  readonly #flushTimer: NodeJS.Timeout;
+  /** Armed by the first change after a flush, so a shard whose plugins do not change never wakes for it. */
+  #flushTimer: NodeJS.Timeout | null = null;
+  #stopping = false;
   readonly #statsTimer: NodeJS.Timeout;
   #outcomes: Record<string, number> = {};
   #latencies: number[] = [];
@@ -68,6 +70,7 @@ class Shard implements ShardApi {
       log: (level, msg, fields) => shard.#log(level, msg, fields),
       changed(actor) {
         shard.#dirty.add(actor);
+        if (!shard.#stopping) shard.#flushTimer ??= setTimeout(() => shard.#flushStates(), STATE_FLUSH_MS);
       },
       nextSeq() {
         return ++shard.#seq;
@@ -83,7 +86,6 @@ class Shard implements ShardApi {
         shard.#latencies.push(latencyMs);
       },
     };
-    this.#flushTimer = setInterval(() => this.#flushStates(), STATE_FLUSH_MS);
     this.#statsTimer = setInterval(() => this.#flushStats(), STATS_FLUSH_MS);
   }
 
@@ -136,7 +138,7 @@ class Shard implements ShardApi {
   }
 
   async shutdown(): Promise<void> {
-    clearInterval(this.#flushTimer);
+    this.#stopping = true;
     clearInterval(this.#statsTimer);
     this.#flushStates();
     const actors = [...this.#actors.values()];
@@ -151,6 +153,8 @@ class Shard implements ShardApi {
   }
 
   #flushStates(): void {
+    if (this.#flushTimer) clearTimeout(this.#flushTimer);
+    this.#flushTimer = null;
     if (this.#dirty.size === 0) return;
     this.#post({ kind: ShardEventKind.PluginStates, states: this.#takeChanged() });
   }

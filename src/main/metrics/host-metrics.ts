@@ -30,7 +30,9 @@ export class HostMetrics implements CoreObserver, BuildObserver {
 
   constructor() {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
+    // prom-client samples event-loop delay with a 10 ms timer by default: 100 wake-ups a second
+    // of an otherwise idle main thread. One a second still catches a stalled loop.
+    collectDefaultMetrics({ register: this.registry, prefix: PREFIX, eventLoopMonitoringPrecision: 1000 });
     this.#polls = new Counter({ name: `${PREFIX}polls_total`, help: 'Plugin polls by outcome: ok or the error code.', labelNames: ['outcome'], registers });
     this.#pollDuration = new Histogram({
       name: `${PREFIX}poll_duration_seconds`,
