@@ -1,7 +1,7 @@
 /**
- * Upstream's registry tests (docs/spec/plugin-protocol.md#upstream-test-cases) as black-box checks
- * against the real service: real shard worker threads, real discovery, real plugins on unix
- * sockets, and the observable outputs `GET /api/report` and `GET /api/plugins`.
+ * Upstream's registry tests (docs/spec/plugin-protocol.md#upstream-test-cases-we-honour) as
+ * black-box checks against the real service: real shard worker threads, real discovery, real
+ * plugins on unix sockets, and the observable outputs `GET /api/report` and `GET /api/plugins`.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
