@@ -6,7 +6,8 @@
  * Design notes:
  * - HTTP/1.1 of our own (plugin-connection.ts, http-response-parser.ts), not undici: a plugin's
  *   answer needs a small part of HTTP, and undici with its WebAssembly parser cost a large share of
- *   a shard's CPU per poll (docs/decisions/061-plugin-http-client.md). Requests are prepared bytes, written in one call.
+ *   a shard's CPU per poll (docs/decisions/061-plugin-http-client.md). Requests are prepared
+ *   bytes, written in one call.
  * - One connection per client, so one per socket: a connection can never be reused for another
  *   plugin (Prometheus' `clientForTarget` reasoning), and one request at a time on it.
  * - The deadline is one timer per exchange, cleared when the exchange settles (cheaper than
