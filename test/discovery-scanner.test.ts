@@ -42,7 +42,7 @@ async function root(): Promise<string> {
 
 const paths = (r: ScanResult): string[] => r.sockets.map((s) => s.path);
 
-describe('plugin ids (plugin-protocol §1.2)', () => {
+describe('plugin ids', () => {
   it('strips the last extension of the basename', () => {
     assert.equal(pluginIdFromPath('/r/my-plugin.sock'), 'my-plugin');
     assert.equal(pluginIdFromPath('/r/x'), 'x');
@@ -51,7 +51,7 @@ describe('plugin ids (plugin-protocol §1.2)', () => {
     assert.equal(pluginIdFromPath('relative/plug'), 'plug');
   });
 
-  it('accepts and rejects the ids of check 17', () => {
+  it('accepts and rejects the ids of uc-17', () => {
     for (const id of ['testPlugin', 'P-L-U-G-I-N', 'another-testPlugin', 'x', '0']) assert.ok(isValidPluginId(id), id);
     for (const id of ['testPlugin!', 'test~plugin', 'testPlugin-', '-testPlugin', 'a--b', 'a.b', 'a_b', '', '.hidden']) {
       assert.equal(isValidPluginId(id), false, id);
@@ -104,7 +104,7 @@ describe('scanSockets', () => {
     );
   });
 
-  it('lists invalid ids separately (check 17) and never as sockets', async () => {
+  it('lists invalid ids separately (uc-17) and never as sockets', async () => {
     const r = await root();
     const ids = ['testPlugin', 'P-L-U-G-I-N', 'another-testPlugin', 'testPlugin!', 'test~plugin', 'testPlugin-', '-testPlugin'];
     for (const id of ids) await listen(join(r, `${id}.sock`));

@@ -1,6 +1,6 @@
 /**
- * The seed-era handshake (plugin-protocol §1.3, checks 1–7 of §3.A) decided from what real plugins
- * on unix sockets answer to `GET /`, through PluginClient + interpretHandshake.
+ * The seed-era handshake (docs/spec/plugin-protocol.md#handshake-era, uc-1 to uc-7) decided from
+ * what real plugins on unix sockets answer to `GET /`, through PluginClient + interpretHandshake.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -47,7 +47,7 @@ async function handshake(id: string, answer: Answer | null, apiVersion = '1'): P
 const json = (v: unknown): Answer => ({ body: JSON.stringify(v) });
 
 describe('handshake-era plugins', () => {
-  test('a valid handshake makes a handshake-era plugin: id from the socket, label from name (3.A.1)', async () => {
+  test('uc-1: a valid handshake makes a handshake-era plugin: id from the socket, label from name', async () => {
     const outcome = await handshake(
       'testPlugin',
       json({ name: 'testPlugin', description: 'does things', interfaces: ['reporter'], api_version: '1' }),
@@ -66,14 +66,14 @@ describe('handshake-era plugins', () => {
     });
   });
 
-  test('no api_version is fine when the host expects "" (3.A.3)', async () => {
+  test('uc-3: no api_version is fine when the host expects ""', async () => {
     const outcome = await handshake('noVersion', json({ name: 'testPlugin', interfaces: ['reporter'] }), '');
     assert.deepEqual(outcome, { kind: 'handshake', spec: { id: 'noVersion', label: 'testPlugin', interfaces: ['reporter'] } });
   });
 });
 
 describe('failed handshakes (retried with backoff)', () => {
-  test('api_version mismatch (3.A.2): error and the spec to list it with', async () => {
+  test('uc-2: api_version mismatch: error and the spec to list it with', async () => {
     const outcome = await handshake('aFailure', json({ name: 'aFailure', interfaces: ['reporter'], api_version: '2' }));
     assert.equal(outcome.kind, 'failed');
     if (outcome.kind !== 'failed') return;
@@ -92,7 +92,7 @@ describe('failed handshakes (retried with backoff)', () => {
     assert.equal(outcome.kind === 'failed' && outcome.error.message, 'incorrect API version: expected "1", got ""');
   });
 
-  test('no "reporter" interface (3.A.5: [other])', async () => {
+  test('uc-5: no "reporter" interface ([other])', async () => {
     const outcome = await handshake('plugin2', json({ name: 'plugin2', interfaces: ['other'], api_version: '1' }));
     assert.equal(outcome.kind, 'failed');
     if (outcome.kind !== 'failed') return;
@@ -114,7 +114,7 @@ describe('failed handshakes (retried with backoff)', () => {
     assert.equal(outcome.kind === 'failed' && outcome.error.code, ErrorCode.DECODE);
   });
 
-  test('5xx says nothing about the era (3.A.7 non200ResponseCode)', async () => {
+  test('uc-7: 5xx says nothing about the era (non200ResponseCode)', async () => {
     const outcome = await handshake('non200ResponseCode', { status: 500, body: json({ name: 'x' }).body! });
     assert.deepEqual(outcome, {
       kind: 'failed',

@@ -1,7 +1,8 @@
 /**
- * The controller interface through the real service (plugin-protocol §2, checks 18–20, 37–40):
- * control ID rewriting, handler registration, routing of `POST /api/control`, every error of §2.6,
- * shortcut reports, and a control answered promptly while other plugins hang.
+ * The controller interface through the real service
+ * (docs/spec/plugin-protocol.md#controller-interface, uc-18 to uc-20, uc-37 to uc-40): control ID
+ * rewriting, handler registration, routing of `POST /api/control`, every control error, shortcut
+ * reports, and a control answered promptly while other plugins hang.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -67,7 +68,7 @@ async function rows(host: TestHost): Promise<Row[]> {
 }
 
 describe('controls through the host', () => {
-  test('checks 18, 19, 20: rewritten IDs, exactly the topology controls registered, routed to the plugin', async () => {
+  test('uc-18, uc-19, uc-20: rewritten IDs, exactly the topology controls registered, routed to the plugin', async () => {
     const dir = await tempDir();
     const plugins = await Promise.all([
       controller(dir.path, 'testPlugin', { topology: 'Pod', controls: ['ctrl1'], node: 'node1', nodeControls: ['ctrl1', 'ctrl2'] }),
@@ -97,7 +98,7 @@ describe('controls through the host', () => {
     await dir.cleanup();
   });
 
-  test('§2.6 errors, checks 37 and 38', async () => {
+  test('control errors, uc-37 and uc-38', async () => {
     const dir = await tempDir();
     let failing = false;
     const flaky = await servePlugin({
@@ -113,7 +114,7 @@ describe('controls through the host', () => {
     const reporter = await servePlugin({ id: 'reporter', root: dir.path, spec: { label: 'Just A Reporter' }, report: () => ({}) });
     await withHost(dir.path, async (host) => {
       await waitFor('flaky registered', async () => (await rows(host)).find((r) => r.id === 'flaky')?.controls.length === 1);
-      // Unknown name, and a forged name for a reporter-only plugin (check 38).
+      // Unknown name, and a forged name for a reporter-only plugin (uc-38).
       for (const name of ['nope~x', 'reporter~x', 'x']) {
         const r = await host.post<{ error: string; code: string }>('/api/control', { NodeID: 'n', Control: name });
         assert.equal(r.status, 404);
@@ -125,7 +126,7 @@ describe('controls through the host', () => {
       // Malformed requests.
       assert.equal((await host.post('/api/control', 'not json')).status, 400);
       assert.equal((await host.post('/api/control', { NodeID: 'n' })).status, 400);
-      // Check 37: a failing poll removes the handlers until the next good poll.
+      // uc-37: a failing poll removes the handlers until the next good poll.
       failing = true;
       await waitFor('handlers gone', async () => (await rows(host)).find((r) => r.id === 'flaky')?.controls.length === 0);
       const gone = await host.post<{ code: string }>('/api/control', { NodeID: 'h;<host>', Control: 'flaky~c' });
@@ -142,7 +143,7 @@ describe('controls through the host', () => {
     await dir.cleanup();
   });
 
-  test('check 39: a shortcut report hides a control; a shortcut without Plugins is rejected cleanly', async () => {
+  test('uc-39: a shortcut report hides a control; a shortcut without Plugins is rejected cleanly', async () => {
     const dir = await tempDir();
     let mode: 'a' | 'b' = 'a';
     const shape = () => ({
@@ -166,7 +167,7 @@ describe('controls through the host', () => {
       root: dir.path,
       spec: { label: 'Liar', interfaces: ['reporter', 'controller'] },
       report: () => ({ Pod: { controls: { go: control('go') } } }),
-      // A shortcut report naming no plugin crashes upstream's probe (§2.7); here it is dropped.
+      // A shortcut report naming no plugin crashes upstream's probe; here it is dropped.
       control: () => ({ value: 'done', shortcutReport: { Plugins: [], Pod: { controls: { evil: control('evil') } } } }),
     });
     await withHost(dir.path, async (host) => {

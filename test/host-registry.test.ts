@@ -1,7 +1,7 @@
 /**
- * Upstream's registry tests (plugin-protocol §3.A/§3.B) as black-box checks against the real
- * service: real shard worker threads, real discovery, real plugins on unix sockets, and the
- * observable outputs `GET /api/report` and `GET /api/plugins`.
+ * Upstream's registry tests (docs/spec/plugin-protocol.md#upstream-test-cases-we-honour) as
+ * black-box checks against the real service: real shard worker threads, real discovery, real
+ * plugins on unix sockets, and the observable outputs `GET /api/report` and `GET /api/plugins`.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -66,7 +66,7 @@ describe('upstream registry checks (current era)', () => {
     await dir.cleanup();
   });
 
-  test('check 9: loads existing plugins even when one fails (sub-directory scanned)', async () => {
+  test('uc-9: loads existing plugins even when one fails (sub-directory scanned)', async () => {
     const root = join(dir.path, 'c9');
     plugins.push(
       await rawPlugin(join(root, 'fail', 'aFailure.sock'), (_req, res) => res.writeHead(500).end('Internal Server Error')),
@@ -81,7 +81,7 @@ describe('upstream registry checks (current era)', () => {
     await host.close();
   });
 
-  test('check 15: rejects erroneous plugin responses with upstream status strings', async () => {
+  test('uc-15: rejects erroneous plugin responses with upstream status strings', async () => {
     const root = join(dir.path, 'c15');
     const ok = (id: string, extra: Record<string, unknown> = {}) =>
       reportHandler(specReport({ id, label: id, interfaces: ['reporter'], ...extra }));
@@ -144,7 +144,7 @@ describe('upstream registry checks (current era)', () => {
     await host.close();
   });
 
-  test('check 17: invalid plugin ids are absent, not errored', async () => {
+  test('uc-17: invalid plugin ids are absent, not errored', async () => {
     const root = join(dir.path, 'c17');
     for (const name of ['testPlugin', 'P-L-U-G-I-N', 'another-testPlugin', 'testPlugin!', 'test~plugin', 'testPlugin-', '-testPlugin']) {
       plugins.push(await rawPlugin(join(root, `${name}.sock`), reportHandler(specReport({ id: name, label: name, interfaces: ['reporter'] }))));
@@ -161,7 +161,7 @@ describe('upstream registry checks (current era)', () => {
 });
 
 describe('discovery and life cycle through the service', () => {
-  test('checks 10, 11, 12, 29: new plugins found, changes followed, removed plugins dropped', async () => {
+  test('uc-10, uc-11, uc-12, uc-29: new plugins found, changes followed, removed plugins dropped', async () => {
     const dir = await tempDir();
     const host = await startTestHost({ pluginsRoot: dir.path, ...FAST, rescanIntervalMs: 60_000 });
     try {
@@ -182,7 +182,7 @@ describe('discovery and life cycle through the service', () => {
     }
   });
 
-  test('check 30: a root missing at start is picked up when it appears', async () => {
+  test('uc-30: a root missing at start is picked up when it appears', async () => {
     const dir = await tempDir();
     const root = join(dir.path, 'later', 'plugins');
     const host = await startTestHost({ pluginsRoot: root, ...FAST, rescanIntervalMs: 60_000 });
@@ -222,7 +222,7 @@ describe('discovery and life cycle through the service', () => {
     }
   });
 
-  test('check 32, 42: exact query string; empty root disables plugins without errors', async () => {
+  test('uc-32, uc-42: exact query string; empty root disables plugins without errors', async () => {
     const dir = await tempDir();
     const plugin = await rawPlugin(join(dir.path, 'q', 'q.sock'), reportHandler(specReport({ id: 'q', label: 'q', interfaces: ['reporter'] })));
     const host = await startTestHost({ pluginsRoot: dir.path, ...FAST });
@@ -263,8 +263,8 @@ describe('discovery and life cycle through the service', () => {
   });
 });
 
-describe('handshake era (plugin-protocol §1.3, §3.A)', () => {
-  test('checks 1, 2, 5: handshake plugins load, a failing one does not block the other', async () => {
+describe('handshake era', () => {
+  test('uc-1, uc-2, uc-5: handshake plugins load, a failing one does not block the other', async () => {
     const dir = await tempDir();
     const seed = await servePlugin({
       id: 'testPlugin',

@@ -1,6 +1,6 @@
 /**
- * What upstream does poorly (plugin-protocol §5) and we must not: a hung plugin delaying others, a
- * stale socket spamming the log, a crashed worker losing the plugin table; plus clean shutdown.
+ * What upstream does poorly and we must not: a hung plugin delaying others, a stale socket spamming
+ * the log, a crashed worker losing the plugin table; plus clean shutdown.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -12,7 +12,7 @@ import { waitFor } from './helpers/wait.js';
 import { getReport, postControl, unixRequest } from './kit-http.js';
 
 describe('fleet parts', () => {
-  test('fake reports have the exact requested size and the upstream-baseline shape', () => {
+  test('fake reports have the exact requested size and the shape upstream was measured with', () => {
     for (const reportBytes of [600, 601, 777, 2048, 20_000, 200_001]) {
       for (const controller of [false, true]) {
         const t = buildReportTemplate(resolveSpec({ id: 'fake-0042', reportBytes, controller }), 'vm', 42);

@@ -43,7 +43,7 @@ function context(logs: string[] = [], changed: (state: PluginState) => void = ()
 }
 
 describe('PluginActor', () => {
-  test('a control to a plugin whose stored spec is not a controller fails and sets its status (§2.6)', async () => {
+  test('a control to a plugin whose stored spec is not a controller fails and sets its status', async () => {
     const dir = await tempDir();
     let interfaces = ['reporter', 'controller'];
     const plugin = await servePlugin({

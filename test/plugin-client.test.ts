@@ -196,7 +196,7 @@ describe('bodies', () => {
     });
   });
 
-  test('size cap: a body of exactly the cap passes unchanged, one byte more is too large (check 21, 23)', async () => {
+  test('size cap: a body of exactly the cap passes unchanged, one byte more is too large (uc-21, uc-23)', async () => {
     const path = sock();
     let size = 1024;
     const { server } = await recordingServer(path, () => ({ body: 'a'.repeat(size) }));
@@ -235,7 +235,7 @@ describe('bodies', () => {
     assert.equal(!result.ok && result.error.code, ErrorCode.TOO_LARGE);
   });
 
-  test('an empty 200 body stays empty (check 22)', async () => {
+  test('an empty 200 body stays empty (uc-22)', async () => {
     const path = sock();
     const { server } = await recordingServer(path, () => ({ body: '' }));
     const result = await withClient(newClient(path), server, (c) => c.get('/report'));

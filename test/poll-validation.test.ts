@@ -1,7 +1,7 @@
 /**
- * plugin-protocol §1.6 rules against real plugins on unix sockets, through PluginClient +
- * validatePoll: every row of upstream's RejectsErroneousPluginResponses (check 15, with
- * api_version "1" added as the doc explains), checks 9, 12, 16, 31, 34, 35, 36, and the
+ * The rules of docs/spec/plugin-protocol.md#validation-order against real plugins on unix sockets,
+ * through PluginClient + validatePoll: every row of upstream's RejectsErroneousPluginResponses
+ * (uc-15, with api_version "1" added), uc-9, uc-12, uc-16, uc-31, uc-34, uc-35, uc-36, and the
  * handshake-era path.
  */
 import { after, before, describe, test } from 'node:test';
@@ -58,7 +58,7 @@ async function pollPlugin(id: string, replies: Reply[], options: PollOptions = {
   const ctx: PollContext = {
     pluginId: id,
     apiVersion: '1',
-    // Upstream's initial spec before the first good report (§1.2).
+    // Upstream's initial spec before the first good report: the id as label, no status.
     storedSpec: options.storedSpec ?? { id, label: id, interfaces: null },
     ...(options.handshakeSpec ? { handshakeSpec: options.handshakeSpec } : {}),
   };
@@ -96,7 +96,7 @@ function listed(outcome: PollOutcome): PluginSpec {
   return outcome.spec;
 }
 
-describe('check 15: RejectsErroneousPluginResponses, row by row', () => {
+describe('uc-15: RejectsErroneousPluginResponses, row by row', () => {
   test('1. changedID → id mismatch, stored spec kept', async () => {
     const o = await pollOnce('changedID', report([spec('differentID')]));
     assert.equal(!o.ok && o.error.code, ErrorCode.ID_CHANGED);
@@ -184,7 +184,7 @@ describe('check 15: RejectsErroneousPluginResponses, row by row', () => {
 });
 
 describe('other acceptance checks', () => {
-  test('check 9: aFailure returns 500 "Internal Server Error", testPlugin still ok', async () => {
+  test('uc-9: aFailure returns 500 "Internal Server Error", testPlugin still ok', async () => {
     const [fail, good] = await Promise.all([
       pollOnce('aFailure', { status: 500, body: 'Internal Server Error' }),
       pollOnce('testPlugin', report([spec('testPlugin')])),
@@ -198,7 +198,7 @@ describe('other acceptance checks', () => {
     assert.equal(good!.ok && good!.spec.status, 'ok');
   });
 
-  test('check 12: a new label replaces the stored one on the next good poll', async () => {
+  test('uc-12: a new label replaces the stored one on the next good poll', async () => {
     const [first, second] = await pollPlugin('testPlugin', [
       report([spec('testPlugin')]),
       report([spec('testPlugin', { label: 'updatedPlugin' })]),
@@ -207,13 +207,13 @@ describe('other acceptance checks', () => {
     assert.deepEqual(second!.spec, { id: 'testPlugin', label: 'updatedPlugin', interfaces: ['reporter'], api_version: '1', status: 'ok' });
   });
 
-  test('check 16: a response larger than the cap (128 bytes here)', async () => {
+  test('uc-16: a response larger than the cap (128 bytes here)', async () => {
     const o = await pollOnce('foo', report([spec('foo', { description: 'a'.repeat(129) })]), { maxResponseBytes: 128 });
     assert.deepEqual(o.ok ? null : o.error, { code: ErrorCode.TOO_LARGE, message: 'response must be shorter than 50MB' });
     assert.deepEqual(listed(o), { id: 'foo', label: 'foo', interfaces: null, status: 'error: response must be shorter than 50MB' });
   });
 
-  test('check 31: a plugin slower than the deadline gets a deadline status', async () => {
+  test('uc-31: a plugin slower than the deadline gets a deadline status', async () => {
     const socketPath = join(dir.path, `${sub++}-sleepy.sock`);
     const server = await serveHttp(socketPath, (_req, res) => {
       const t = setTimeout(() => res.end(report([spec('sleepy')]).body), 600);
@@ -234,7 +234,7 @@ describe('other acceptance checks', () => {
     }
   });
 
-  test('check 34: empty Plugins and a missing Plugins key are found 0; identical duplicates count as one', async () => {
+  test('uc-34: empty Plugins and a missing Plugins key are found 0; identical duplicates count as one', async () => {
     const empty = await pollOnce('p', report([]));
     const missing = await pollOnce('p', report(undefined, { Host: {} }));
     const dup = await pollOnce('p', report([spec('p'), spec('p')]));
@@ -244,13 +244,13 @@ describe('other acceptance checks', () => {
     assert.ok(dup.ok, show(dup));
   });
 
-  test('check 35: an id mismatch keeps the previous label and description', async () => {
+  test('uc-35: an id mismatch keeps the previous label and description', async () => {
     const stored: PluginSpec = { id: 'p', label: 'Old', description: 'old text', interfaces: ['reporter'], api_version: '1', status: 'ok' };
     const o = await pollOnce('p', report([spec('other', { label: 'New', description: 'new text' })]), { storedSpec: stored });
     assert.deepEqual(listed(o), { ...stored, status: 'error: plugin must not change its id (is "other", should be "p")' });
   });
 
-  test('check 36: a gzip-encoded reply (the real iowait report) is accepted', async () => {
+  test('uc-36: a gzip-encoded reply (the real iowait report) is accepted', async () => {
     const body = await readFile(new URL('./fixtures/upstream/iowait-plugin-report-head.json', import.meta.url));
     const o = await pollOnce('iowait', { body: gzipSync(body), headers: { 'content-encoding': 'gzip' } });
     assert.ok(o.ok, show(o));

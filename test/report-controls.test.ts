@@ -1,4 +1,4 @@
-/** rewriteControls: plugin-protocol §2.2–2.3, checks 18, 19, 39, 40. */
+/** rewriteControls: docs/spec/plugin-protocol.md#control-ids, uc-18, uc-19, uc-39, uc-40. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -29,7 +29,7 @@ function pluginReport(topology: string, pluginId: string): Report {
 }
 
 describe('rewriteControls', () => {
-  it('check 18: rewrites a controller plugin’s topology controls and node members, not a reporter’s', () => {
+  it('uc-18: rewrites a controller plugin’s topology controls and node members, not a reporter’s', () => {
     const controller = rewriteControls(pluginReport('Pod', 'testPlugin'), 'testPlugin', NOW);
     const reporterOnly = pluginReport('Host', 'testPluginReporterOnly'); // not rewritten by the host
     const merged = mergeReports(controller.report, reporterOnly);
@@ -42,7 +42,7 @@ describe('rewriteControls', () => {
     assert.deepEqual(controller.controlIds, ['testPlugin~ctrl1']);
   });
 
-  it('check 19: controlIds are the topology controls only (node-only IDs get no handler)', () => {
+  it('uc-19: controlIds are the topology controls only (node-only IDs get no handler)', () => {
     const second = decodeReport(
       JSON.stringify({
         Pod: { controls: { ctrl2: control('ctrl2'), ctrl1: control('ctrl1') }, nodes: { node2: { latest: { active_controls: { value: 'ctrl1' } } } } },
@@ -53,7 +53,7 @@ describe('rewriteControls', () => {
     assert.deepEqual(rewriteControls(second, 'testPlugin2', NOW).controlIds, ['testPlugin2~ctrl1', 'testPlugin2~ctrl2']);
   });
 
-  it('check 40: legacy latestControls, one dead, one live → only the live one, rewritten', () => {
+  it('uc-40: legacy latestControls, one dead, one live → only the live one, rewritten', () => {
     const iowait = decodeReport(readFileSync(new URL('./fixtures/upstream/iowait-plugin-report-head.json', import.meta.url), 'utf8'));
     const { report, controlIds } = rewriteControls(iowait, 'iowait', NOW);
     assert.deepEqual(report.Host.nodes.get('vm;<host>')!.latest.get(ACTIVE_CONTROLS), { timestamp: NOW, value: 'iowait~switchToIOWait' });
@@ -75,7 +75,7 @@ describe('rewriteControls', () => {
     assert.deepEqual(out.controlIds, []);
   });
 
-  it('check 39: a shortcut report’s control is published rewritten with a handler', () => {
+  it('uc-39: a shortcut report’s control is published rewritten with a handler', () => {
     const shortcut = decodeReport(
       JSON.stringify({
         Host: { controls: { ctrlB: control('ctrlB') }, nodes: { n: { latest: { active_controls: { value: 'ctrlB' } } } } },

@@ -35,12 +35,12 @@ function rejects(fn: () => unknown, code: string, path: string, message?: string
 const host = (r: Report, key: string) => r.Host.nodes.get(key)!;
 
 describe('decodeReport: HEAD form', () => {
-  it('decodes the iowait plugin report (HEAD) with G1 ids and legacy latestControls', () => {
+  it('decodes the iowait plugin report (HEAD) with ids from the map keys and legacy latestControls', () => {
     const r = decodeReport(readData('iowait-plugin-report-head.json'));
     const node = host(r, 'vm;<host>');
-    assert.equal(node.id, 'vm;<host>'); // G1: id from the map key
+    assert.equal(node.id, 'vm;<host>'); // a node without id gets its map key
     assert.equal(node.topology, 'host'); // and topology from the enclosing topology
-    // check 40: one dead, one live control → only the live one, with its timestamp
+    // uc-40: one dead, one live control → only the live one, with its timestamp
     assert.deepEqual(node.latest.get(ACTIVE_CONTROLS), { timestamp: '2026-11-24T20:08:42.379621842Z', value: 'switchToIOWait' });
     assert.deepEqual(node.metrics.get('idle'), {
       samples: [{ date: '2026-11-24T20:08:42.379613323Z', value: 87.74 }],
@@ -142,7 +142,7 @@ describe('decodeReport: HEAD form', () => {
     assert.equal(latest.get(ACTIVE_CONTROLS)!.value, 'a;b');
   });
 
-  it('computes missing min/max from the samples (G3) and sorts samples, one per instant', () => {
+  it('computes missing min/max from the samples and sorts samples, one per instant', () => {
     const r = decodeReport(
       JSON.stringify({
         Host: {
@@ -181,7 +181,7 @@ describe('decodeReport: HEAD form', () => {
     assert.deepEqual(m.get('none'), { samples: [], min: 0, max: 0 });
   });
 
-  it('pins the defaults of pre-labelled topologies (G2) but takes what is empty by default', () => {
+  it('pins the defaults of pre-labelled topologies but takes what is empty by default', () => {
     const r = decodeReport(
       JSON.stringify({
         Host: { shape: 'square', tag: 'server', label: 'machine', label_plural: 'machines' },

@@ -1,4 +1,4 @@
-/** encodeReport: HEAD wire format (report-model §1–3, §5), stable bytes, round trips of upstream data. */
+/** encodeReport: the wire format of docs/spec/report-format.md, stable bytes, round trips of upstream data. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

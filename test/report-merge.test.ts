@@ -1,6 +1,7 @@
 /**
- * Table tests for every merge rule of report-model §4, HEAD and 2016 inputs. Each case merges in
- * both orders and checks the results encode identically (upstream differs on every tie).
+ * Table tests for every rule of docs/spec/report-format.md#merge-rules, HEAD and 2016 inputs. Each
+ * case merges in both orders and checks the results encode identically (upstream differs on every
+ * tie).
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -40,7 +41,7 @@ const latest = (value: string, timestamp = '2020-01-01T00:00:00Z') => ({ timesta
 const hostNode = (node: object, key = 'h;<host>') => ({ Host: { nodes: { [key]: node } } });
 const node = (m: Report, key = 'h;<host>', topo: 'Host' | 'Container' = 'Host') => m[topo].nodes.get(key)!;
 
-describe('merge §4.1 report fields', () => {
+describe('merge: report fields', () => {
   it('TS: the earliest non-zero', () => {
     const a = r({ TS: '2021-04-23T10:00:01Z' });
     const b = r({ TS: '2021-04-23T11:00:00.5+01:00' });
@@ -98,7 +99,7 @@ describe('merge §4.1 report fields', () => {
   });
 });
 
-describe('merge §4.7 Plugins (checks 26–28)', () => {
+describe('merge: Plugins (uc-26 to uc-28)', () => {
   const spec = (id: string, extra: object = {}) => ({ id, label: id, interfaces: ['reporter'], ...extra });
   const plugins = (...ids: string[]) => r({ Plugins: ids.map((id) => spec(id)) });
   const ids = (m: Report) => m.Plugins.map((p) => p.id);
@@ -112,7 +113,7 @@ describe('merge §4.7 Plugins (checks 26–28)', () => {
     assert.deepEqual(ids(merge(plugins('a', 'c'), plugins('b', 'b', 'b'))), ['a', 'b', 'c']);
   });
 
-  it('picks one spec per id by value when two hosts disagree (check 41)', () => {
+  it('picks one spec per id by value when two hosts disagree (uc-41)', () => {
     const ok = r({ ID: 'h1', Plugins: [spec('io', { status: 'ok' })] });
     const failing = r({ ID: 'h2', Plugins: [spec('io', { status: 'error: context deadline exceeded' }), spec('z')] });
     const m = merge(ok, failing);
@@ -121,8 +122,8 @@ describe('merge §4.7 Plugins (checks 26–28)', () => {
   });
 });
 
-describe('merge §4.2 topology', () => {
-  it('shape/tag/label: defaults of pre-labelled topologies stay (G2); others take the larger non-empty value', () => {
+describe('merge: topology', () => {
+  it('shape/tag/label: defaults of pre-labelled topologies stay; others take the larger non-empty value', () => {
     const a = r({ Host: { shape: 'square', tag: 'server' }, Endpoint: { shape: 'cloud', label: 'ep', label_plural: 'eps' } });
     const b = r({ Endpoint: { shape: 'square', label: 'endpoint' }, Namespace: { shape: 'octagon' } });
     const m = merge(a, b, emptyReport());
@@ -200,7 +201,7 @@ describe('merge §4.2 topology', () => {
   });
 });
 
-describe('merge §4.3–4.4 node and latest', () => {
+describe('merge: node and latest', () => {
   it('sets, parents, adjacency: unions', () => {
     const a = r(hostNode({ sets: { ips: ['b', 'a'] }, parents: { container: ['c1'] }, adjacency: ['z;<host>'] }));
     const b = r(hostNode({ sets: { ips: ['c', 'a'], names: ['n'] }, parents: { container: ['c0'], pod: ['p'] }, adjacency: ['y;<host>'] }));
@@ -242,7 +243,7 @@ describe('merge §4.3–4.4 node and latest', () => {
     assert.equal(node(merge(a, b, tie)).latest.get(ACTIVE_CONTROLS)!.value, 'a~x;host_exec;iowait~switchToIdle;zz');
   });
 
-  it('active_controls outside Host: the newer entry replaces the other wholesale (G5)', () => {
+  it('active_controls outside Host: the newer entry replaces the other wholesale', () => {
     const key = 'c;<container>';
     const docker = r({ Container: { nodes: { [key]: { latest: { active_controls: latest('docker_stop', '2020-01-01T00:00:01Z') } } } } });
     const plugin = r({ Container: { nodes: { [key]: { latest: { active_controls: latest('tc~slow', '2020-01-01T00:00:02Z') } } } } });
@@ -258,7 +259,7 @@ describe('merge §4.3–4.4 node and latest', () => {
   });
 });
 
-describe('merge §4.5 metrics', () => {
+describe('merge: metrics', () => {
   const metric = (samples: [string, number][], extra: object = {}) => ({
     samples: samples.map(([s, value]) => ({ date: `2020-01-01T00:00:0${s}Z`, value })),
     ...extra,
@@ -288,7 +289,7 @@ describe('merge §4.5 metrics', () => {
     );
   });
 
-  it('min/max: min of mins and max of maxes as sent; computed when omitted (G3), never 0 by default', () => {
+  it('min/max: min of mins and max of maxes as sent; computed when omitted, never 0 by default', () => {
     const given = withMetric(metric([['1', 50]], { min: 0, max: 100 }), 'a');
     const omitted = withMetric(metric([['2', 60]]), 'b');
     assert.deepEqual([cpu(merge(given, omitted)).min, cpu(merge(given, omitted)).max], [0, 100]);

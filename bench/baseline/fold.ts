@@ -1,8 +1,9 @@
 /**
  * The baseline's merge: fold decoded plugin reports into one report object, the way upstream's
- * `Report.UnsafeMerge` does for the parts fake plugins use (report-model.md §4). Plain objects,
- * no classes: the point is to cost about what a straightforward JSON.parse-and-merge costs, not to
- * be a second implementation of the host's report model. Pure; no imports, so it transpiles alone.
+ * `Report.UnsafeMerge` does for the parts fake plugins use (docs/spec/report-format.md#merge-rules,
+ * with upstream's order-dependent ties). Plain objects, no classes: the point is to cost about what
+ * a straightforward JSON.parse-and-merge costs, not to be a second implementation of the host's
+ * report model. Pure; no imports, so it transpiles alone.
  */
 
 type Obj = Record<string, unknown>;
@@ -107,8 +108,8 @@ function mergeSets(a: Obj, b: Obj): void {
 }
 
 /**
- * Upstream's acceptance rules for `Plugins` (plugin-protocol §1.6, rules 5–10), returning the
- * status string. Mutates nothing.
+ * Upstream's acceptance rules for `Plugins` (rules 5–10 of
+ * docs/spec/plugin-protocol.md#validation-order), returning the status string. Mutates nothing.
  */
 export function checkSpec(report: Obj, id: string, apiVersion: string): { status: string; spec: SpecWithStatus | null } {
   const plugins = Array.isArray(report['Plugins']) ? (report['Plugins'] as unknown[]).filter(isObj) : [];

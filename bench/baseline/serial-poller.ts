@@ -1,6 +1,6 @@
 /**
  * The upstream-like baseline: a serial poller that does what Scope's probe registry does
- * (upstream-baseline.md, "What the numbers say"; plugin-protocol §1.4–1.6, §2.5):
+ * (docs/spec/plugin-protocol.md#get-report and #post-control):
  *
  * - every spy tick (1 s) it polls every plugin **one after another, in sorted socket-path order**,
  *   `GET /report` with a 500 ms deadline for the whole exchange, decodes with JSON.parse, checks

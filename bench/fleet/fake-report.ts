@@ -1,10 +1,11 @@
 /**
  * The body a fake plugin serves: a realistic Scope report of an exact size, pre-rendered.
  *
- * Shape (upstream-baseline.md, "Fake plugins"): one Host node `<hostname>;<host>` with one metric
- * `fake_metric_NNNN` (one sample) and its template, plus `Plugins` with the spec. To reach the
- * requested size the node gets extra `latest` entries with plugin-specific keys, so a host that
- * merges N fakes really has N × size of distinct data to merge (shared keys would collapse).
+ * Shape (the fake plugins upstream's Go probe was measured with): one Host node `<hostname>;<host>`
+ * with one metric `fake_metric_NNNN` (one sample) and its template, plus `Plugins` with the spec.
+ * To reach the requested size the node gets extra `latest` entries with plugin-specific keys, so a
+ * host that merges N fakes really has N × size of distinct data to merge (shared keys would
+ * collapse).
  *
  * Rendering must be cheap because one fleet process serves thousands of polls a second next to the
  * host being measured: the JSON is built once, split at timestamp placeholders, and each request

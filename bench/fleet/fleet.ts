@@ -129,7 +129,7 @@ class FakeFleet {
   async #control(plugin: FakePlugin, req: ControlRequest, ctx: RequestContext): Promise<{ value: string }> {
     if (plugin.spec.hang) await untilAborted(ctx.signal);
     if (plugin.spec.latencyMs > 0) await delay(plugin.spec.latencyMs, undefined, { signal: ctx.signal });
-    // The upstream registry test's echo (plugin-protocol §3.B 20).
+    // The echo of upstream's registry test (docs/spec/plugin-protocol.md#uc-20).
     return { value: `${req.NodeID},${req.Control}` };
   }
 

@@ -1,9 +1,9 @@
 /**
  * The container-table example: a reporter that adds a "Listening ports" table to container nodes,
- * the way scope-traffic-control adds its table (plugin-protocol §4.1). It shows the one part of the
+ * the way upstream's scope-traffic-control plugin adds its table. It shows the one part of the
  * report format that is easy to get wrong: table data has no structure of its own. A
  * `table_templates` entry declares a prefix and columns, and each cell is a node `latest` entry
- * keyed `<prefix><rowID>___<columnID>` (three underscores, report-model.md §2.1).
+ * keyed `<prefix><rowID>___<columnID>` (three underscores, docs/spec/report-format.md#topologies).
  *
  * The data is a list of containers with their listening sockets, read from a JSON file on every
  * poll (so a demo can edit it live), or a fixed, deterministic demo list. Real container ids would

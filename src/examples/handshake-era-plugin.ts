@@ -1,7 +1,7 @@
 /**
  * The handshake-era example: a plugin as it had to be written for the first plugin support in
- * Scope (March 2016, plugin-protocol §1.3), which never shipped in a release but is what the
- * host's era detection is tested against. It answers `GET /` with a handshake
+ * Scope (March 2016, docs/spec/plugin-protocol.md#handshake-era), which never shipped in a
+ * release but is what the host's era detection is tested against. It answers `GET /` with a handshake
  * (`{name, description, interfaces, api_version}`), and its `/report` has no `Plugins` section:
  * in that era the probe added the spec from the handshake itself.
  *

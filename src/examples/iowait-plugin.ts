@@ -1,5 +1,5 @@
 /**
- * The iowait example, modelled on upstream's scope-iowait plugin (plugin-protocol §4.1): one Host
+ * The iowait example, modelled on upstream's scope-iowait plugin: one Host
  * node with one metric, either CPU IO wait or CPU idle (percent), and two controls that switch
  * between them. Only the control that applies is active; clicking it toggles the mode and answers
  * with a shortcut report, so the UI swaps the button at once instead of at the next poll.

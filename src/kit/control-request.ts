@@ -1,7 +1,7 @@
 /**
- * Reading and validating the body of `POST /control` (plugin-protocol §2.5) with the host's own
- * reader, so plugin and host agree: a handler can trust `NodeID`/`Control` to be strings and
- * `ControlArgs` to map strings to strings.
+ * Reading and validating the body of `POST /control` (docs/spec/plugin-protocol.md#post-control)
+ * with the host's own reader, so plugin and host agree: a handler can trust `NodeID`/`Control` to
+ * be strings and `ControlArgs` to map strings to strings.
  */
 import type { IncomingMessage } from 'node:http';
 import { readControlBody } from '../shared/control-body.js';
@@ -22,7 +22,7 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<str
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Validates a `/control` body (plugin-protocol §2.5). Throws a message meant for the caller. */
+/** Validates a `/control` body. Throws a message meant for the caller. */
 export function parseControlRequest(text: string): ControlRequest {
   let body: unknown;
   try {

@@ -1,7 +1,7 @@
 /**
  * `servePlugin`: a Scope probe plugin as an HTTP server on a unix socket.
  *
- * Routes (plugin-protocol §1.3–1.4, §2.5):
+ * Routes (docs/spec/plugin-protocol.md#eras, #post-control):
  *   GET  /report   → the plugin's report, with `Plugins: [spec]` added (current era)
  *   POST /control  → the control handler's answer (only if a handler was given)
  *   GET  /         → the seed-era handshake (only with `handshake: true`; 404 otherwise, which is
@@ -199,7 +199,7 @@ function handleRequest(this: Server, req: IncomingMessage, res: ServerResponse):
   }
 }
 
-/** The seed-era `GET /` answer (plugin-protocol §1.3); keys alphabetical like the 2016 plugin. */
+/** The seed-era `GET /` answer (docs/spec/plugin-protocol.md#handshake-era); keys alphabetical like the 2016 plugin. */
 function handshakeOf(spec: PluginSpecWire): object {
   return {
     api_version: spec.api_version,
@@ -252,8 +252,8 @@ async function serveControl(endpoint: Endpoint, req: IncomingMessage, res: Serve
   if (response.shortcutReport !== undefined) {
     wire.shortcutReport = endpoint.reportSpec ? withSpec(response.shortcutReport, endpoint.spec) : response.shortcutReport;
   }
-  // An `error` still travels with 200: the probe passes it on and the app turns it into HTTP 400
-  // (plugin-protocol §2.5). A non-200 here would read as a broken plugin instead.
+  // An `error` still travels with 200: the probe passes it on and the app turns it into HTTP 400.
+  // A non-200 here would read as a broken plugin instead.
   sendJson(res, 200, wire);
 }
 

@@ -1,8 +1,9 @@
 /**
  * Small pure helpers for building Scope report fragments that the upstream decoder accepts
- * (report-model.md §3). Each one exists because the wire format has a trap in it: timestamps must be
- * RFC3339 (a bad one fails the *whole* report), node ids carry a literal `<tag>`, a metric without
- * `min`/`max` decodes as 0 and then wins every merge, and node controls are one `;`-joined string.
+ * (docs/spec/report-format.md#nodes). Each one exists because the wire format has a trap in it:
+ * timestamps must be RFC3339 (a bad one fails the *whole* report), node ids carry a literal
+ * `<tag>`, a metric without `min`/`max` decodes as 0 and then wins every merge, and node controls
+ * are one `;`-joined string.
  */
 
 /** One `latest` map entry: a string value stamped with the time it was observed. */
@@ -34,7 +35,7 @@ export function timestamp(date: Date = new Date()): string {
   return fraction === '' ? `${iso.slice(0, 19)}Z` : `${iso.slice(0, 20)}${fraction}Z`;
 }
 
-/** The node id of a host in the `Host` topology: `<hostname>;<host>` (report-model.md §8). */
+/** The node id of a host in the `Host` topology: `<hostname>;<host>` (docs/spec/report-format.md#node-ids). */
 export function hostNodeId(hostname: string): string {
   return `${hostname};<host>`;
 }
@@ -57,7 +58,7 @@ export function latest(value: string, ts: string = timestamp()): LatestEntry {
 export function metric(samples: readonly MetricSample[], bounds: { min?: number; max?: number } = {}): Metric {
   const sorted = [...samples].sort((a, b) => Date.parse(a.date) - Date.parse(b.date));
   for (const s of sorted) {
-    // Go's encoder cannot emit NaN/Infinity (report-model.md §9), so neither may we.
+    // Go's encoder cannot emit NaN/Infinity and its decoder refuses them, so neither may we.
     if (!Number.isFinite(s.value)) throw new RangeError(`metric sample value must be finite, got ${s.value}`);
   }
   const values = sorted.map((s) => s.value);
@@ -68,7 +69,8 @@ export function metric(samples: readonly MetricSample[], bounds: { min?: number;
 
 /**
  * The node's `active_controls` latest entry: the ids of the controls that currently apply to this
- * node, joined with `;` (HEAD form since 2019, report-model.md §3.1). An empty list means "none".
+ * node, joined with `;` (the form since 2019, docs/spec/report-format.md#nodes). An empty list
+ * means "none".
  * Control ids must not contain `;`.
  */
 export function activeControls(ids: readonly string[], ts: string = timestamp()): LatestEntry {

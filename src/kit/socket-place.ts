@@ -2,9 +2,9 @@
  * Where a plugin's socket lives and how it is cleaned up.
  *
  * The layout `<root>/<id>/<id>.sock` in a 0700 directory is what upstream documents
- * (plugin-protocol §1.1, §1.10): the directory keeps other users off the socket, and plugins must
- * create the root themselves because the probe may not have. Cleanup matters because a socket left
- * behind is dialled and listed as broken on every poll, forever (§1.7).
+ * (docs/spec/plugin-protocol.md#plugin-side): the directory keeps other users off the socket, and
+ * plugins must create the root themselves because the probe may not have. Cleanup matters because
+ * a socket left behind is dialled and listed as broken on every poll until it is removed.
  */
 import { existsSync, rmdirSync, unlinkSync } from 'node:fs';
 import { lstat, mkdir, rmdir, unlink } from 'node:fs/promises';
@@ -16,7 +16,7 @@ export const DEFAULT_PLUGIN_ROOT = '/var/run/scope/plugins';
 
 const ID_PATTERN = /^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$/;
 
-/** True if `id` is a plugin id the host accepts (plugin-protocol §1.2). */
+/** True if `id` is a plugin id the host accepts (docs/spec/plugin-protocol.md#plugin-ids). */
 export function isValidPluginId(id: string): boolean {
   return ID_PATTERN.test(id);
 }

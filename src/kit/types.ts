@@ -1,6 +1,7 @@
 /**
- * Public types of the plugin kit. The wire shapes follow plugin-protocol.md §1.4 (spec in every
- * report), §1.3 (seed-era handshake) and §2.5 (`POST /control`).
+ * Public types of the plugin kit. The wire shapes follow docs/spec/plugin-protocol.md: the spec in
+ * every report (#report-response), the seed-era handshake (#handshake-era) and `POST /control`
+ * (#post-control).
  */
 
 /** Interfaces a plugin can declare. Every current-era plugin must be a `reporter`. */
@@ -40,7 +41,7 @@ export interface RequestContext {
   readonly signal: AbortSignal;
 }
 
-/** The body of `POST /control` as the probe sends it (capitalised keys, plugin-protocol §2.5). */
+/** The body of `POST /control` as the probe sends it (capitalised keys). */
 export interface ControlRequest {
   readonly AppID: string;
   /** The node the user clicked, e.g. `myhost;<host>`. */
@@ -71,7 +72,7 @@ export interface RequestEvent {
 }
 
 export interface ServePluginOptions {
-  /** Plugin id; must match `^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$` (plugin-protocol §1.2). */
+  /** Plugin id; must match `^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$` (docs/spec/plugin-protocol.md#plugin-ids). */
   readonly id: string;
   /** Plugin root, default `/var/run/scope/plugins`; the socket goes to `<root>/<id>/<id>.sock`. */
   readonly root?: string;
@@ -87,8 +88,9 @@ export interface ServePluginOptions {
   /** Handles `POST /control`; giving one makes the plugin a `controller` by default. */
   readonly control?: (req: ControlRequest, ctx: RequestContext) => ControlResponse | Promise<ControlResponse>;
   /**
-   * Seed-era plugin (2016, plugin-protocol §1.3): answer `GET /` with the handshake, and by default do
-   * not put a `Plugins` section into `/report` (the handshake carried the spec then).
+   * Seed-era plugin (2016, docs/spec/plugin-protocol.md#handshake-era): answer `GET /` with the
+   * handshake, and by default do not put a `Plugins` section into `/report` (the handshake carried
+   * the spec then).
    */
   readonly handshake?: boolean;
   /** Add `Plugins: [spec]` to reports. Default: `true`, or `false` when `handshake` is set. */

@@ -1,6 +1,6 @@
 /**
- * The one root logger, main thread only (engineering-notes §1: every `pino.transport()` starts its
- * own worker thread, so shard workers must not create one; they send records to main instead).
+ * The one root logger, main thread only: every `pino.transport()` starts its own worker thread, so
+ * shard workers must not create one; they send records to main instead.
  *
  *   stdout is a TTY  →  pino-pretty as the ONE transport, in its own worker thread, human output
  *   otherwise        →  JSON lines written synchronously to fd 1 (`pino.destination`), no thread

@@ -3,19 +3,16 @@
  *
  * Main allocates little (it does no work per poll), but what it allocates includes the merged
  * report it serves: bytes moved in from the builder thread, freed only when main collects the
- * object that holds them. With 16 MB semi-spaces those collections were seconds apart, and in
- * between the young generation stayed committed at 32 MB and up to 56 MB of served reports
- * waited. Measured at 3000 × 2 KB with the report built every 3 s
- * (docs/decisions/062-thread-heap-shapes.md): alone, RSS mean 442–466 → 430–434 MB; with the
- * report builder's heap limit, 459–470 / 512–570 → 377–387 / 407–416 MB (mean / peak) for about
- * a point more CPU (main's collections).
+ * object that holds them. With 16 MB semi-spaces those collections are seconds apart, and in
+ * between tens of MB of served reports wait in a committed young generation; small semi-spaces
+ * are collected often enough to free them soon (docs/decisions/062-thread-heap-shapes.md).
  *
  * Only a command-line flag sizes the main thread's heap, so `npm start`, the `scope-plugin-host`
  * command and the bench start node with MAIN_THREAD_NODE_FLAGS. V8 also applies the flag to every
  * isolate created afterwards, over a worker's own `resourceLimits`, and the shard workers need
- * their large young generation (semi-spaces of 1–2 MB cost them 8–10 points of CPU at 3000
- * plugins, same doc). So once main's heap exists and before any worker starts, the flag is set
- * back to "unset".
+ * their large young generation (with small semi-spaces each poll's garbage is promoted; same
+ * record). So once main's heap exists and before any worker starts, the flag is set back to
+ * "unset".
  */
 import { setFlagsFromString } from 'node:v8';
 

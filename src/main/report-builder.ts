@@ -52,12 +52,10 @@ const MB = 1024 * 1024;
  * It is there to shape the heap, not to cap the build: V8 lets the old generation grow to 4x its
  * live size between mark-compacts when the limit is 2 GB or more (its default here is 4.3 GB), and
  * 1.3-2x below that, and most of what a build allocates is garbage (parsed JSON, encoder parts),
- * several times what it keeps. At its peak a build keeps ≈ 3.7x its input (10000 × 2 KB plugins:
- * 20 MB of reports; decoded 33 MB, merged 5 MB, encoded text 36 MB). The limit is 1 GB, or 256 MB
- * plus 22x the input (6x that peak) when more, rounded up to a power of two so that the thread is
- * replaced only when the need doubles. Measured (docs/decisions/062-thread-heap-shapes.md): 3000-part builds
- * alone, peak RSS 334–387 → 254–278 MB for ≈ 6 % more CPU per build; limits of 640 and 1536 MB
- * gave the host the same RSS.
+ * several times what it keeps. At its peak a build keeps ≈ 3.7x its input. The limit is 1 GB, or
+ * 256 MB plus 22x the input (6x that peak) when more, rounded up to a power of two so that the
+ * thread is replaced only when the need doubles. The measurements behind these numbers:
+ * docs/decisions/062-thread-heap-shapes.md.
  */
 export function builderHeapLimitMb(inputBytes: number): number {
   const need = Math.max(1024, 256 + Math.ceil((22 * inputBytes) / MB));

@@ -26,20 +26,23 @@ export const ErrorCode = {
   /** More nodes than `maxNodesPerReport`. */
   TOO_MANY_NODES: 'PLUGIN_TOO_MANY_NODES',
 
-  // Report validation (plugin-protocol §1.6).
+  // Report validation (docs/spec/plugin-protocol.md#validation-order).
   SPEC_COUNT: 'PLUGIN_SPEC_COUNT',
   ID_CHANGED: 'PLUGIN_ID_CHANGED',
   API_VERSION: 'PLUGIN_API_VERSION',
   NO_LABEL: 'PLUGIN_NO_LABEL',
   NOT_REPORTER: 'PLUGIN_NOT_REPORTER',
 
-  /** Another socket with the same plugin ID serves it; this one is not polled (docs/writing-plugins.md#1-where-the-socket-goes). */
+  /**
+   * Another socket with the same plugin ID serves it; this one is not polled
+   * (docs/spec/plugin-protocol.md#duplicate-ids).
+   */
   DUPLICATE_ID: 'PLUGIN_DUPLICATE_ID',
 
-  // Handshake era (plugin-protocol §1.3).
+  // Handshake era (docs/spec/plugin-protocol.md#handshake-era).
   HANDSHAKE: 'PLUGIN_HANDSHAKE',
 
-  // Controls (plugin-protocol §2.6).
+  // Controls (docs/spec/plugin-protocol.md#control-errors).
   CONTROL_NOT_RECOGNISED: 'CONTROL_NOT_RECOGNISED',
   CONTROL_PLUGIN_NOT_FOUND: 'CONTROL_PLUGIN_NOT_FOUND',
   NOT_CONTROLLER: 'PLUGIN_NOT_CONTROLLER',
@@ -48,7 +51,7 @@ export const ErrorCode = {
   CONTROL_PLUGIN_ERROR: 'PLUGIN_ERROR',
   SHORTCUT_INVALID: 'PLUGIN_SHORTCUT_INVALID',
 
-  // Publishing to Scope apps (report-model §6.1), in the order of a request's life.
+  // Publishing to Scope apps (docs/publishing.md), in the order of a request's life.
   /** Could not reach the app, or the connection broke before an answer: refused, reset, DNS, TLS. */
   APP_UNREACHABLE: 'APP_UNREACHABLE',
   /** The publish request did not finish within the app client's `timeoutMs` (12 s upstream). */
@@ -77,7 +80,7 @@ export function errorData(code: ErrorCode, message: string): ErrorData {
   return { code, message };
 }
 
-/** The status string a plugin shows for this error (plugin-protocol §1.6). */
+/** The status string a plugin shows for this error (docs/spec/plugin-protocol.md#statuses). */
 export function statusOf(error: ErrorData): string {
   return `error: ${error.message}`;
 }

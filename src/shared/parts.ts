@@ -2,9 +2,9 @@
  * Plugin reports on their way to the report builder: UTF-8 JSON texts packed into one buffer.
  *
  * Why bytes and not strings: a shard holds every plugin's last good report until the next poll
- * replaces it. As V8 strings those bodies lived a second, survived scavenges and were promoted,
- * so each shard's old space filled with dead reports between full GCs; and a snapshot of 1500
- * strings was structured-cloned twice (shard → main → builder). As bytes, each actor keeps its
+ * replaces it. As V8 strings those bodies would live a second, survive scavenges and be promoted,
+ * so each shard's old space would fill with dead reports between full GCs; and a snapshot of 1500
+ * strings would be structured-cloned twice (shard → main → builder). As bytes, each actor keeps its
  * report in a buffer of its own that the next poll overwrites (no garbage per poll), a snapshot
  * is one memcpy per plugin into a single buffer, and that buffer is *moved* to main and on to
  * the builder thread (transfer, no copy).

@@ -7,7 +7,7 @@
  *                      ▲                                                         │
  *                      └──────────── parentPort: ShardEvent (push, batched) ─────┘
  *
- * Two channels, each for what it is good at (engineering-notes §3):
+ * Two channels, each for what it is good at (comlink's per-call cost only pays off for rare calls):
  * - The control plane is request/response and low-rate (add/remove plugins, a control click, a report
  *   snapshot when someone asks for one), so it is a comlink RPC interface, `ShardApi`.
  * - The data plane is push (plugin status changes, logs, once-a-second stats), so it is plain
@@ -16,7 +16,7 @@
  *   when someone reads them, so main does no work per poll.
  * Per-plugin reports never cross as objects: a shard parses and validates each poll and keeps the
  * good report as wire JSON; a snapshot hands those strings on (cloned by memcpy), and only the
- * report builder thread parses and merges them (engineering-notes §5).
+ * report builder thread parses and merges them (docs/decisions/084-main-thread-does-no-per-poll-work.md).
  */
 import type { ControlBody } from './control-body.js';
 import type { ErrorData } from './errors.js';
@@ -26,7 +26,10 @@ import type { AppControlsOptions, PluginSpec } from './report/index.js';
 /** Bumped whenever a message shape changes; a shard that answers with another version is not used. */
 export const PROTOCOL_VERSION = 3;
 
-/** Which protocol a plugin speaks (plugin-protocol §0): the 2016 `GET /` handshake, or the spec in each report. */
+/**
+ * Which protocol a plugin speaks (docs/spec/plugin-protocol.md#eras): the 2016 `GET /` handshake,
+ * or the spec in each report.
+ */
 export type PluginEra = 'handshake' | 'report';
 
 /** Where an actor is in its life. */
@@ -58,10 +61,16 @@ export interface PluginState {
   readonly phase: ActorPhase;
   /** `null` until the handshake decided. */
   readonly era: PluginEra | null;
-  /** The stored spec with its status (plugin-protocol §1.6); no status before the first poll. */
+  /**
+   * The stored spec with its status (docs/spec/plugin-protocol.md#statuses); no status before the
+   * first poll.
+   */
   readonly spec: PluginSpec;
   readonly lastError: ErrorData | null;
-  /** Rewritten control IDs this plugin answers (`<pluginID>~<controlID>`), plugin-protocol §2.4. */
+  /**
+   * Rewritten control IDs this plugin answers (`<pluginID>~<controlID>`,
+   * docs/spec/plugin-protocol.md#control-handlers).
+   */
   readonly controls: readonly string[];
 }
 
@@ -136,7 +145,10 @@ export interface PluginStatesEvent {
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
-/** Workers own no log transport (one pino transport on main, engineering-notes §1); they forward records. */
+/**
+ * Workers own no log transport (each `pino.transport()` starts a thread, so main owns the one);
+ * they forward records.
+ */
 export interface LogEvent {
   readonly kind: typeof ShardEventKind.Log;
   readonly level: LogLevel;
@@ -172,7 +184,10 @@ export type ControlReply =
       readonly response: Readonly<Record<string, unknown>>;
       /** The validated, rewritten shortcut report as encoded wire JSON, to publish at once. */
       readonly shortcut: string | null;
-      /** Why a shortcut report the plugin sent was dropped (plugin-protocol §2.7: validated, unlike upstream). */
+      /**
+       * Why a shortcut report the plugin sent was dropped
+       * (docs/spec/plugin-protocol.md#shortcut-reports: validated, unlike upstream).
+       */
       readonly shortcutError: ErrorData | null;
     }
   | { readonly ok: false; readonly error: ErrorData };
@@ -180,7 +195,7 @@ export type ControlReply =
 /**
  * `current`: every plugin's last good report (or its error spec): what `GET /api/report` serves.
  * `drain`: everything polled since the previous drain, so no metric sample is lost between two
- * publishes (report-model §6.2); resets the accumulation.
+ * publishes (docs/spec/report-format.md#publication); resets the accumulation.
  */
 export type SnapshotMode = 'current' | 'drain';
 
@@ -188,7 +203,7 @@ export type SnapshotMode = 'current' | 'drain';
  * A shard's contribution, unmerged: each plugin's good reports as wire JSON (their Plugins
  * sections are ignored) and every plugin's current spec with its status. The merge happens on the
  * report builder thread, so a snapshot costs a shard almost nothing and never stalls its polls
- * (measured before: 40-80 ms per shard per snapshot at 3000 plugins).
+ * (docs/decisions/084-main-thread-does-no-per-poll-work.md).
  */
 export interface ShardSnapshot {
   /** The plugins' good reports, wire JSON bytes packed into one transferred buffer. */

@@ -1,10 +1,10 @@
 /**
- * Piscina task, run from a shard worker: validate a large `/report` body (§1.6 rules, including
- * JSON.parse and normalising) and, when it is good, hand back the normalised report already
- * encoded. Parsing 20–50 MB takes hundreds of ms; on the shard's own event loop that would stall
- * every other plugin of the shard (measured: a 20 MB, 1M-node body cut its neighbours' polling
- * from 4/s to 1.7/s). Here it costs a thread of its own, and what comes back is one string
- * (cloned by memcpy, not re-serialised).
+ * Piscina task, run from a shard worker: validate a large `/report` body (the rules of
+ * docs/spec/plugin-protocol.md#validation-order, including JSON.parse and normalising) and, when it
+ * is good, hand back the normalised report already encoded. Parsing 20–50 MB takes hundreds of ms,
+ * which on the shard's own event loop would make every other plugin of the shard late
+ * (docs/decisions/082-bulk-work-off-the-poll-path.md). Here it costs a thread of its own, and what
+ * comes back is one string (cloned by memcpy, not re-serialised).
  */
 import { nowTimestamp, rewriteControls, encodeReport } from '../shared/report/index.js';
 import type { BigReportTask, BigReportResult } from '../shared/protocol.js';

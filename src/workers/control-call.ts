@@ -1,7 +1,7 @@
 /**
- * One control request to a controller plugin (plugin-protocol §2.5–2.7): `POST /control` (main
- * already stripped our `<pluginID>~` prefix) under the same deadline, size cap and status rules as
- * a poll, and take the shortcut report apart from the response.
+ * One control request to a controller plugin (docs/spec/plugin-protocol.md#post-control): `POST
+ * /control` (main already stripped our `<pluginID>~` prefix) under the same deadline, size cap and
+ * status rules as a poll, and take the shortcut report apart from the response.
  *
  * Unlike upstream, a shortcut report is validated before it is used: it must decode as a report
  * and hold exactly one plugin spec, with this plugin's id. Upstream trusts it (a shortcut can
@@ -63,7 +63,7 @@ export async function callControl(
     return { ok: false, error: errorData(ErrorCode.DECODE, 'decoding error: control response must be a JSON object') };
   }
   const response = { ...(parsed as Record<string, unknown>) };
-  // The docs spell it ShortcutReport, the iowait plugin shortcutReport: accept both (§2.5).
+  // Upstream's docs spell it ShortcutReport, its iowait plugin shortcutReport: accept both.
   const rawShortcut = response['shortcutReport'] ?? response['ShortcutReport'];
   delete response['shortcutReport'];
   delete response['ShortcutReport'];

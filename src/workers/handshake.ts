@@ -1,5 +1,5 @@
 /**
- * The seed-era `GET /` handshake (plugin-protocol §1.3), interpreted.
+ * The seed-era `GET /` handshake (docs/spec/plugin-protocol.md#handshake-era), interpreted.
  *
  * Plugins written for the March 2016 protocol answer `GET /` with `{name, description, interfaces,
  * api_version}` and may send reports without a `Plugins` section; current-era plugins answer 404

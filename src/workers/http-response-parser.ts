@@ -1,7 +1,8 @@
 /**
  * Incremental HTTP/1.1 response parser for plugin answers: bytes in, a head, body slices and an
- * end out. It replaces undici's llhttp (WebAssembly), which with its dispatcher was about a third
- * of a shard's CPU per 2 KB poll (docs/benchmarks.md); a plugin answer needs far less of HTTP.
+ * end out. Not undici's llhttp (WebAssembly): a plugin answer needs far less of HTTP, and undici
+ * with its dispatcher cost a large share of a shard's CPU per poll
+ * (docs/decisions/061-plugin-http-client.md).
  *
  * What it accepts, and the words it refuses with, are those of Go's net/http client (upstream's,
  * Go 1.19) reading a whole body, because plugins were written against it; test/http-framing.test.ts

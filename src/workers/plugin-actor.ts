@@ -70,7 +70,7 @@ export class PluginActor {
 
   #phase: ActorPhase = 'handshaking';
   #era: PluginEra | null = null;
-  /** The stored spec (plugin-protocol §1.6 rule 7), with the current status. */
+  /** The stored spec (docs/spec/plugin-protocol.md#validation-order, rule 7), with the current status. */
   #spec: PluginSpec;
   #handshakeSpec: PluginSpec | undefined;
   /**
@@ -272,7 +272,7 @@ export class PluginActor {
       this.#succeed(result.latencyMs);
     } else {
       // A failing plugin contributes only its spec, and its control handlers vanish until the next
-      // good poll (plugin-protocol §1.7, check 37).
+      // good poll (docs/spec/plugin-protocol.md#control-handlers).
       this.#controls = NO_CONTROLS;
       this.#fail(outcome.error, result.latencyMs);
     }
@@ -339,7 +339,7 @@ export class PluginActor {
       return { ok: false, error: errorData(ErrorCode.CONTROL_PLUGIN_NOT_FOUND, `plugin ${this.id} not found`) };
     }
     if (!isController(this.#spec)) {
-      // plugin-protocol §2.6: the plugin's status becomes this error too.
+      // A control to a non-controller sets the plugin's status to this error too, as upstream does.
       const error = errorData(ErrorCode.NOT_CONTROLLER, `the ${this.#spec.label || this.id} plugin does not implement the controller interface`);
       this.#spec = { ...this.#spec, status: statusOf(error) };
       this.#announce();
@@ -370,9 +370,9 @@ export class PluginActor {
   }
 
   /**
-   * Queue this actor's state for main if it differs from the last one queued. A message per poll
-   * (the counters change every time) cost main about a third of its CPU and filled its old space
-   * with replaced states: at 3000 plugins main went from 3.9-4.4 to 2.5-2.9 % of a core.
+   * Queue this actor's state for main if it differs from the last one queued, because a message
+   * per poll (the counters change every time) made main's work grow with the poll rate
+   * (docs/decisions/084-main-thread-does-no-per-poll-work.md).
    */
   #announce(): void {
     const last = this.#announced;

@@ -3,14 +3,16 @@
  * each, a cap on the decompressed body, and never a thrown error — every failure comes back as an
  * `HttpResult` carrying a stable code and an upstream-shaped message.
  *
- * Design notes (measurements in docs/benchmarks.md and engineering-notes.md §4):
+ * Design notes:
  * - HTTP/1.1 of our own (plugin-connection.ts, http-response-parser.ts), not undici: a plugin's
- *   answer needs a small part of HTTP, and undici with its WebAssembly parser was about a third of
- *   a shard's CPU per 2 KB poll. Requests are prepared bytes, written in one call.
+ *   answer needs a small part of HTTP, and undici with its WebAssembly parser cost a large share of
+ *   a shard's CPU per poll (docs/decisions/061-plugin-http-client.md). Requests are prepared
+ *   bytes, written in one call.
  * - One connection per client, so one per socket: a connection can never be reused for another
  *   plugin (Prometheus' `clientForTarget` reasoning), and one request at a time on it.
  * - The deadline is one timer per exchange, cleared when the exchange settles (cheaper than
- *   `AbortSignal.timeout`); when it fires the connection is dropped.
+ *   `AbortSignal.timeout`); when it fires the connection is dropped. Why these costs matter:
+ *   docs/decisions/083-poll-timing-and-exchange-state.md.
  * - Keep-alive: the connection stays open between polls for as long as the plugin keeps it. A
  *   plugin may close an idle connection at any moment; a GET that dies on such a reused
  *   connection before any byte of the response is retried once on a fresh one, inside the same
@@ -57,12 +59,7 @@ export class PluginClient {
   /** `GET /report` and `GET /`, prepared once: a poll writes the same bytes every time. */
   readonly #gets = new Map<string, RequestSpec>();
   #connection: PluginConnection | null = null;
-  /**
-   * The attempt on the wire; `destroy()` ends the exchange through it. Not a per-request closure
-   * kept here: with one stored on this long-lived object at every exchange, a request cost ≈ 9 µs
-   * more CPU (1000 sockets polled at once: 40–46 vs 31–33 µs; `bench/tools/poll-cost.ts`, 200
-   * sockets 16 at a time: 37 vs 31 µs).
-   */
+  /** The exchange on the wire, so that `destroy()` can end it. */
   #inFlight: HttpAttempt | null = null;
   /** Set by a graceful close waiting for the exchange in flight; called when it settles. */
   #whenIdle: (() => void) | null = null;
@@ -70,7 +67,8 @@ export class PluginClient {
 
   constructor(options: PluginClientOptions) {
     this.#o = options;
-    // Keys sorted, values escaped like Go url.Values.Encode (plugin-protocol check 32).
+    // Keys sorted, values escaped like Go url.Values.Encode
+    // (docs/spec/plugin-protocol.md#report-request).
     this.#query = new URLSearchParams({ api_version: options.apiVersion, probe_id: options.probeId }).toString();
     this.#pathFits = socketPathFits(options.socketPath);
   }

@@ -1,5 +1,5 @@
 /**
- * When an actor polls. Like Prometheus' scrape loop (engineering-notes §6): each plugin gets a
+ * When an actor polls. Like Prometheus' scrape loop: each plugin gets a
  * stable offset inside the interval from a hash of its socket path, so thousands of plugins are
  * spread evenly over the second instead of being polled in one burst, and the offset survives a
  * worker restart. Polls sit on the grid `offset + k * interval` and never drift.
@@ -11,8 +11,8 @@ import { spreadHash } from '../shared/hash.js';
  * The grid is anchored on the epoch, so all shards agree on it.
  *
  * Offsets are quantised to `slotMs` (config `pollSlotMs`): the plugins of one slot are polled in
- * one burst. Measured at 1000 plugins × 2 KB, 1 s: host CPU 21 % of a core with 1 ms offsets, 11 %
- * with 50 ms slots, 10 % with 100 ms — per-request wake-ups, not the requests, were half the cost.
+ * one burst, because per-request timer wake-ups cost as much as the requests
+ * (docs/decisions/083-poll-timing-and-exchange-state.md).
  */
 export function nextSlot(key: string, intervalMs: number, now: number, minGapMs: number, slotMs = 1): number {
   const slots = Math.max(1, Math.floor(intervalMs / Math.max(1, slotMs)));
@@ -25,7 +25,7 @@ export function nextSlot(key: string, intervalMs: number, now: number, minGapMs:
 /**
  * Delay before the next poll of a plugin that has failed `failures` times in a row: one interval,
  * doubling per failure up to `maxMs` (never less than one interval). A stale socket is then dialled
- * every `maxMs`, not every second (upstream dials it every tick, plugin-protocol §5 item 8).
+ * every `maxMs`, not every second (docs/spec/plugin-protocol.md#failed-polls).
  */
 export function failureDelay(failures: number, intervalMs: number, maxMs: number): number {
   if (failures <= 0) return intervalMs;
@@ -33,7 +33,7 @@ export function failureDelay(failures: number, intervalMs: number, maxMs: number
   return Math.min(cap, intervalMs * 2 ** Math.min(failures - 1, 30));
 }
 
-/** Exponential backoff with ±20 % jitter, for handshake retries (plugin-protocol §1.3). */
+/** Exponential backoff with ±20 % jitter, for handshake retries (docs/spec/plugin-protocol.md#eras). */
 export function retryDelay(attempt: number, initialMs: number, maxMs: number, random: () => number = Math.random): number {
   const base = Math.min(maxMs, initialMs * 2 ** Math.min(Math.max(attempt - 1, 0), 30));
   return Math.round(base * (0.8 + 0.4 * random()));

@@ -1,6 +1,6 @@
 /**
- * What one `GET /report` answer means for a plugin: plugin-protocol §1.6, the rules in upstream's
- * order, first failing rule wins.
+ * What one `GET /report` answer means for a plugin: the rules of
+ * docs/spec/plugin-protocol.md#validation-order, in upstream's order, first failing rule wins.
  *
  *   1 transport/timeout  2 non-200  3 too large  4 decoding  5 spec count ≠ 1  6 id changed
  *   — the stored spec is kept (rules 1–6) —
@@ -9,7 +9,8 @@
  *
  * Rules 1 and 3 (and gzip corruption, which upstream meets inside its decoder) arrive already
  * decided as a failed `HttpResult` from the client. A failing plugin contributes no topology data
- * at all (§1.7): the caller gets only the spec to list, with its `error: …` status.
+ * at all (docs/spec/plugin-protocol.md#failed-polls): the caller gets only the spec to list, with
+ * its `error: …` status.
  */
 import { STATUS_CODES } from 'node:http';
 import { ErrorCode, errorData, statusOf, type ErrorData } from '../shared/errors.js';

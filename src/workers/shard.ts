@@ -4,9 +4,9 @@
  *
  * Ownership: this thread owns its actors and everything they hold. A snapshot is each plugin's
  * last good report as validated wire JSON bytes, packed into one buffer that is moved (not
- * copied) to main, plus every spec, unmerged: merging here stalled this thread's polls 40-80 ms
- * per snapshot at 3000 plugins; the report builder thread merges instead, and main only passes
- * the buffer on, never parsing it (engineering-notes §3, §5).
+ * copied) to main, plus every spec, unmerged: merging here would stall this thread's polls, so the
+ * report builder thread merges instead, and main only passes the buffer on, never parsing it
+ * (docs/decisions/084-main-thread-does-no-per-poll-work.md).
  */
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';

@@ -7,7 +7,7 @@
 import { ErrorCode, errorData, type ErrorData } from '../shared/errors.js';
 import { MAX_SOCKET_PATH_BYTES, socketPathBytes } from '../shared/socket-path.js';
 
-/** Upstream's fixed text, whatever the configured limit (plugin-protocol §1.5). */
+/** Upstream's fixed text, whatever the configured limit (docs/spec/plugin-protocol.md#size-cap). */
 export const TOO_LARGE_MESSAGE = 'response must be shorter than 50MB';
 
 /**

@@ -89,7 +89,7 @@ export async function startFakeApp(behaviour: Behaviour = () => 200, errorBody =
   };
 }
 
-/** Decodes a received body the way a Scope app does for `application/json` + gzip (report-model §6.3). */
+/** Decodes a received body the way a Scope app does for `application/json` + gzip. */
 export function decodeBody(request: ReceivedRequest): unknown {
   return JSON.parse(gunzipSync(request.body).toString('utf8'));
 }

@@ -1,9 +1,10 @@
 /**
- * Routes a control click to the actor of the plugin that offers it (plugin-protocol §2.4–2.6) and
- * says what came of it as a `ControlResult`. The one place that decides where a click goes: the
- * socket serving the click's plugin ID (one socket per ID, src/main/core/plugin-table.ts), and
- * only for a control that plugin's last good report offered. Never waits for polls: a click goes
- * to the actor's own control connection.
+ * Routes a control click to the actor of the plugin that offers it
+ * (docs/spec/plugin-protocol.md#controller-interface) and says what came of it as a
+ * `ControlResult`. The one place that decides where a click goes: the socket serving the click's
+ * plugin ID (one socket per ID, src/main/core/plugin-table.ts), and only for a control that
+ * plugin's last good report offered. Never waits for polls: a click goes to the actor's own control
+ * connection.
  */
 import type { Logger } from 'pino';
 import type { ControlBody } from '../../shared/control-body.js';

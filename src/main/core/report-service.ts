@@ -45,8 +45,8 @@ export class ReportService {
 
   /**
    * The report to publish, gzipped: everything polled since the previous publication (no metric
-   * sample is lost between two publishes, report-model §6.2), with the window it covers. Null
-   * when there are no plugins; the window then keeps growing.
+   * sample is lost between two publishes, docs/spec/report-format.md#publication), with the window
+   * it covers. Null when there are no plugins; the window then keeps growing.
    */
   async publication(): Promise<Buffer | null> {
     if (!this.#options.hasPlugins()) return null;

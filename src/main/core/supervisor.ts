@@ -5,7 +5,7 @@
  * shards for the snapshots that the report builder merges off the main thread.
  *
  * It never parses a plugin report: that is what keeps the main thread responsive with thousands
- * of plugins (engineering-notes §3: 2–6 ms of main-thread time per round instead of 70–235 ms).
+ * of plugins (docs/decisions/084-main-thread-does-no-per-poll-work.md).
  */
 import type { Logger } from 'pino';
 import type { ErrorData } from '../../shared/errors.js';

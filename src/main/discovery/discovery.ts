@@ -27,11 +27,11 @@ export type { DiscoveredSocket } from './socket-scanner.js';
  * that is deleted and re-created is not picked up again. Hence: no watcher while the root is
  * missing (a cheap 500 ms stat retry runs instead, so a root created later — even several levels
  * deep — is found within a second; upstream needs a restart), and the root's watcher is re-created
- * whenever the root's inode changes.
+ * whenever the root's inode changes (docs/spec/plugin-protocol.md#missing-or-unreadable-root).
  */
 
 export interface DiscoveryOptions {
-  /** Plugin root. `""` disables plugins: no scanning, no watching, no errors logged (check 42). */
+  /** Plugin root. `""` disables plugins: no scanning, no watching, no errors logged. */
   root: string;
   /**
    * Full rescan period, the safety net behind the watcher; longer when scans are slow
@@ -66,12 +66,10 @@ function invalid(message: string): HostError {
 type RootState = 'unknown' | 'present' | 'missing' | 'failed';
 
 /**
- * Periodic rescans may take at most 1/RESCAN_COST_SHARE of the time (1 %). A scan reads every
- * directory and stats every socket: 133-168 ms for 10000 sockets on an idle machine
- * (bench/discovery-scan.ts), longer on a busy one, and every 5 s that burst made polls late on a
- * saturated 2-core machine (10000 plugins, alternating runs: worst plugin 0.881 / 0.924 polls/s
- * and lateness p99 773 / 578 ms, against 0.955 / 0.965 and 458 / 463 ms with this spacing). New
- * sockets do not wait for it: watcher events trigger their own rescan.
+ * Periodic rescans may take at most 1/RESCAN_COST_SHARE of the time (1 %), because a scan of
+ * thousands of sockets is a burst of main-thread work that makes polls late on a busy machine
+ * (docs/decisions/080-discovery-scans.md). New sockets do not wait for it: watch events trigger
+ * their own rescan.
  */
 const RESCAN_COST_SHARE = 100;
 

@@ -1,9 +1,10 @@
 import { basename, extname } from 'node:path';
 
 /**
- * Plugin IDs (plugin-protocol §1.2): the socket's basename minus its last extension. The ID names
- * the plugin in the merged report and prefixes its control IDs (`<id>~<control>`), which is why the
- * alphabet is so narrow: no `~`, no dots, no `_`, single hyphens only between alphanumeric runs.
+ * Plugin IDs (docs/spec/plugin-protocol.md#plugin-ids): the socket's basename minus its last
+ * extension. The ID names the plugin in the merged report and prefixes its control IDs
+ * (`<id>~<control>`), which is why the alphabet is so narrow: no `~`, no dots, no `_`, single
+ * hyphens only between alphanumeric runs.
  */
 const VALID_ID = /^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$/;
 

@@ -9,8 +9,8 @@ import type { DiscoveredSocket, ScanResult } from './socket-scanner.js';
  *   too; keeping actors polling dead paths would only produce connect errors. Upstream instead
  *   keeps the set (a stat failure is one case for it), which hides a deleted root for good.
  * - Root present but unreadable (EACCES, EIO, not a directory…) → previous table unchanged. The
- *   plugins are most likely still running; a transient or permission failure must not stop them
- *   (style §2 item 11: a failed read keeps the old table). Warned once by the caller.
+ *   plugins are most likely still running; a transient or permission failure must not stop them,
+ *   so a failed read keeps the old table. Warned once by the caller.
  * - A sub-path that fails the same way (a directory listing, a symlink's target) keeps the
  *   previously known sockets at or below that path, for the same reason. A sub-path that is gone
  *   (ENOENT: deleted directory, dangling symlink) keeps nothing.
@@ -80,7 +80,7 @@ function sameSocket(a: DiscoveredSocket, b: DiscoveredSocket): boolean {
   return a.dev === b.dev && a.ino === b.ino && a.birthtimeMs === b.birthtimeMs;
 }
 
-/** Re-sorts after kept entries were appended (plugin-protocol §1.1: ascending path order). */
+/** Re-sorts after kept entries were appended: plugins are kept in ascending path order. */
 function sortedByPath(table: Map<string, DiscoveredSocket>): Map<string, DiscoveredSocket> {
   return new Map([...table.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -5,21 +5,19 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { isValidPluginId, pluginIdFromPath } from './plugin-id.js';
 
 /**
- * One full scan of the plugin root (plugin-protocol §1.1): every unix socket below the root, in
- * sub-directories too, symlinks followed. Pure apart from fs reads: it never throws for fs
- * trouble, it reports it, and the caller (discovery.ts) decides what a failed read means for the
- * plugin table.
+ * One full scan of the plugin root (docs/spec/plugin-protocol.md#discovery): every unix socket
+ * below the root, in sub-directories too, symlinks followed. Pure apart from fs reads: it never
+ * throws for fs trouble, it reports it, and the caller (discovery.ts) decides what a failed read
+ * means for the plugin table.
  *
  * Cost model (thousands of sockets): one `readdir(withFileTypes)` per directory — `d_type` tells
  * sockets, directories and symlinks apart without a stat — plus one `stat` per socket for its
  * inode and birth time (identity is path + both, so a restarted server is noticed) and one
  * `stat` + `realpath` per symlink.
  *
- * Why synchronous fs calls, time-sliced: measured on 3000 sockets in 3000 directories (warm
- * dentry cache), fs.promises with 64 in flight took 77 ms wall and 73 ms of main-thread time;
- * callbacks 72/65 ms; the same calls done synchronously took 20 ms. The async API costs more
- * main-thread CPU than the syscalls themselves, so it buys nothing here. To keep the event loop
- * responsive (the main thread also serves the merged report), the walk yields with
+ * Why synchronous fs calls, time-sliced: the async fs API costs the main thread more CPU than the
+ * system calls themselves, so it buys nothing here (docs/decisions/080-discovery-scans.md). To
+ * keep the event loop responsive (the main thread also serves the merged report), the walk yields with
  * `setImmediate` whenever a slice has run for `SLICE_MS`. The cost: a single syscall on a hung
  * network filesystem would block the main thread; plugin roots are local (tmpfs under /var/run).
  *
@@ -42,7 +40,7 @@ export interface DiscoveredSocket {
   /**
    * Creation time of the socket file (statx birth time; libuv falls back to ctime where the FS has
    * none). Part of the identity because ext4 hands a freed inode straight to the next file: a
-   * plugin that unlinks and re-creates its socket usually gets the SAME inode number (measured).
+   * plugin that unlinks and re-creates its socket usually gets the same inode number.
    */
   readonly birthtimeMs: number;
 }
@@ -57,7 +55,7 @@ export interface ScanProblem {
 export interface ScanResult {
   /** Sorted by path. */
   sockets: DiscoveredSocket[];
-  /** Sockets whose ID is invalid (plugin-protocol §1.2), sorted by path. Never contacted. */
+  /** Sockets whose id is invalid (docs/spec/plugin-protocol.md#plugin-ids), sorted; never contacted. */
   invalid: { path: string; id: string }[];
   /** Paths that could not be read; a problem whose path is the root means the root itself failed. */
   problems: ScanProblem[];
@@ -97,7 +95,7 @@ interface Entry {
 export async function scanSockets(root: string, options: ScanOptions = {}): Promise<ScanResult> {
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
   const result: ScanResult = { sockets: [], invalid: [], problems: [], rootMissing: false };
-  // An empty root disables plugins (plugin-protocol §1.1, check 42); resolve('') would be the cwd.
+  // An empty root disables plugins; resolve('') would be the cwd.
   if (root === '') return result;
   const rootPath = resolve(root);
 
@@ -183,7 +181,7 @@ class Walk {
             queue.push({ ...entry, real });
           }
         }
-        // Regular files, FIFOs, devices: ignored (plugin-protocol §1.1).
+        // Regular files, FIFOs, devices: ignored; only sockets are plugins.
       }
     }
     return symlinks;
@@ -264,6 +262,6 @@ function tooDeep(path: string, maxDepth: number): ScanProblem {
 }
 
 function byPath(a: { path: string }, b: { path: string }): number {
-  // Code-unit order, like Go's sort of byte strings (plugin-protocol §1.1: ascending path order).
+  // Code-unit order, like Go's sort of byte strings: plugins are kept in ascending path order.
   return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }

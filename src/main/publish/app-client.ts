@@ -1,5 +1,5 @@
 /**
- * Publishes ready-made report bodies to ONE Scope app (report-model §6.1), the TS counterpart of
+ * Publishes ready-made report bodies to ONE Scope app (docs/publishing.md), the TS counterpart of
  * upstream's `probe/appclient/app_client.go` publish loop.
  *
  * One request at a time over one keep-alive connection (undici `Client`, pipelining 1): the app
@@ -44,7 +44,7 @@ export interface AppClientOptions {
 export interface PublishBody {
   /** gzip of the report JSON; shared between apps, never modified. */
   gzipped: Buffer;
-  /** A shortcut report (plugin-protocol §2.7): queued ahead of periodic ones. */
+  /** A shortcut report (docs/spec/plugin-protocol.md#shortcut-reports): queued ahead of periodic ones. */
   shortcut: boolean;
   /** For logs only; not sent (upstream has no such header). */
   reportId?: string;
@@ -127,7 +127,7 @@ export class AppClient {
       ...probeHeaders(this.#target, options),
     };
     // The per-request AbortController is the real deadline (precise to ~1 ms); undici's own
-    // timers run at ~1 s resolution (engineering-notes §4), so they are only backstops here.
+    // timers run at ~1 s resolution, so they are only backstops here.
     this.#client = new Client(this.#target.origin, {
       pipelining: 1,
       connect: { timeout: this.#timeoutMs },

@@ -1,6 +1,6 @@
 /**
  * Fans the merged report out to every configured Scope app on upstream's publish schedule
- * (report-model §6.2: `-probe.publish.interval`, 3 s).
+ * (`-probe.publish.interval`, 3 s; docs/spec/report-format.md#publication).
  *
  * The schedule is a fixed grid, start + k × intervalMs, re-armed from the grid rather than from
  * "now", so it does not drift with event-loop delays or build time. Builds never overlap: a tick
@@ -127,7 +127,7 @@ export class Publisher {
     this.#logger.info({ apps: this.#slots.map((s) => s.target.display), intervalMs: this.#options.intervalMs }, 'publishing to apps');
   }
 
-  /** Sends a shortcut report to every app now, ahead of queued periodic reports (plugin-protocol §2.7). */
+  /** Sends a shortcut report to every app now, ahead of queued periodic reports. */
   publishShortcut(body: PublishBody): void {
     if (this.#closing !== null) return;
     this.#counters.shortcuts++;

@@ -1,7 +1,8 @@
 /**
- * The bounded per-app queue of bodies waiting to be sent (report-model §6.1: upstream keeps a
- * 2-slot channel per app and drops when it is full). The body being sent right now is not in
- * the queue. Pure data structure: no timers, no I/O, so its rules are unit-tested exactly.
+ * The bounded per-app queue of bodies waiting to be sent
+ * (docs/publishing.md#per-app-queue-and-retries: upstream keeps a 2-slot channel per app and drops
+ * when it is full). The body being sent right now is not in the queue. Pure data structure: no
+ * timers, no I/O, so its rules are unit-tested exactly.
  *
  * Order: shortcut bodies go before periodic ones (a shortcut exists to reach the UI at once),
  * first-in first-out within each kind.

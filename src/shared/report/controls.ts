@@ -1,11 +1,12 @@
 /**
- * The controller rewrite (plugin-protocol §2.2–2.3, checks 18, 19, 40): a controller plugin's
- * controls are namespaced `<pluginId>~<controlId>` so the probe can route a click back to it.
+ * The controller rewrite (docs/spec/plugin-protocol.md#control-ids): a controller plugin's controls
+ * are namespaced `<pluginId>~<controlId>` so the probe can route a click back to it.
  *
  * One deliberate divergence: upstream stamps an `active_controls` entry (possibly `""`) with the
- * current time on *every* node of a controller plugin's report (plugin-protocol §5 item 13,
- * report-model G5), which blanks built-in controls of the same node elsewhere in the app. Here only
- * nodes that carry an `active_controls` entry (or a legacy form, converted at decode) get one.
+ * current time on *every* node of a controller plugin's report, which blanks built-in controls of
+ * the same node elsewhere in the app (docs/spec/report-format.md#active-controls-outside-host).
+ * Here only nodes that carry an `active_controls` entry (or a legacy form, converted at decode)
+ * get one.
  */
 import { appControlId } from '../control-id.js';
 import { ACTIVE_CONTROLS } from './decode-legacy.js';
@@ -15,7 +16,10 @@ import { TOPOLOGIES, type Control, type LatestEntry, type Node, type Report, typ
 
 export interface RewrittenControls {
   readonly report: Report;
-  /** Sorted, unique rewritten topology control IDs: the plugin's control handlers (§2.4). */
+  /**
+   * Sorted, unique rewritten topology control IDs: the plugin's control handlers
+   * (docs/spec/plugin-protocol.md#control-handlers).
+   */
   readonly controlIds: string[];
 }
 

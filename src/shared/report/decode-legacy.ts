@@ -1,6 +1,6 @@
 /**
- * `active_controls` (report-model §3.1) and the older node forms that decode into it or into
- * `latest`: SEED node `controls` (§3.2), 2016–2019 `latestControls`, pre-2019 `counters`.
+ * `active_controls` (docs/spec/report-format.md#nodes) and the older node forms that decode into it
+ * or into `latest`: the 2016 node `controls`, 2016–2019 `latestControls`, pre-2019 `counters`.
  */
 import { DecodeFailure, keySegment } from './report-error.js';
 import { badType, int, optObject, reqObject, stringSet, time, type Json } from './decode-values.js';

@@ -1,12 +1,13 @@
 /**
- * Decoding one node (report-model §3.1, §3.2), the decoder's hot path: a 200 KB report is mostly
- * nodes, and most of a node is `latest` entries and metric samples, so those loops avoid closures
- * and path strings (paths are built only when something fails).
+ * Decoding one node (docs/spec/report-format.md#nodes), the decoder's hot path: a 200 KB report is
+ * mostly nodes, and most of a node is `latest` entries and metric samples, so those loops avoid
+ * closures and path strings (paths are built only when something fails).
  *
  * Normalisation on the way in: `id` from the map key and `topology` from the enclosing topology
- * (gotcha G1, §7); string sets sorted and de-duplicated; samples sorted by instant with one sample
- * per instant; missing `min`/`max` computed from the samples (G3); `active_controls` members sorted;
- * legacy forms converted (§3.1 `latestControls`, `counters`; §3.2 SEED node `controls`).
+ * (#nodes-without-id there); string sets sorted and de-duplicated; samples sorted by instant with
+ * one sample per instant; missing `min`/`max` computed from the samples (#missing-min-and-max);
+ * `active_controls` members sorted; legacy forms converted (`latestControls`, `counters`, the
+ * 2016 node `controls`).
  */
 import { DecodeFailure, ReportErrorCode, keySegment } from './report-error.js';
 import { ACTIVE_CONTROLS, applyCounters, applyLatestControls, applySeedControls, normaliseControls, type NodeContext } from './decode-legacy.js';
@@ -174,7 +175,7 @@ export function decodeMetric(raw: Json | undefined): Metric {
   } catch (err) {
     fail(err, '.max');
   }
-  // Gotcha G3: upstream reads a missing min/max as 0, which then wins every merge; compute them.
+  // Upstream reads a missing min/max as 0, which then wins every merge; compute them.
   if (min === undefined || max === undefined) {
     let lo = Infinity;
     let hi = -Infinity;

@@ -1,6 +1,6 @@
 /**
  * Decoding the small parts of a report around its nodes: topology controls and templates
- * (report-model §2.1), `DNS` (§1.1) and `Plugins` (§5).
+ * (docs/spec/report-format.md#topologies), `DNS` (#report-object) and `Plugins` (#plugin-specs).
  */
 import { DecodeFailure } from './report-error.js';
 import { badType, field, float, int, objectMap, optArray, reqObject, stringSet, str, type Json } from './decode-values.js';

@@ -2,10 +2,10 @@
  * Typed reads of JSON.parse output for the decoder. Each helper either returns a value or throws a
  * `DecodeFailure` naming the problem; the caller adds the path segment.
  *
- * Rules shared by every field (report-model §3.1, §7): `null` or a missing key reads as the Go zero
- * value; a value of the wrong JSON type is an error (Go's decoder fails the whole report); numbers
- * must be finite (JSON.parse turns `1e400` into Infinity, which we must never publish) and `-0`
- * becomes `0`.
+ * Rules shared by every field (docs/spec/report-format.md#what-fails-a-report): `null` or a missing
+ * key reads as the Go zero value; a value of the wrong JSON type is an error (Go's decoder fails
+ * the whole report); numbers must be finite (JSON.parse turns `1e400` into Infinity, which we must
+ * never publish) and `-0` becomes `0`.
  */
 import { DecodeFailure, ReportErrorCode, keySegment } from './report-error.js';
 import { ZERO_TIME, canonicalTimestamp, type Timestamp } from './timestamp.js';
@@ -88,7 +88,7 @@ export function float(v: Json | undefined): number {
   throw badType('a number', v);
 }
 
-/** A float that may be absent (`undefined`), for metric `min`/`max` (gotcha G3). */
+/** A float that may be absent (`undefined`): metric `min`/`max`, computed when missing. */
 export function optFloat(v: Json | undefined): number | undefined {
   return v === undefined || v === null ? undefined : float(v);
 }

@@ -1,10 +1,11 @@
 /**
  * `decodeReport`: a plugin's `/report` body (or any Scope report JSON, HEAD or 2016 form) into a
- * normalised `Report` (report-model §1–3, §5, §7).
+ * normalised `Report` (docs/spec/report-format.md).
  *
  * The decoder reads only the keys it knows, as upstream does (unknown and wrong-case keys are
  * ignored and never visited, so a deeply nested unknown value costs nothing beyond JSON.parse).
- * It decodes into a fresh `MakeReport()` like upstream, applying gotcha G2 at once: a plugin
+ * It decodes into a fresh `MakeReport()` like upstream, applying the rule of
+ * docs/spec/report-format.md#plugin-shapes-and-labels at once: a plugin
  * cannot change a shape, tag or label a topology already has by default, because upstream's
  * accumulators always start from `MakeReport()` and keep their own non-empty values.
  * Anything that cannot be a report throws a `ReportError` with a stable code and the JSON path.
@@ -45,8 +46,9 @@ export interface DecodeOptions {
   /**
    * `false`: a report without a wire `ID` gets `''` instead of an ID hashed from its text. For a
    * report that is only checked (a poll: the shard keeps the bytes, the builder decodes them
-   * again), where the SHA-1 of every body measured 3 % of a shard's CPU. Such a report must not be
-   * merged: its Window/Sampling member would collide with every other unidentified one.
+   * again), where hashing every body is wasted shard CPU
+   * (docs/decisions/081-report-codec-costs.md). Such a report must not be merged: its
+   * Window/Sampling member would collide with every other unidentified one.
    */
   readonly identify?: boolean;
 }
@@ -184,7 +186,8 @@ function decodeTopology(raw: Json, info: TopologyInfo, ctx: NodeContext): Topolo
   const o = reqObject(raw);
   let section = 'shape';
   try {
-    // Gotcha G2: non-empty defaults always win; the label travels with its plural.
+    // A plugin cannot relabel a pre-labelled topology: non-empty defaults always win; the label
+    // travels with its plural.
     const shape = info.shape || str(o.shape);
     section = 'tag';
     const tag = info.tag || str(o.tag);

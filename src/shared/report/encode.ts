@@ -1,5 +1,5 @@
 /**
- * `encodeReport`: HEAD wire JSON (report-model §1.1, §2.1, §3.1, §3.3, §5) with a stable key order.
+ * `encodeReport`: HEAD wire JSON (docs/spec/report-format.md#encoding) with a stable key order.
  *
  * Struct-like objects use upstream's field order and `omitempty` rules; every map is written with
  * its keys in Go's string order (upstream leaves hash-map order), string sets are already sorted,
@@ -34,8 +34,9 @@ import {
 const q = JSON.stringify as (s: string) => string;
 
 /**
- * The encoders append to one array of parts joined once at the end: concatenating with `+=`
- * built millions of short-lived cons strings, and the garbage collector took 40% of the time.
+ * The encoders append to one array of parts joined once at the end, because concatenating with
+ * `+=` builds millions of short-lived cons strings for the garbage collector
+ * (docs/decisions/081-report-codec-costs.md).
  */
 type Out = string[];
 

@@ -1,10 +1,10 @@
 /**
  * The Scope report model (issue #2): decode a plugin's `/report` JSON, merge any number of
  * reports in any order, encode HEAD wire JSON a Scope app accepts on `POST /api/report`
- * (`Content-Type: application/json`, report-model §6.3). Reference: report-model.md.
+ * (`Content-Type: application/json`). The rules: docs/spec/report-format.md.
  *
  * Guarantees:
- * - `decodeReport` accepts the HEAD form and the 2016 form (§3.2), throws only `ReportError`
+ * - `decodeReport` accepts the HEAD form and the 2016 form, throws only `ReportError`
  *   (stable `code`, JSON `path`), ignores unknown keys without visiting them, never yields NaN or
  *   Infinity, and is a pure function of its input (except legacy `counters`, which upstream too
  *   stamps with the decode time).
@@ -14,7 +14,7 @@
  *   any order encode identically.
  *
  * Divergences from upstream HEAD (each also noted at the rule):
- * 1. Ties broken by value, not by map size or argument order (§4.2–4.7): `latest` at the same
+ * 1. Ties broken by value, not by map size or argument order (#merge-rules): `latest` at the same
  *    instant → the larger value; metric samples at the same instant → the larger value; controls,
  *    plugin specs, children, equal-priority metadata/metric templates, equal-length table
  *    `columns`/`fixedRows` → the larger canonical encoding; two different non-empty
@@ -27,21 +27,21 @@
  *    has ID `''`.
  * 4. `Shortcut`: true only if every merged report with data is a shortcut (upstream: the
  *    receiver's flag); `emptyReport()` and other member-less reports do not take part.
- * 5. Metrics: missing `min`/`max` are computed from the samples (G3; upstream reads 0); a metric
+ * 5. Metrics: missing `min`/`max` are computed from the samples (upstream reads 0); a metric
  *    without samples never clamps one with samples; samples are sorted and unique per instant.
  * 6. String sets (`sets`, `parents`, `adjacency`, DNS names, `active_controls` members) are sorted
  *    and de-duplicated on decode (upstream trusts the input and then merges into garbage).
  * 7. Host `active_controls` union always survives and is sorted (upstream: can lose to an
  *    equal-timestamp entry; members in random order).
- * 8. Every node gets `id` = its key when missing (G1) and `topology` = the enclosing topology's
+ * 8. Every node gets `id` = its key when missing and `topology` = the enclosing topology's
  *    internal name (always; upstream keeps what was sent and panics on a later conflict).
- * 9. A plugin cannot change the default shape/tag/label of a pre-labelled topology (G2): applied
+ * 9. A plugin cannot change the default shape/tag/label of a pre-labelled topology: applied
  *    at decode instead of at the first merge, with the same outcome.
  * 10. Encoding: map keys in Go string order (upstream: hash order for `sets`/maps), `children`
  *     sorted by id; integral floats without `.0`. Timestamps are written in UTC (upstream keeps the
  *     offset the value was created with); legacy `counters` still get the decode time.
  * 11. `rewriteControls` adds `active_controls` only to nodes that had one (upstream stamps every
- *     node of a controller plugin, blanking built-in controls, G5).
+ *     node of a controller plugin, blanking built-in controls).
  * 12. A `null` where an object is required as a map value or array element (a node, a latest
  *     entry, a sample) is rejected; a `null` field reads as absent, like upstream.
  * 13. Small decode normalisations: a JSON number as a latest value becomes its shortest JS form

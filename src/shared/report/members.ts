@@ -1,11 +1,11 @@
 /**
- * Report identity and the `Window`/`Sampling` sums (report-model §4.1, §6.4).
+ * Report identity and the `Window`/`Sampling` sums (docs/spec/report-format.md#report-fields).
  *
  * Upstream sums `Window` and `Sampling` on every merge, so merging the same report twice doubles
- * them (§4.8: the one non-idempotent rule at HEAD). Here every report carries a small table of its
- * *members* — leaf report ID → that report's own Window/Sampling — and a merge takes the union of
- * the tables; the published sums are sums over distinct members. Merging a report again, or a
- * merge that already contains it, adds nothing.
+ * them (the one rule of upstream's merge that is not idempotent). Here every report carries a small
+ * table of its *members* — leaf report ID → that report's own Window/Sampling — and a merge takes
+ * the union of the tables; the published sums are sums over distinct members. Merging a report
+ * again, or a merge that already contains it, adds nothing.
  *
  * IDs:
  * - A decoded report keeps the wire `ID` when it is non-empty (upstream probes send random ones);

@@ -1,5 +1,5 @@
 /**
- * Node merge (report-model §4.3–4.6) with value-based tie-breaks.
+ * Node merge (docs/spec/report-format.md#node-merge) with value-based tie-breaks.
  *
  * - `id`, `topology`: upstream keeps the receiver's non-empty value; here the larger string wins
  *   (`''` is the smallest, so non-empty still beats empty). Decode sets both on every node, so

@@ -1,7 +1,8 @@
 /**
- * `mergeReports`: report-model §4 made order-independent. Every rule is a join in a semilattice,
- * so the merge is commutative, associative and idempotent and `emptyReport()` is its identity;
- * the per-rule divergences from upstream are listed in `index.ts` and at each rule.
+ * `mergeReports`: upstream's merge made order-independent (docs/spec/report-format.md#merge-rules).
+ * Every rule is a join in a semilattice, so the merge is commutative, associative and idempotent
+ * and `emptyReport()` is its identity; the per-rule divergences from upstream are listed in
+ * `index.ts` and at each rule.
  *
  * The merge is n-ary on purpose: the host merges ~1500 plugin reports at once, many decorating the
  * same node (every plugin on a host adds to `<host>;<host>`). Nodes are grouped by key across all
@@ -91,7 +92,7 @@ function mergeTableTemplate(a: TableTemplate, b: TableTemplate): TableTemplate {
  * Topology merge. `shape`/`tag`: the larger string (upstream: receiver's if non-empty); the
  * `label`/`label_plural` pair: the larger pair (upstream: receiver's pair if its label is
  * non-empty). `''` is the smallest string, so a non-empty value still beats an empty one, and
- * decode already pinned the defaults of pre-labelled topologies (G2), so only `Endpoint` and
+ * decode already pinned the defaults of pre-labelled topologies, so only `Endpoint` and
  * `Namespace` can ever see two different non-empty values. Controls: per id, the larger encoding
  * (upstream: the smaller map's entry, the argument's on equal sizes).
  */

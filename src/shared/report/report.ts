@@ -1,6 +1,7 @@
 /**
- * Building whole reports: `emptyReport()` (upstream `MakeReport()`, report-model §1.2) and
- * `stampReport()` (what the host sets before publishing, §6.2).
+ * Building whole reports: `emptyReport()` (upstream `MakeReport()`, the defaults in
+ * docs/spec/report-format.md#topologies) and `stampReport()` (what the host sets before
+ * publishing, #publication there).
  */
 import { EMPTY_MAP } from './decode-values.js';
 import { emptyMembers, singleMember } from './members.js';
@@ -45,7 +46,7 @@ export interface ReportFields {
 /**
  * Assembles a report from one object literal in wire order, so every report shares one hidden
  * class: building it by spreading or by keyed stores in a loop was a measurable part of decoding
- * a small report.
+ * a small report (docs/decisions/081-report-codec-costs.md).
  */
 export function buildReport(f: ReportFields, t: Readonly<Record<TopologyKey, Topology>>): Report {
   return {

@@ -1,5 +1,5 @@
 /**
- * String order and sorted string sets (upstream `StringSet`, `IDList`, report-model §3.1, §4.6).
+ * String order and sorted string sets (upstream `StringSet`, `IDList`; docs/spec/report-format.md#nodes).
  *
  * Go compares strings byte-wise on their UTF-8 form; JS `<` compares UTF-16 code units. The two
  * disagree only when one side has a surrogate (U+D800–DFFF, i.e. a character above U+FFFF) and the

@@ -1,5 +1,5 @@
 /**
- * In-memory types of a Scope report (HEAD wire format, report-model §1–3, §5).
+ * In-memory types of a Scope report (the wire format of docs/spec/report-format.md).
  *
  * Every value is treated as immutable: merges share unchanged sub-objects between inputs and
  * outputs, so nobody may mutate a report after it was built. Keyed collections are `ReadonlyMap`s
