@@ -39,7 +39,7 @@ function sameStrings(a: readonly string[], b: readonly string[]): boolean {
 /** Numbers per plugin in `ShardCounters.values`: the fields of `PluginCounters`, in the order below. */
 const PER_PLUGIN = 5;
 
-export function packCounters(entries: Iterable<{ readonly key: string; readonly counters: PluginCounters }>): Omit<ShardCounters, 'states'> {
+export function packCounters(entries: Iterable<{ readonly key: string; readonly counters: PluginCounters }>): Omit<ShardCounters, 'states' | 'seq'> {
   const keys: string[] = [];
   const numbers: number[] = [];
   for (const { key, counters: c } of entries) {
@@ -49,7 +49,7 @@ export function packCounters(entries: Iterable<{ readonly key: string; readonly 
   return { keys, values: Float64Array.from(numbers) };
 }
 
-export function unpackCounters(packed: Omit<ShardCounters, 'states'>, each: (key: string, counters: PluginCounters) => void): void {
+export function unpackCounters(packed: Omit<ShardCounters, 'states' | 'seq'>, each: (key: string, counters: PluginCounters) => void): void {
   const n = PER_PLUGIN;
   if (packed.values.length !== packed.keys.length * n) {
     throw new Error(`counters: ${packed.values.length} values for ${packed.keys.length} plugins`);

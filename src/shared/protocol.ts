@@ -24,7 +24,7 @@ import type { PackedParts } from './parts.js';
 import type { AppControlsOptions, PluginSpec } from './report/index.js';
 
 /** Bumped whenever a message shape changes; a shard that answers with another version is not used. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** Which protocol a plugin speaks (plugin-protocol §0): the 2016 `GET /` handshake, or the spec in each report. */
 export type PluginEra = 'handshake' | 'report';
@@ -78,10 +78,13 @@ export interface PluginCounters {
 /** `PluginCounters` of every plugin of a shard, in one transferred array: no object per plugin. */
 export interface ShardCounters {
   /**
-   * Status changes not yet flushed in a `PluginStatesEvent`, taken out of the next batch: applied
-   * before the counters, so a row never shows a poll's counters with the status from before it.
+   * The current state of every plugin whose `seq` is above the `since` main asked with, flushed or
+   * not (a flushed batch may still be on its way on the other port): applied before the counters,
+   * so a row never shows a poll's counters with the status from before it.
    */
   readonly states: readonly PluginState[];
+  /** The shard's latest `PluginState.seq` at this read: the `since` of main's next read. */
+  readonly seq: number;
   readonly keys: readonly string[];
   /** Five numbers per key (layout: src/shared/plugin-state.ts); NaN stands for null. */
   readonly values: Float64Array;
@@ -202,8 +205,11 @@ export interface ShardApi {
   /** `body` is what the plugin receives: `Control` is its own control id, without the `<pluginID>~` prefix. */
   control(key: string, body: ControlBody): Promise<ControlReply>;
   snapshot(mode: SnapshotMode): Promise<ShardSnapshot>;
-  /** Every plugin's counters now, for `GET /api/plugins` and the per-plugin metrics. */
-  counters(): Promise<ShardCounters>;
+  /**
+   * Every plugin's counters now, for `GET /api/plugins` and the per-plugin metrics, with the states
+   * that changed after `since` (the `seq` of this worker's previous answer, 0 for a new worker).
+   */
+  counters(since: number): Promise<ShardCounters>;
   /** Stop every actor and close every connection; the worker then exits by itself. */
   shutdown(): Promise<void>;
 }

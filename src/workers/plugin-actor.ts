@@ -147,6 +147,11 @@ export class PluginActor {
     };
   }
 
+  /** `PluginState.seq` of the last change announced, without building the state. */
+  get seq(): number {
+    return this.#seq;
+  }
+
   get counters(): PluginCounters {
     return {
       lastOkAt: this.#lastOkAt,

@@ -132,8 +132,15 @@ class Shard implements ShardApi {
     return Comlink.transfer({ parts, specs }, transferablesOf([parts]));
   }
 
-  async counters(): Promise<ShardCounters> {
-    const counters = { states: this.#takeChanged(), ...packCounters(this.#actors.values()) };
+  async counters(since: number): Promise<ShardCounters> {
+    // Every state newer than the last read, flushed or not: a flushed batch may still be on its way.
+    const states: PluginState[] = [];
+    for (const actor of this.#actors.values()) {
+      if (actor.seq <= since) continue;
+      states.push(actor.state);
+      this.#dirty.delete(actor);
+    }
+    const counters = { seq: this.#seq, states, ...packCounters(this.#actors.values()) };
     return Comlink.transfer(counters, [counters.values.buffer]);
   }
 
