@@ -50,7 +50,7 @@ interface RequestSpec {
 }
 
 export class PluginClient {
-  readonly #o: PluginClientOptions;
+  readonly #options: PluginClientOptions;
   readonly #query: string;
   /** False for a path Node would cut short (socket-path.ts): then nothing is ever dialled. */
   readonly #pathFits: boolean;
@@ -69,14 +69,14 @@ export class PluginClient {
   #closing: Promise<void> | null = null;
 
   constructor(options: PluginClientOptions) {
-    this.#o = options;
+    this.#options = options;
     // Keys sorted, values escaped like Go url.Values.Encode (plugin-protocol check 32).
     this.#query = new URLSearchParams({ api_version: options.apiVersion, probe_id: options.probeId }).toString();
     this.#pathFits = socketPathFits(options.socketPath);
   }
 
   get socketPath(): string {
-    return this.#o.socketPath;
+    return this.#options.socketPath;
   }
 
   get(path: '/' | '/report'): Promise<HttpResult> {
@@ -134,7 +134,7 @@ export class PluginClient {
     const current = this.#connection;
     if (current !== null && current.usable) return current;
     current?.destroy();
-    const fresh = new PluginConnection(this.#o.socketPath, MAX_HEADER_BYTES);
+    const fresh = new PluginConnection(this.#options.socketPath, MAX_HEADER_BYTES);
     this.#connection = fresh;
     return fresh;
   }
@@ -146,7 +146,7 @@ export class PluginClient {
       return Promise.resolve({ ok: false, error: closedClientError(req), latencyMs: 0 });
     }
     if (!this.#pathFits) {
-      return Promise.resolve({ ok: false, error: socketPathTooLongError({ ...req, socketPath: this.#o.socketPath }), latencyMs: 0 });
+      return Promise.resolve({ ok: false, error: socketPathTooLongError({ ...req, socketPath: this.#options.socketPath }), latencyMs: 0 });
     }
     if (this.#inFlight !== null) {
       return Promise.resolve({
@@ -175,16 +175,16 @@ export class PluginClient {
         attempt.abort();
         if (partial !== null) settle(withLatency(partial, elapsed()));
         else settle({ ok: false, error: timeoutError(state), latencyMs: elapsed() });
-      }, this.#o.timeoutMs);
+      }, this.#options.timeoutMs);
 
       const launch = (): void => {
         const connection = this.#connectionFor();
         attempt = new HttpAttempt({
           verb: req.verb,
           url: req.url,
-          socketPath: this.#o.socketPath,
-          timeoutMs: this.#o.timeoutMs,
-          maxResponseBytes: this.#o.maxResponseBytes,
+          socketPath: this.#options.socketPath,
+          timeoutMs: this.#options.timeoutMs,
+          maxResponseBytes: this.#options.maxResponseBytes,
           abandon: (a) => connection.abandon(a),
           onEnd: (end) => {
             if (settled) return;
