@@ -49,10 +49,13 @@ export interface PluginState {
   readonly key: string;
   readonly id: string;
   /**
-   * Grows with every change an actor of the shard announces (one counter per shard, so an actor
-   * that replaces a removed one at the same socket path continues above it). Status batches
-   * (parentPort) and counter reads (the comlink port) travel on different ports, whose messages
-   * main may handle out of order: a state older than the one main holds is dropped.
+   * The order of states, and the one place that says what it means. One counter per shard
+   * worker, counting from 0 when the worker starts (so also after a restart, when main resets its
+   * record of the shard to 0); every change an actor announces takes the next value, so an actor
+   * that replaces a removed one at the same socket path continues above it. Uses: main drops a
+   * state older than the one it holds, because status batches (parentPort) and counter reads (the
+   * comlink port) travel on different ports whose messages main may handle in either order; and a
+   * counter read asks for the states above the `seq` of the shard's previous answer.
    */
   readonly seq: number;
   readonly phase: ActorPhase;

@@ -46,7 +46,7 @@ export interface ActorContext {
   validateLarge(task: BigReportTask): Promise<BigReportResult>;
   /** The actor's status changed: include it in the next state batch to main. */
   changed(actor: PluginActor): void;
-  /** The next `PluginState.seq`, from one counter per shard (see protocol.ts for why). */
+  /** The next `PluginState.seq` (its meaning: src/shared/protocol.ts). */
   nextSeq(): number;
   /** One poll finished: `ok` or the ErrorCode, and how long it took (for metrics). */
   polled(outcome: string, latencyMs: number): void;

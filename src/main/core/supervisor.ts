@@ -202,7 +202,7 @@ export class Supervisor {
         // A dead worker's held states must not hide its crash.
         this.#held &&= this.#held.filter(([s]) => s !== shard);
         this.#table.markShardDown(shard, error);
-        // The restarted worker counts its seq from 0 again.
+        // A restarted worker counts from 0 again (PluginState.seq).
         this.#statesRead[shard] = 0;
         this.#log.error({ shard, err: error, restartInMs }, 'shard worker crashed; restarting');
       },
