@@ -12,7 +12,7 @@
  *   snapshot when someone asks for one), so it is a comlink RPC interface, `ShardApi`.
  * - The data plane is push (plugin status changes, logs, once-a-second stats), so it is plain
  *   `postMessage` of the `ShardEvent` union, batched, with one exhaustive switch on `kind`. A poll
- *   that changes nothing but counters sends nothing: counters are pulled (`ShardApi.counters`)
+ *   that changes nothing but counters sends nothing: counters are pulled (`ShardApi.readout`)
  *   when someone reads them, so main does no work per poll.
  * Per-plugin reports never cross as objects: a shard parses and validates each poll and keeps the
  * good report as wire JSON; a snapshot hands those strings on (cloned by memcpy), and only the
@@ -68,7 +68,7 @@ export interface PluginState {
   readonly controls: readonly string[];
 }
 
-/** What changes at every poll. Owned by the actor; main reads it on demand (`ShardApi.counters`). */
+/** What changes at every poll. Owned by the actor; main reads it on demand (`ShardApi.readout`). */
 export interface PluginCounters {
   /** Epoch ms. */
   readonly lastOkAt: number | null;
@@ -78,8 +78,11 @@ export interface PluginCounters {
   readonly polls: number;
 }
 
-/** `PluginCounters` of every plugin of a shard, in one transferred array: no object per plugin. */
-export interface ShardCounters {
+/**
+ * What main reads from a shard to list its plugins: every plugin's `PluginCounters` in one
+ * transferred array (no object per plugin), and the states that changed since the last readout.
+ */
+export interface PluginReadout {
   /**
    * The current state of every plugin whose `seq` is above the `since` main asked with, flushed or
    * not (a flushed batch may still be on its way on the other port): applied before the counters,
@@ -212,7 +215,7 @@ export interface ShardApi {
    * Every plugin's counters now, for `GET /api/plugins` and the per-plugin metrics, with the states
    * that changed after `since` (the `seq` of this worker's previous answer, 0 for a new worker).
    */
-  counters(since: number): Promise<ShardCounters>;
+  readout(since: number): Promise<PluginReadout>;
   /** Stop every actor and close every connection; the worker then exits by itself. */
   shutdown(): Promise<void>;
 }

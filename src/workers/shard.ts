@@ -21,7 +21,7 @@ import {
   type ShardApi,
   type ShardEvent,
   type ShardSnapshot,
-  type ShardCounters,
+  type PluginReadout,
   type PluginState,
   type ShardWorkerData,
   type SnapshotMode,
@@ -132,7 +132,7 @@ class Shard implements ShardApi {
     return Comlink.transfer({ parts, specs }, transferablesOf([parts]));
   }
 
-  async counters(since: number): Promise<ShardCounters> {
+  async readout(since: number): Promise<PluginReadout> {
     // Every state newer than the last read, flushed or not: a flushed batch may still be on its way.
     const states: PluginState[] = [];
     for (const actor of this.#actors.values()) {

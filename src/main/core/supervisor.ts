@@ -140,12 +140,12 @@ export class Supervisor {
   /**
    * Status batches arriving during the read are held until the rows are built: one posted after a
    * shard answered may overtake the answer (another port), and would pair a newer status with
-   * older counters. Those posted before the answer are in it too (`ShardApi.counters`).
+   * older counters. Those posted before the answer are in it too (`ShardApi.readout`).
    */
   async #list(): Promise<readonly PluginRow[]> {
     this.#held = [];
     try {
-      const results = await Promise.allSettled(this.#shards.map((s, i) => s.call((api) => api.counters(this.#statesRead[i]!), COUNTERS_TIMEOUT_MS)));
+      const results = await Promise.allSettled(this.#shards.map((s, i) => s.call((api) => api.readout(this.#statesRead[i]!), COUNTERS_TIMEOUT_MS)));
       results.forEach((result, shard) => {
         if (result.status !== 'fulfilled') return;
         for (const state of result.value.states) this.#table.apply(state);
