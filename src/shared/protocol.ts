@@ -253,7 +253,7 @@ export type ReportTaskResult = Uint8Array;
 // ─── piscina task: shard → its large-report thread ──────────────────────────────────────────
 
 /** Validate a `/report` body too large to parse on the shard's event loop. */
-export interface BigReportTask {
+export interface LargeReportTask {
   /** The body (transferred). */
   readonly body: Uint8Array;
   readonly ctx: {
@@ -265,6 +265,6 @@ export interface BigReportTask {
   };
 }
 
-export type BigReportResult =
+export type LargeReportResult =
   | { readonly ok: true; readonly spec: PluginSpec; readonly encoded: string; readonly controlIds: string[] }
   | { readonly ok: false; readonly error: ErrorData; readonly spec: PluginSpec };

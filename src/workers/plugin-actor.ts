@@ -13,7 +13,7 @@
  * - Control requests use their own connection, so a click never waits behind a poll.
  */
 import { ErrorCode, errorData, statusOf, type ErrorData } from '../shared/errors.js';
-import type { ActorPhase, BigReportResult, BigReportTask, ControlReply, PluginCounters, PluginEra, PluginState, ShardConfig } from '../shared/protocol.js';
+import type { ActorPhase, LargeReportResult, LargeReportTask, ControlReply, PluginCounters, PluginEra, PluginState, ShardConfig } from '../shared/protocol.js';
 import { sameSpec, sameState } from '../shared/plugin-state.js';
 import { PartBuffer, type Packer } from '../shared/parts.js';
 import { encodeReport, nowTimestamp, rewriteControls, type PluginSpec } from '../shared/report/index.js';
@@ -42,8 +42,8 @@ export interface ActorContext {
   readonly config: ShardConfig;
   readonly slots: PollSlots;
   log(level: LogLevel, msg: string, fields: Record<string, string | number | boolean | null>): void;
-  /** Validate a large body off the shard's event loop (src/workers/big-report-task.ts). */
-  validateLarge(task: BigReportTask): Promise<BigReportResult>;
+  /** Validate a large body off the shard's event loop (src/workers/large-report-task.ts). */
+  validateLarge(task: LargeReportTask): Promise<LargeReportResult>;
   /** The actor's status changed: include it in the next state batch to main. */
   changed(actor: PluginActor): void;
   /** The next `PluginState.seq` (its meaning: src/shared/protocol.ts). */

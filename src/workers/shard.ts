@@ -25,8 +25,8 @@ import {
   type PluginState,
   type ShardWorkerData,
   type SnapshotMode,
-  type BigReportResult,
-  type BigReportTask,
+  type LargeReportResult,
+  type LargeReportTask,
 } from '../shared/protocol.js';
 import { Packer, transferablesOf } from '../shared/parts.js';
 import { packCounters } from '../shared/plugin-state.js';
@@ -75,11 +75,11 @@ class Shard implements ShardApi {
       nextSeq() {
         return ++shard.#seq;
       },
-      validateLarge(task: BigReportTask): Promise<BigReportResult> {
-        shard.#largePool ??= backgroundPool('big-report-task', { nice: data.config.backgroundNice });
+      validateLarge(task: LargeReportTask): Promise<LargeReportResult> {
+        shard.#largePool ??= backgroundPool('large-report-task', { nice: data.config.backgroundNice });
         // The body's memory is moved when it owns it (large Buffers do), else a copy is.
         const body = movable(task.body);
-        return shard.#largePool.run({ ...task, body }, { transferList: [body.buffer as ArrayBuffer] }) as Promise<BigReportResult>;
+        return shard.#largePool.run({ ...task, body }, { transferList: [body.buffer as ArrayBuffer] }) as Promise<LargeReportResult>;
       },
       polled(outcome, latencyMs) {
         shard.#outcomes[outcome] = (shard.#outcomes[outcome] ?? 0) + 1;
