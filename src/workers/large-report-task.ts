@@ -16,7 +16,7 @@ niceThisPiscinaThread();
 
 export default function validateLargeReport(task: LargeReportTask): LargeReportResult {
   const outcome = validatePoll(
-    { ok: true, statusCode: 200, statusText: 'OK', body: Buffer.from(task.body.buffer, task.body.byteOffset, task.body.byteLength), latencyMs: 0 },
+    { answered: true, statusCode: 200, statusText: 'OK', body: Buffer.from(task.body.buffer, task.body.byteOffset, task.body.byteLength), latencyMs: 0 },
     task.ctx,
   );
   if (!outcome.ok) return { ok: false, error: outcome.error, spec: outcome.spec };

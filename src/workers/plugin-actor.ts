@@ -247,7 +247,7 @@ export class PluginActor {
       maxNodes: this.#ctx.config.maxNodesPerReport,
       ...(this.#handshakeSpec ? { handshakeSpec: this.#handshakeSpec } : {}),
     };
-    const large = result.ok && result.statusCode === 200 && result.body.length > LARGE_BODY_BYTES;
+    const large = result.answered && result.statusCode === 200 && result.body.length > LARGE_BODY_BYTES;
     const outcome = large
       ? await this.#ctx.validateLarge({ body: result.body, ctx: validation })
       : validatePoll(result, validation);
@@ -269,7 +269,7 @@ export class PluginActor {
         this.#controls = rewritten.controlIds;
       } else {
         // Validated already; the builder decodes it again (cheaper than keeping the objects).
-        text = result.ok ? result.body : '';
+        text = result.answered ? result.body : '';
         this.#controls = NO_CONTROLS;
       }
       this.#current.set(text);

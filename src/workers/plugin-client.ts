@@ -35,10 +35,13 @@ export interface PluginClientOptions {
 }
 
 export type HttpResult =
-  /** body complete and decompressed (gzip) for 200; for non-200 the body is drained and empty. */
-  | { ok: true; statusCode: number; statusText: string; body: Buffer; latencyMs: number }
+  /**
+   * The plugin answered with a complete HTTP response, whatever its status: body complete and
+   * decompressed (gzip) for 200; for non-200 the body is drained and empty.
+   */
+  | { answered: true; statusCode: number; statusText: string; body: Buffer; latencyMs: number }
   /** transport / timeout / too-large / protocol / gzip failure. */
-  | { ok: false; error: ErrorData; latencyMs: number };
+  | { answered: false; error: ErrorData; latencyMs: number };
 
 interface RequestSpec {
   readonly method: 'GET' | 'POST';
@@ -95,7 +98,7 @@ export class PluginClient {
       json = JSON.stringify(body) ?? 'null';
     } catch (err) {
       return Promise.resolve({
-        ok: false,
+        answered: false,
         error: errorData(ErrorCode.INTERNAL, `cannot encode control request: ${(err as Error).message}`),
         latencyMs: 0,
       });
@@ -143,14 +146,14 @@ export class PluginClient {
     const started = performance.now();
     const elapsed = () => performance.now() - started;
     if (this.#closing !== null) {
-      return Promise.resolve({ ok: false, error: closedClientError(req), latencyMs: 0 });
+      return Promise.resolve({ answered: false, error: closedClientError(req), latencyMs: 0 });
     }
     if (!this.#pathFits) {
-      return Promise.resolve({ ok: false, error: socketPathTooLongError({ ...req, socketPath: this.#options.socketPath }), latencyMs: 0 });
+      return Promise.resolve({ answered: false, error: socketPathTooLongError({ ...req, socketPath: this.#options.socketPath }), latencyMs: 0 });
     }
     if (this.#inFlight !== null) {
       return Promise.resolve({
-        ok: false,
+        answered: false,
         error: errorData(ErrorCode.INTERNAL, `${req.verb} "${req.url}": another request is in flight on this plugin client`),
         latencyMs: 0,
       });
@@ -174,7 +177,7 @@ export class PluginClient {
         const state = attempt.state();
         attempt.abort();
         if (partial !== null) settle(withLatency(partial, elapsed()));
-        else settle({ ok: false, error: timeoutError(state), latencyMs: elapsed() });
+        else settle({ answered: false, error: timeoutError(state), latencyMs: elapsed() });
       }, this.#options.timeoutMs);
 
       const launch = (): void => {
@@ -217,6 +220,6 @@ function requestBytes(method: 'GET' | 'POST', target: string, body: string): Buf
 
 function withLatency(end: AttemptEnd, latencyMs: number): HttpResult {
   return end.kind === 'response'
-    ? { ok: true, statusCode: end.statusCode, statusText: end.statusText, body: end.body, latencyMs }
-    : { ok: false, error: end.error, latencyMs };
+    ? { answered: true, statusCode: end.statusCode, statusText: end.statusText, body: end.body, latencyMs }
+    : { answered: false, error: end.error, latencyMs };
 }
