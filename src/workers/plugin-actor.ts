@@ -15,7 +15,7 @@
 import { ErrorCode, errorData, statusOf, type ErrorData } from '../shared/errors.js';
 import type { ActorPhase, LargeReportResult, LargeReportTask, ControlReply, PluginCounters, PluginEra, PluginState, ShardConfig } from '../shared/protocol.js';
 import { sameSpec, sameState } from '../shared/plugin-state.js';
-import { PartBuffer, type Packer } from '../shared/parts.js';
+import { PartBuffer, type PartPacker } from '../shared/parts.js';
 import { encodeReport, nowTimestamp, rewriteControls, type PluginSpec } from '../shared/report/index.js';
 import { interpretHandshake } from './handshake.js';
 import { PluginClient } from './plugin-client.js';
@@ -167,16 +167,16 @@ export class PluginActor {
   }
 
   /**
-   * This plugin's data for a snapshot, in two passes over a `Packer`: `count` then `add`.
+   * This plugin's data for a snapshot, in two passes over a `PartPacker`: `count` then `add`.
    * `current`: the last good report (for `GET /api/report`; its Plugins section is ignored).
    * `drain`: everything polled since the last drain, or the current data if nothing new; the
    * `add` pass restarts the accumulation. The shard runs both passes synchronously, back to back.
    */
-  countInto(packer: Packer, mode: 'current' | 'drain'): void {
+  countInto(packer: PartPacker, mode: 'current' | 'drain'): void {
     this.#snapshotSource(mode).countInto(packer);
   }
 
-  addInto(packer: Packer, mode: 'current' | 'drain'): void {
+  addInto(packer: PartPacker, mode: 'current' | 'drain'): void {
     const source = this.#snapshotSource(mode);
     source.addInto(packer);
     if (source === this.#pending) this.#pending.clear();

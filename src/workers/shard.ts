@@ -28,7 +28,7 @@ import {
   type LargeReportResult,
   type LargeReportTask,
 } from '../shared/protocol.js';
-import { Packer, transferablesOf } from '../shared/parts.js';
+import { PartPacker, transferablesOf } from '../shared/parts.js';
 import { packCounters } from '../shared/plugin-state.js';
 import { movable } from '../shared/transfer.js';
 import type { PluginSpec } from '../shared/report/index.js';
@@ -120,7 +120,7 @@ class Shard implements ShardApi {
   async snapshot(mode: SnapshotMode): Promise<ShardSnapshot> {
     // Two synchronous passes (sizes, then copies) so the pack is one allocation; nothing can
     // change an actor's buffers in between.
-    const packer = new Packer();
+    const packer = new PartPacker();
     for (const actor of this.#actors.values()) actor.countInto(packer, mode);
     packer.allocate();
     const specs: PluginSpec[] = [];
