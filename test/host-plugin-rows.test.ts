@@ -1,7 +1,7 @@
 /**
  * `GET /api/plugins` combines two things the shards send differently (src/shared/protocol.ts): a
  * plugin's status, pushed when it changes, and its counters, read when the list is asked for. A
- * row must never pair one poll's counters with the status from before that poll.
+ * row must never pair one poll's counters with the status from before or after that poll.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -32,8 +32,10 @@ test('a row shows the status of the poll its counters come from, while the plugi
     await waitFor('first poll', async () => ((await host.get<PluginRow[]>('/api/plugins')).body[0]?.polls ?? 0) > 0);
     let seenFailing = 0;
     let seenOk = 0;
-    const until = Date.now() + 2_500;
-    while (Date.now() < until) {
+    // Sampled until both states were seen often enough, however slowly a loaded machine answers.
+    const start = Date.now();
+    while (Date.now() - start < 2_500 || seenFailing <= 5 || seenOk <= 5) {
+      if (Date.now() - start > 30_000) break;
       const [row] = (await host.get<PluginRow[]>('/api/plugins')).body;
       assert.ok(row);
       if (row.consecutiveFailures > 0) {
@@ -45,7 +47,7 @@ test('a row shows the status of the poll its counters come from, while the plugi
         assert.equal(row.status, 'ok', `ok counters with status ${row.status}: ${JSON.stringify(row)}`);
       }
     }
-    assert.ok(seenFailing > 5 && seenOk > 5, `both states seen (failing ${seenFailing}, ok ${seenOk})`);
+    assert.ok(seenFailing > 5 && seenOk > 5, `both states seen within 30 s (failing ${seenFailing}, ok ${seenOk})`);
   } finally {
     clearInterval(flipper);
     await host.close();

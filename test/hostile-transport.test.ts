@@ -80,8 +80,8 @@ async function pollOnce(
 }
 
 function assertFailure(result: HttpResult, code: string, ...fragments: string[]): string {
-  assert.equal(result.ok, false, `expected a failure, got ${JSON.stringify(result.ok ? { status: result.statusCode } : result)}`);
-  if (result.ok) throw new Error('unreachable');
+  assert.equal(result.answered, false, `expected a failure, got ${JSON.stringify(result.answered ? { status: result.statusCode } : result)}`);
+  if (result.answered) throw new Error('unreachable');
   assert.equal(result.error.code, code, result.error.message);
   if (process.env['SHOW_MESSAGES']) console.log(result.error.message);
   for (const f of fragments) assert.ok(result.error.message.includes(f), `"${result.error.message}" lacks "${f}"`);
@@ -146,7 +146,7 @@ describe('hostile plugins', () => {
       streamZeros(res, 60 * 1024 * 1024, (bytes) => (accepted = bytes));
     });
     const { result, ms } = await pollOnce(server, path);
-    assert.deepEqual(result.ok ? null : result.error, { code: ErrorCode.TOO_LARGE, message: 'response must be shorter than 50MB' });
+    assert.deepEqual(result.answered ? null : result.error, { code: ErrorCode.TOO_LARGE, message: 'response must be shorter than 50MB' });
     assertWithinDeadline(ms);
     assert.ok(accepted < 8 * 1024 * 1024, `server got ${accepted} bytes out before the client hung up`);
   });
@@ -167,7 +167,7 @@ describe('hostile plugins', () => {
     // The deadline is not what this case is about: give the 50 MB transfer room on a busy machine.
     const { result } = await pollOnce(server, path, { timeoutMs: 10_000 });
     clearInterval(sampler);
-    assert.deepEqual(result.ok ? null : result.error, { code: ErrorCode.TOO_LARGE, message: 'response must be shorter than 50MB' });
+    assert.deepEqual(result.answered ? null : result.error, { code: ErrorCode.TOO_LARGE, message: 'response must be shorter than 50MB' });
     // The server can only have pushed what the client read plus socket buffers.
     assert.ok(accepted < CAP + 8 * 1024 * 1024, `server pushed ${accepted} bytes`);
     assert.ok(accepted > CAP, `server pushed only ${accepted} bytes: the cap was not what stopped it`);
@@ -209,7 +209,7 @@ describe('hostile plugins', () => {
       res.end(bomb);
     });
     const { result, ms } = await pollOnce(server, path, { maxResponseBytes: cap });
-    assert.deepEqual(result.ok ? null : result.error, { code: ErrorCode.TOO_LARGE, message: 'response must be shorter than 50MB' });
+    assert.deepEqual(result.answered ? null : result.error, { code: ErrorCode.TOO_LARGE, message: 'response must be shorter than 50MB' });
     assertWithinDeadline(ms);
   });
 
@@ -322,7 +322,7 @@ describe('hostile plugins', () => {
       onRequestHeads(s, () => s.end(`HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n${body}`)),
     );
     const { result } = await pollOnce(server, path);
-    assert.ok(result.ok, JSON.stringify(result));
+    assert.ok(result.answered, JSON.stringify(result));
     assert.equal(result.statusCode, 200);
     assert.equal(result.body.toString(), body);
   });
@@ -333,7 +333,7 @@ describe('hostile plugins', () => {
       onRequestHeads(s, () => s.end('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{"ok":true}')),
     );
     const { result } = await pollOnce(server, path);
-    assert.ok(result.ok, JSON.stringify(result));
+    assert.ok(result.answered, JSON.stringify(result));
     assert.equal(result.body.toString(), '{"ok":true}');
   });
 
@@ -349,10 +349,10 @@ describe('hostile plugins', () => {
     const c = client(path);
     try {
       const first = await c.get('/report');
-      assert.ok(first.ok, JSON.stringify(first));
+      assert.ok(first.answered, JSON.stringify(first));
       await new Promise((r) => setTimeout(r, 300));
       const second = await c.get('/report');
-      assert.ok(second.ok, JSON.stringify(second));
+      assert.ok(second.answered, JSON.stringify(second));
       assert.equal(server.connections(), 2, 'the second poll needed a fresh connection');
     } finally {
       await c.destroy();
@@ -370,7 +370,7 @@ describe('hostile plugins', () => {
     try {
       for (let i = 0; i < 2; i++) {
         const r = await c.get('/report');
-        assert.ok(r.ok, JSON.stringify(r));
+        assert.ok(r.answered, JSON.stringify(r));
         assert.equal(r.body.toString(), '{}');
       }
       assert.equal(server.connections(), 2, 'each poll on a fresh connection');
@@ -392,9 +392,9 @@ describe('hostile plugins', () => {
     );
     const c = client(path);
     try {
-      assert.ok((await c.get('/report')).ok);
+      assert.ok((await c.get('/report')).answered);
       const second = await c.get('/report');
-      assert.ok(second.ok, JSON.stringify(second));
+      assert.ok(second.answered, JSON.stringify(second));
       assert.equal(server.connections(), 2);
     } finally {
       await c.destroy();

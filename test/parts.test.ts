@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { PartBuffer, Packer, eachPart, packParts, transferablesOf, type PackedParts } from '../src/shared/parts.js';
+import { PartBuffer, PartPacker, eachPart, packParts, transferablesOf, type PackedParts } from '../src/shared/parts.js';
 
 const decoder = new TextDecoder();
 const textsOf = (packs: PackedParts[]): string[] => Array.from(eachPart(packs), (p) => decoder.decode(p));
@@ -20,8 +20,8 @@ test('packParts keeps every text byte for byte, strings and bytes alike', () => 
   assert.deepEqual(textsOf([packed, packParts(['x'])]), [...texts, 'x']);
 });
 
-test('a Packer refuses a second pass that does not match the first', () => {
-  const packer = new Packer();
+test('a PartPacker refuses a second pass that does not match the first', () => {
+  const packer = new PartPacker();
   packer.count(3);
   packer.allocate();
   packer.add('ab');
@@ -53,14 +53,14 @@ test('PartBuffer: set replaces, push appends, shift drops the oldest', () => {
   const b = new PartBuffer();
   b.set('{"n":1}');
   b.set('{"n":2}');
-  assert.deepEqual(b.texts(), ['{"n":2}']);
+  assert.deepEqual(b.parts(), ['{"n":2}']);
   b.push(Buffer.from('{"shortcut":true}'));
   b.push('{"ü":1}');
-  assert.deepEqual(b.texts(), ['{"n":2}', '{"shortcut":true}', '{"ü":1}']);
+  assert.deepEqual(b.parts(), ['{"n":2}', '{"shortcut":true}', '{"ü":1}']);
   b.shift();
-  assert.deepEqual(b.texts(), ['{"shortcut":true}', '{"ü":1}']);
+  assert.deepEqual(b.parts(), ['{"shortcut":true}', '{"ü":1}']);
   assert.equal(b.byteLength, Buffer.byteLength('{"shortcut":true}{"ü":1}'));
-  const packer = new Packer();
+  const packer = new PartPacker();
   b.countInto(packer);
   packer.allocate();
   b.addInto(packer);
@@ -69,7 +69,7 @@ test('PartBuffer: set replaces, push appends, shift drops the oldest', () => {
   assert.equal(b.count, 0);
   assert.equal(b.byteLength, 0);
   b.shift(); // nothing to drop: no error
-  assert.deepEqual(b.texts(), []);
+  assert.deepEqual(b.parts(), []);
 });
 
 test('PartBuffer keeps its bytes when it grows and gives memory back after one huge report', () => {
@@ -78,14 +78,14 @@ test('PartBuffer keeps its bytes when it grows and gives memory back after one h
   b.set(small);
   const big = 'y'.repeat(4 << 20);
   b.push(big); // grows with the small text already inside
-  assert.deepEqual(b.texts(), [small, big]);
+  assert.deepEqual(b.parts(), [small, big]);
   assert.ok(b.capacity >= 2048 + (4 << 20));
   b.set(small);
-  assert.deepEqual(b.texts(), [small]);
+  assert.deepEqual(b.parts(), [small]);
   assert.ok(b.capacity < 4096, `sized for the small report again, not 4 MiB (capacity ${b.capacity})`);
   const capacity = b.capacity;
   for (let i = 0; i < 100; i++) b.set(`{"i":${String(i).padStart(4, '0')}}`);
-  assert.deepEqual(b.texts(), ['{"i":0099}']);
+  assert.deepEqual(b.parts(), ['{"i":0099}']);
   assert.equal(b.capacity, capacity, 'reports of the usual size reuse the buffer');
 
   // Accumulating between publishes: capacity doubles, so ten pushes see 5 sizes, not 10.

@@ -75,7 +75,7 @@ describe('requests', () => {
     await withClient(newClient(path), server, async (c) => {
       const report = await c.get('/report');
       const root = await c.get('/');
-      assert.ok(report.ok && root.ok);
+      assert.ok(report.answered && root.answered);
       assert.equal(report.body.toString(), '{}');
     });
     assert.deepEqual(
@@ -101,7 +101,7 @@ describe('requests', () => {
     const { server, seen } = await recordingServer(path, () => ({ body: '{"value":"done"}' }));
     const request = { AppID: 'app', NodeID: 'n1', Control: 'ctrl1', ControlArgs: null };
     const result = await withClient(newClient(path), server, (c) => c.postControl(request));
-    assert.ok(result.ok);
+    assert.ok(result.answered);
     assert.equal(result.body.toString(), '{"value":"done"}');
     assert.equal(seen[0]!.method, 'POST');
     assert.equal(seen[0]!.url, '/control?api_version=1&probe_id=abc123');
@@ -112,8 +112,8 @@ describe('requests', () => {
   test('an unencodable control body is a failure result, not a throw', async () => {
     const c = newClient(sock());
     const result = await c.postControl({ big: 1n });
-    assert.equal(result.ok, false);
-    assert.equal(!result.ok && result.error.code, ErrorCode.INTERNAL);
+    assert.equal(result.answered, false);
+    assert.equal(!result.answered && result.error.code, ErrorCode.INTERNAL);
     await c.close();
   });
 
@@ -121,7 +121,7 @@ describe('requests', () => {
     const path = sock();
     const { server } = await recordingServer(path, () => ({ body: '{}' }));
     await withClient(newClient(path), server, async (c) => {
-      for (let i = 0; i < 5; i++) assert.ok((await c.get('/report')).ok);
+      for (let i = 0; i < 5; i++) assert.ok((await c.get('/report')).answered);
     });
     assert.equal(server.connections(), 1);
   });
@@ -137,7 +137,7 @@ describe('requests', () => {
       }),
     );
     await withClient(newClient(path), server, async (c) => {
-      for (let k = 0; k < 4; k++) assert.ok((await c.get('/report')).ok);
+      for (let k = 0; k < 4; k++) assert.ok((await c.get('/report')).answered);
     });
     assert.equal(server.connections(), 2, 'a fresh connection after the timeout=1 answer, then one kept');
   });
@@ -152,10 +152,10 @@ describe('status lines', () => {
     );
     await withClient(newClient(path), server, async (c) => {
       const first = await c.get('/report');
-      assert.ok(first.ok);
+      assert.ok(first.answered);
       assert.deepEqual([first.statusCode, first.statusText, first.body.length], [500, 'Internal Server Error', 0]);
       const second = await c.get('/report');
-      assert.ok(second.ok);
+      assert.ok(second.answered);
       assert.deepEqual([second.statusCode, second.statusText], [418, 'Kaputt']);
     });
     assert.equal(server.connections(), 1);
@@ -165,7 +165,7 @@ describe('status lines', () => {
     const path = sock();
     const server = await serveRaw(path, (s) => onRequestHeads(s, () => s.write('HTTP/1.1 503 \r\nContent-Length: 0\r\n\r\n')));
     const result = await withClient(newClient(path), server, (c) => c.get('/report'));
-    assert.ok(result.ok);
+    assert.ok(result.answered);
     assert.deepEqual([result.statusCode, result.statusText], [503, 'Service Unavailable']);
   });
 
@@ -173,7 +173,7 @@ describe('status lines', () => {
     const path = sock();
     const { server } = await recordingServer(path, () => ({ status: 404, body: Buffer.alloc(4 * 1024 * 1024) }));
     const result = await withClient(newClient(path), server, (c) => c.get('/'));
-    assert.ok(result.ok, JSON.stringify(result));
+    assert.ok(result.answered, JSON.stringify(result));
     assert.equal(result.statusCode, 404);
   });
 });
@@ -190,7 +190,7 @@ describe('bodies', () => {
     await withClient(newClient(path), server, async (c) => {
       for (let k = 0; k < 2; k++) {
         const r = await c.get('/report');
-        assert.ok(r.ok, JSON.stringify(r));
+        assert.ok(r.answered, JSON.stringify(r));
         assert.equal(r.body.toString(), json);
       }
     });
@@ -202,14 +202,14 @@ describe('bodies', () => {
     const { server } = await recordingServer(path, () => ({ body: 'a'.repeat(size) }));
     await withClient(newClient(path, { maxResponseBytes: 1024 }), server, async (c) => {
       const atCap = await c.get('/report');
-      assert.ok(atCap.ok);
+      assert.ok(atCap.answered);
       assert.equal(atCap.body.toString(), 'a'.repeat(1024));
       size = 1025;
       const over = await c.get('/report');
-      assert.deepEqual(over.ok ? null : over.error, { code: ErrorCode.TOO_LARGE, message: 'response must be shorter than 50MB' });
+      assert.deepEqual(over.answered ? null : over.error, { code: ErrorCode.TOO_LARGE, message: 'response must be shorter than 50MB' });
       size = 9;
       const small = await c.get('/report');
-      assert.ok(small.ok);
+      assert.ok(small.answered);
       assert.equal(small.body.toString(), 'aaaaaaaaa');
     });
   });
@@ -221,7 +221,7 @@ describe('bodies', () => {
       body: gzipSync('a'.repeat(1025)),
     }));
     const result = await withClient(newClient(path, { maxResponseBytes: 1024 }), server, (c) => c.get('/report'));
-    assert.equal(!result.ok && result.error.code, ErrorCode.TOO_LARGE);
+    assert.equal(!result.answered && result.error.code, ErrorCode.TOO_LARGE);
   });
 
   test('chunked body over the cap without Content-Length is too large', async () => {
@@ -232,14 +232,14 @@ describe('bodies', () => {
       res.end();
     });
     const result = await withClient(newClient(path), server, (c) => c.get('/report'));
-    assert.equal(!result.ok && result.error.code, ErrorCode.TOO_LARGE);
+    assert.equal(!result.answered && result.error.code, ErrorCode.TOO_LARGE);
   });
 
   test('an empty 200 body stays empty (uc-22)', async () => {
     const path = sock();
     const { server } = await recordingServer(path, () => ({ body: '' }));
     const result = await withClient(newClient(path), server, (c) => c.get('/report'));
-    assert.ok(result.ok);
+    assert.ok(result.answered);
     assert.equal(result.body.length, 0);
   });
 
@@ -247,7 +247,7 @@ describe('bodies', () => {
     const path = sock();
     const { server } = await recordingServer(path, () => ({ headers: { 'content-encoding': 'br' }, body: 'xx' }));
     const result = await withClient(newClient(path), server, (c) => c.get('/report'));
-    assert.deepEqual(result.ok ? null : result.error, {
+    assert.deepEqual(result.answered ? null : result.error, {
       code: ErrorCode.DECODE,
       message: 'decoding error: unsupported Content-Encoding "br" (only gzip is accepted)',
     });
@@ -266,14 +266,14 @@ describe('deadline and lifecycle', () => {
       const t0 = performance.now();
       const hung = await c.get('/report');
       const ms = performance.now() - t0;
-      assert.equal(!hung.ok && hung.error.code, ErrorCode.TIMEOUT);
-      assert.match(!hung.ok ? hung.error.message : '', /no complete answer within 300 ms/);
+      assert.equal(!hung.answered && hung.error.code, ErrorCode.TIMEOUT);
+      assert.match(!hung.answered ? hung.error.message : '', /no complete answer within 300 ms/);
       // Lower bound is exact; the upper bound only guards against the ~1 s undici timers.
       assert.ok(ms >= 299, `fired after ${ms} ms`);
       assert.ok(ms < 800, `fired after ${ms} ms`);
       assert.ok(Math.abs(hung.latencyMs - ms) < 50);
       const next = await c.get('/report');
-      assert.ok(next.ok, JSON.stringify(next));
+      assert.ok(next.answered, JSON.stringify(next));
     });
     assert.equal(server.connections(), 2);
   });
@@ -284,8 +284,8 @@ describe('deadline and lifecycle', () => {
     await withClient(newClient(path), server, async (c) => {
       const first = c.get('/report');
       const second = await c.get('/report');
-      assert.equal(!second.ok && second.error.code, ErrorCode.INTERNAL);
-      assert.ok((await first).ok);
+      assert.equal(!second.answered && second.error.code, ErrorCode.INTERNAL);
+      assert.ok((await first).answered);
     });
   });
 
@@ -300,10 +300,10 @@ describe('deadline and lifecycle', () => {
       await Promise.all([c.destroy(), c.destroy()]);
       const result = await pending;
       assert.ok(performance.now() - t0 < 1_000);
-      assert.deepEqual(result.ok ? null : result.error.code, ErrorCode.SHUTTING_DOWN);
-      assert.match(!result.ok ? result.error.message : '', /plugin client closed/);
+      assert.deepEqual(result.answered ? null : result.error.code, ErrorCode.SHUTTING_DOWN);
+      assert.match(!result.answered ? result.error.message : '', /plugin client closed/);
       const later = await c.get('/report');
-      assert.equal(!later.ok && later.error.code, ErrorCode.SHUTTING_DOWN);
+      assert.equal(!later.answered && later.error.code, ErrorCode.SHUTTING_DOWN);
     } finally {
       await server.close();
     }
@@ -318,7 +318,7 @@ describe('deadline and lifecycle', () => {
       const closing = c.close();
       assert.equal(c.close(), closing);
       const result = await pending;
-      assert.ok(result.ok, JSON.stringify(result));
+      assert.ok(result.answered, JSON.stringify(result));
       assert.equal(result.body.toString(), '{"late":true}');
       await closing;
     } finally {
@@ -340,7 +340,7 @@ describe('deadline and lifecycle', () => {
       const result = await pending;
       await closing;
       assert.ok(performance.now() - t0 < 1_000);
-      assert.equal(!result.ok && result.error.code, ErrorCode.SHUTTING_DOWN);
+      assert.equal(!result.answered && result.error.code, ErrorCode.SHUTTING_DOWN);
     } finally {
       await server.close();
     }
@@ -355,10 +355,10 @@ describe('deadline and lifecycle', () => {
       }),
     );
     await withClient(newClient(path), server, async (c) => {
-      assert.ok((await c.get('/report')).ok);
+      assert.ok((await c.get('/report')).answered);
       const post = await c.postControl({});
-      assert.equal(!post.ok && post.error.code, ErrorCode.PROTOCOL);
-      assert.match(!post.ok ? post.error.message : '', /^Post "http:\/\/plugin\/control\?api_version=1&probe_id=abc123": /);
+      assert.equal(!post.answered && post.error.code, ErrorCode.PROTOCOL);
+      assert.match(!post.answered ? post.error.message : '', /^Post "http:\/\/plugin\/control\?api_version=1&probe_id=abc123": /);
     });
     assert.equal(server.connections(), 1);
   });

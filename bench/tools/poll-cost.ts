@@ -151,7 +151,7 @@ try {
     const r = await pcs[i]!.get('/report');
     return validatePoll(r, { pluginId: ids[i]!, apiVersion: '1', storedSpec: { id: ids[i]!, label: ids[i]!, interfaces: null } });
   })]);
-  const bodies = await Promise.all(ids.map((_, i) => pcs[i]!.get('/report').then((r) => (r.ok ? r.body.toString('utf8') : ''))));
+  const bodies = await Promise.all(ids.map((_, i) => pcs[i]!.get('/report').then((r) => (r.answered ? r.body.toString('utf8') : ''))));
   await Promise.all(pcs.map((p) => p.destroy()));
   rows.push(['JSON.parse alone', await cost(async (i) => JSON.parse(bodies[i]!))]);
   rows.push(['decodeReport alone', await cost(async (i) => decodeReport(bodies[i]!))]);

@@ -1,6 +1,6 @@
 /**
  * The piscina pools of the host's bulk work: the merge of every plugin's report (report-task, one
- * pool on main) and the check of a large plugin report (big-report-task, one pool per shard). Each
+ * pool on main) and the check of a large plugin report (large-report-task, one pool per shard). Each
  * is one thread that idles between bursts and runs at a lower CPU priority (thread-priority.ts).
  */
 import { Piscina } from 'piscina';
@@ -14,7 +14,7 @@ export interface BackgroundPoolOptions {
   readonly maxOldGenerationSizeMb?: number;
 }
 
-export function backgroundPool(task: 'report-task' | 'big-report-task', options: BackgroundPoolOptions): Piscina {
+export function backgroundPool(task: 'report-task' | 'large-report-task', options: BackgroundPoolOptions): Piscina {
   return new Piscina({
     filename: workerPath(task),
     workerData: { nice: options.nice } satisfies BackgroundThreadData,

@@ -1,5 +1,7 @@
 /**
- * Plugin reports on their way to the report builder: UTF-8 JSON texts packed into one buffer.
+ * Plugin reports on their way to the report builder. One vocabulary: a *part* is one report's
+ * UTF-8 JSON (a string or its bytes); `PackedParts` are parts end to end in one transferable
+ * buffer, built by a `PartPacker`; a `PartBuffer` is an actor's own growable store of parts.
  *
  * Why bytes and not strings: a shard holds every plugin's last good report until the next poll
  * replaces it. As V8 strings those bodies would live a second, survive scavenges and be promoted,
@@ -11,13 +13,13 @@
  */
 import { canMove } from './transfer.js';
 
-/** Texts packed end to end; part i is `bytes[ends[i-1] ?? 0 .. ends[i])`. */
+/** Parts packed end to end; part i is `bytes[ends[i-1] ?? 0 .. ends[i])`. */
 export interface PackedParts {
   readonly bytes: Uint8Array;
   readonly ends: Uint32Array;
 }
 
-/** Every part of every pack, as views (no copy). */
+/** Every part of every PackedParts, as views (no copy). */
 export function* eachPart(packs: readonly PackedParts[]): Generator<Uint8Array> {
   for (const { bytes, ends } of packs) yield* slices(bytes, ends);
 }
@@ -43,21 +45,21 @@ export function transferablesOf(packs: readonly PackedParts[]): ArrayBuffer[] {
   return [...out];
 }
 
-/** Packs texts (strings or bytes) into a fresh, transferable PackedParts. */
-export function packParts(texts: readonly (string | Uint8Array)[]): PackedParts {
-  const packer = new Packer();
-  for (const t of texts) packer.count(typeof t === 'string' ? Buffer.byteLength(t) : t.byteLength);
+/** Packs parts (strings or bytes) into a fresh, transferable PackedParts. */
+export function packParts(parts: readonly (string | Uint8Array)[]): PackedParts {
+  const packer = new PartPacker();
+  for (const t of parts) packer.count(typeof t === 'string' ? Buffer.byteLength(t) : t.byteLength);
   packer.allocate();
-  for (const t of texts) packer.add(t);
+  for (const t of parts) packer.add(t);
   return packer.done();
 }
 
 /**
- * Two-pass builder of one pack: `count` every part's size, `allocate`, `add` them in the same
+ * Two-pass builder of one PackedParts: `count` every part's size, `allocate`, `add` them in the same
  * order. One allocation of exactly the right size, owned (never a pooled slab), so it can be
  * transferred.
  */
-export class Packer {
+export class PartPacker {
   #total = 0;
   #n = 0;
   #bytes: Buffer | null = null;
@@ -75,12 +77,12 @@ export class Packer {
     this.#ends = new Uint32Array(this.#n);
   }
 
-  add(text: string | Uint8Array): void {
+  add(part: string | Uint8Array): void {
     const bytes = this.#bytes!;
-    if (typeof text === 'string') this.#offset += bytes.write(text, this.#offset, 'utf8');
+    if (typeof part === 'string') this.#offset += bytes.write(part, this.#offset, 'utf8');
     else {
-      bytes.set(text, this.#offset);
-      this.#offset += text.byteLength;
+      bytes.set(part, this.#offset);
+      this.#offset += part.byteLength;
     }
     this.#ends![this.#i++] = this.#offset;
   }
@@ -89,7 +91,7 @@ export class Packer {
     const bytes = this.#bytes!;
     const ends = this.#ends!;
     if (this.#i !== this.#n || this.#offset !== this.#total) {
-      throw new Error(`Packer: counted ${this.#n} parts / ${this.#total} bytes, added ${this.#i} / ${this.#offset}`);
+      throw new Error(`PartPacker: counted ${this.#n} parts / ${this.#total} bytes, added ${this.#i} / ${this.#offset}`);
     }
     return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), ends };
   }
@@ -99,7 +101,7 @@ export class Packer {
 const SHRINK_ABOVE_BYTES = 64 * 1024;
 
 /**
- * An actor's own growable store of a few texts (its current report plus shortcut reports, or the
+ * An actor's own growable store of a few parts (its current report plus shortcut reports, or the
  * reports accumulated since the last publish). Reused poll after poll: writing a report of the
  * usual size allocates nothing.
  */
@@ -124,22 +126,22 @@ export class PartBuffer {
     this.#ends.length = 0;
   }
 
-  /** Replace the contents with one text. */
-  set(text: string | Uint8Array): void {
+  /** Replace the contents with one part. */
+  set(part: string | Uint8Array): void {
     this.#ends.length = 0;
-    this.push(text);
+    this.push(part);
   }
 
-  push(text: string | Uint8Array): void {
-    const size = typeof text === 'string' ? Buffer.byteLength(text) : text.byteLength;
+  push(part: string | Uint8Array): void {
+    const size = typeof part === 'string' ? Buffer.byteLength(part) : part.byteLength;
     const used = this.byteLength;
     this.#reserve(used + size);
-    if (typeof text === 'string') this.#bytes.write(text, used, 'utf8');
-    else this.#bytes.set(text, used);
+    if (typeof part === 'string') this.#bytes.write(part, used, 'utf8');
+    else this.#bytes.set(part, used);
     this.#ends.push(used + size);
   }
 
-  /** Drop the oldest text (a bounded accumulation that nobody drained). */
+  /** Drop the oldest part (a bounded accumulation that nobody drained). */
   shift(): void {
     if (this.#ends.length === 0) return;
     const used = this.byteLength;
@@ -148,18 +150,18 @@ export class PartBuffer {
     for (let i = 0; i < this.#ends.length; i++) this.#ends[i]! -= first;
   }
 
-  /** Adds this buffer's texts to a packer (in `count` then `add` passes). */
-  countInto(packer: Packer): void {
+  /** Adds this buffer's parts to a packer (in `count` then `add` passes). */
+  countInto(packer: PartPacker): void {
     packer.count(this.byteLength, this.#ends.length);
   }
 
-  addInto(packer: Packer): void {
-    for (const text of slices(this.#bytes, this.#ends)) packer.add(text);
+  addInto(packer: PartPacker): void {
+    for (const part of slices(this.#bytes, this.#ends)) packer.add(part);
   }
 
-  /** The texts as strings (tests, diagnostics). */
-  texts(): string[] {
-    return Array.from(slices(this.#bytes, this.#ends), (text) => text.toString('utf8'));
+  /** The parts as strings (tests, diagnostics). */
+  parts(): string[] {
+    return Array.from(slices(this.#bytes, this.#ends), (part) => part.toString('utf8'));
   }
 
   #reserve(needed: number): void {

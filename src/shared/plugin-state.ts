@@ -2,7 +2,7 @@
  * Helpers for the two halves of what main knows about a plugin (protocol.ts): the status, pushed
  * when it changes, and the counters, pulled in one packed array when someone reads them.
  */
-import type { PluginCounters, PluginState, ShardCounters } from './protocol.js';
+import type { PluginCounters, PluginState, PluginReadout } from './protocol.js';
 import type { PluginSpec } from './report/index.js';
 
 /** Would main show anything different? Compared by value: a poll builds a new spec object each time. */
@@ -36,10 +36,10 @@ function sameStrings(a: readonly string[], b: readonly string[]): boolean {
   return true;
 }
 
-/** Numbers per plugin in `ShardCounters.values`: the fields of `PluginCounters`, in the order below. */
+/** Numbers per plugin in `PluginReadout.values`: the fields of `PluginCounters`, in the order below. */
 const PER_PLUGIN = 5;
 
-export function packCounters(entries: Iterable<{ readonly key: string; readonly counters: PluginCounters }>): Omit<ShardCounters, 'states'> {
+export function packCounters(entries: Iterable<{ readonly key: string; readonly counters: PluginCounters }>): Omit<PluginReadout, 'states' | 'seq'> {
   const keys: string[] = [];
   const numbers: number[] = [];
   for (const { key, counters: c } of entries) {
@@ -49,7 +49,7 @@ export function packCounters(entries: Iterable<{ readonly key: string; readonly 
   return { keys, values: Float64Array.from(numbers) };
 }
 
-export function unpackCounters(packed: Omit<ShardCounters, 'states'>, each: (key: string, counters: PluginCounters) => void): void {
+export function unpackCounters(packed: Omit<PluginReadout, 'states' | 'seq'>, each: (key: string, counters: PluginCounters) => void): void {
   const n = PER_PLUGIN;
   if (packed.values.length !== packed.keys.length * n) {
     throw new Error(`counters: ${packed.values.length} values for ${packed.keys.length} plugins`);

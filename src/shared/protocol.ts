@@ -12,7 +12,7 @@
  *   snapshot when someone asks for one), so it is a comlink RPC interface, `ShardApi`.
  * - The data plane is push (plugin status changes, logs, once-a-second stats), so it is plain
  *   `postMessage` of the `ShardEvent` union, batched, with one exhaustive switch on `kind`. A poll
- *   that changes nothing but counters sends nothing: counters are pulled (`ShardApi.counters`)
+ *   that changes nothing but counters sends nothing: counters are pulled (`ShardApi.readout`)
  *   when someone reads them, so main does no work per poll.
  * Per-plugin reports never cross as objects: a shard parses and validates each poll and keeps the
  * good report as wire JSON; a snapshot hands those strings on (cloned by memcpy), and only the
@@ -24,7 +24,7 @@ import type { PackedParts } from './parts.js';
 import type { AppControlsOptions, PluginSpec } from './report/index.js';
 
 /** Bumped whenever a message shape changes; a shard that answers with another version is not used. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /**
  * Which protocol a plugin speaks (docs/spec/plugin-protocol.md#eras): the 2016 `GET /` handshake,
@@ -52,10 +52,13 @@ export interface PluginState {
   readonly key: string;
   readonly id: string;
   /**
-   * Grows with every change an actor of the shard announces (one counter per shard, so an actor
-   * that replaces a removed one at the same socket path continues above it). Status batches
-   * (parentPort) and counter reads (the comlink port) travel on different ports, whose messages
-   * main may handle out of order: a state older than the one main holds is dropped.
+   * The order of states, and the one place that says what it means. One counter per shard
+   * worker, counting from 0 when the worker starts (so also after a restart, when main resets its
+   * record of the shard to 0); every change an actor announces takes the next value, so an actor
+   * that replaces a removed one at the same socket path continues above it. Uses: main drops a
+   * state older than the one it holds, because status batches (parentPort) and counter reads (the
+   * comlink port) travel on different ports whose messages main may handle in either order; and a
+   * counter read asks for the states above the `seq` of the shard's previous answer.
    */
   readonly seq: number;
   readonly phase: ActorPhase;
@@ -74,7 +77,7 @@ export interface PluginState {
   readonly controls: readonly string[];
 }
 
-/** What changes at every poll. Owned by the actor; main reads it on demand (`ShardApi.counters`). */
+/** What changes at every poll. Owned by the actor; main reads it on demand (`ShardApi.readout`). */
 export interface PluginCounters {
   /** Epoch ms. */
   readonly lastOkAt: number | null;
@@ -84,13 +87,19 @@ export interface PluginCounters {
   readonly polls: number;
 }
 
-/** `PluginCounters` of every plugin of a shard, in one transferred array: no object per plugin. */
-export interface ShardCounters {
+/**
+ * What main reads from a shard to list its plugins: every plugin's `PluginCounters` in one
+ * transferred array (no object per plugin), and the states that changed since the last readout.
+ */
+export interface PluginReadout {
   /**
-   * Status changes not yet flushed in a `PluginStatesEvent`, taken out of the next batch: applied
-   * before the counters, so a row never shows a poll's counters with the status from before it.
+   * The current state of every plugin whose `seq` is above the `since` main asked with, flushed or
+   * not (a flushed batch may still be on its way on the other port): applied before the counters,
+   * so a row never shows a poll's counters with the status from before it.
    */
   readonly states: readonly PluginState[];
+  /** The shard's latest `PluginState.seq` at this read: the `since` of main's next read. */
+  readonly seq: number;
   readonly keys: readonly string[];
   /** Five numbers per key (layout: src/shared/plugin-state.ts); NaN stands for null. */
   readonly values: Float64Array;
@@ -217,8 +226,11 @@ export interface ShardApi {
   /** `body` is what the plugin receives: `Control` is its own control id, without the `<pluginID>~` prefix. */
   control(key: string, body: ControlBody): Promise<ControlReply>;
   snapshot(mode: SnapshotMode): Promise<ShardSnapshot>;
-  /** Every plugin's counters now, for `GET /api/plugins` and the per-plugin metrics. */
-  counters(): Promise<ShardCounters>;
+  /**
+   * Every plugin's counters now, for `GET /api/plugins` and the per-plugin metrics, with the states
+   * that changed after `since` (the `seq` of this worker's previous answer, 0 for a new worker).
+   */
+  readout(since: number): Promise<PluginReadout>;
   /** Stop every actor and close every connection; the worker then exits by itself. */
   shutdown(): Promise<void>;
 }
@@ -256,7 +268,7 @@ export type ReportTaskResult = Uint8Array;
 // ─── piscina task: shard → its large-report thread ──────────────────────────────────────────
 
 /** Validate a `/report` body too large to parse on the shard's event loop. */
-export interface BigReportTask {
+export interface LargeReportTask {
   /** The body (transferred). */
   readonly body: Uint8Array;
   readonly ctx: {
@@ -268,6 +280,6 @@ export interface BigReportTask {
   };
 }
 
-export type BigReportResult =
+export type LargeReportResult =
   | { readonly ok: true; readonly spec: PluginSpec; readonly encoded: string; readonly controlIds: string[] }
   | { readonly ok: false; readonly error: ErrorData; readonly spec: PluginSpec };

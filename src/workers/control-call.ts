@@ -45,7 +45,7 @@ export async function callControl(
   maxNodes: number,
 ): Promise<ControlCallResult> {
   const result = await client.postControl(body);
-  if (!result.ok) return result;
+  if (!result.answered) return { ok: false, error: result.error };
   if (result.statusCode !== 200) {
     const reason = result.statusText || STATUS_CODES[result.statusCode] || '';
     return {

@@ -29,7 +29,7 @@ export interface HandshakeContext {
 }
 
 export function interpretHandshake(result: HttpResult, ctx: HandshakeContext): HandshakeOutcome {
-  if (!result.ok) return { kind: 'failed', error: result.error };
+  if (!result.answered) return { kind: 'failed', error: result.error };
   if (result.statusCode >= 500) {
     // A crashing plugin tells us nothing about its era: ask again later.
     const reason = result.statusText || STATUS_CODES[result.statusCode] || '';

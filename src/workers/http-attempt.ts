@@ -43,7 +43,7 @@ export interface AttemptOptions {
 const CONNECTION_GONE = new Set(['HTTP_EOF', 'ECONNRESET', 'EPIPE']);
 
 export class HttpAttempt implements ExchangeHandler {
-  readonly #o: AttemptOptions;
+  readonly #options: AttemptOptions;
   #phase: Phase = 'connect';
   #responseBegun = false;
   #reused = false;
@@ -59,16 +59,16 @@ export class HttpAttempt implements ExchangeHandler {
   #done = false;
 
   constructor(options: AttemptOptions) {
-    this.#o = options;
+    this.#options = options;
   }
 
   /** Snapshot for error messages (how far the exchange got). */
   state(): ExchangeState {
     return {
-      verb: this.#o.verb,
-      url: this.#o.url,
-      socketPath: this.#o.socketPath,
-      timeoutMs: this.#o.timeoutMs,
+      verb: this.#options.verb,
+      url: this.#options.url,
+      socketPath: this.#options.socketPath,
+      timeoutMs: this.#options.timeoutMs,
       phase: this.#phase,
       responseBegun: this.#responseBegun,
       bodyBytes: this.#bodyBytes,
@@ -91,7 +91,7 @@ export class HttpAttempt implements ExchangeHandler {
     if (this.#done) return;
     this.#done = true;
     this.#stop();
-    this.#o.onEnd(end);
+    this.#options.onEnd(end);
   }
 
   /** The status code known so far (0 before headers); a draining non-200 can still answer. */
@@ -121,7 +121,7 @@ export class HttpAttempt implements ExchangeHandler {
       this.#draining = true;
       return;
     }
-    if (this.#expectedBytes !== undefined && this.#expectedBytes > this.#o.maxResponseBytes) {
+    if (this.#expectedBytes !== undefined && this.#expectedBytes > this.#options.maxResponseBytes) {
       this.#fail(tooLargeError());
       return;
     }
@@ -141,7 +141,7 @@ export class HttpAttempt implements ExchangeHandler {
       return;
     }
     // Raw bytes count too: a compressed body is never allowed to be larger than the cap either.
-    if (this.#bodyBytes > this.#o.maxResponseBytes) {
+    if (this.#bodyBytes > this.#options.maxResponseBytes) {
       this.#fail(tooLargeError());
       return;
     }
@@ -187,7 +187,7 @@ export class HttpAttempt implements ExchangeHandler {
       if (this.#done) return;
       this.#decodedBytes += out.length;
       // Counting what zlib produces is the gzip-bomb guard: stop as soon as the cap is passed.
-      if (this.#decodedBytes > this.#o.maxResponseBytes) {
+      if (this.#decodedBytes > this.#options.maxResponseBytes) {
         this.#fail(tooLargeError());
         return;
       }
@@ -211,13 +211,13 @@ export class HttpAttempt implements ExchangeHandler {
     this.#done = true;
     // A drained non-200 that was cut short leaves an unread body: drop the connection.
     if (this.#draining) this.#stop();
-    this.#o.onEnd(end);
+    this.#options.onEnd(end);
   }
 
   #fail(error: ErrorData, stale = false): void {
     this.#done = true;
     this.#stop();
-    this.#o.onEnd({ kind: 'failed', error, stale });
+    this.#options.onEnd({ kind: 'failed', error, stale });
   }
 
   #stop(): void {
@@ -229,6 +229,6 @@ export class HttpAttempt implements ExchangeHandler {
       this.#gunzip = null;
     }
     // No-op when the connection already completed or failed the exchange.
-    this.#o.abandon(this);
+    this.#options.abandon(this);
   }
 }

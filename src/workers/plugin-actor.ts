@@ -13,9 +13,9 @@
  * - Control requests use their own connection, so a click never waits behind a poll.
  */
 import { ErrorCode, errorData, statusOf, type ErrorData } from '../shared/errors.js';
-import type { ActorPhase, BigReportResult, BigReportTask, ControlReply, PluginCounters, PluginEra, PluginState, ShardConfig } from '../shared/protocol.js';
+import type { ActorPhase, LargeReportResult, LargeReportTask, ControlReply, PluginCounters, PluginEra, PluginState, ShardConfig } from '../shared/protocol.js';
 import { sameSpec, sameState } from '../shared/plugin-state.js';
-import { PartBuffer, type Packer } from '../shared/parts.js';
+import { PartBuffer, type PartPacker } from '../shared/parts.js';
 import { encodeReport, nowTimestamp, rewriteControls, type PluginSpec } from '../shared/report/index.js';
 import { interpretHandshake } from './handshake.js';
 import { PluginClient } from './plugin-client.js';
@@ -42,11 +42,11 @@ export interface ActorContext {
   readonly config: ShardConfig;
   readonly slots: PollSlots;
   log(level: LogLevel, msg: string, fields: Record<string, string | number | boolean | null>): void;
-  /** Validate a large body off the shard's event loop (src/workers/big-report-task.ts). */
-  validateLarge(task: BigReportTask): Promise<BigReportResult>;
+  /** Validate a large body off the shard's event loop (src/workers/large-report-task.ts). */
+  validateLarge(task: LargeReportTask): Promise<LargeReportResult>;
   /** The actor's status changed: include it in the next state batch to main. */
   changed(actor: PluginActor): void;
-  /** The next `PluginState.seq`, from one counter per shard (see protocol.ts for why). */
+  /** The next `PluginState.seq` (its meaning: src/shared/protocol.ts). */
   nextSeq(): number;
   /** One poll finished: `ok` or the ErrorCode, and how long it took (for metrics). */
   polled(outcome: string, latencyMs: number): void;
@@ -147,6 +147,11 @@ export class PluginActor {
     };
   }
 
+  /** `PluginState.seq` of the last change announced, without building the state. */
+  get seq(): number {
+    return this.#seq;
+  }
+
   get counters(): PluginCounters {
     return {
       lastOkAt: this.#lastOkAt,
@@ -162,16 +167,16 @@ export class PluginActor {
   }
 
   /**
-   * This plugin's data for a snapshot, in two passes over a `Packer`: `count` then `add`.
+   * This plugin's data for a snapshot, in two passes over a `PartPacker`: `count` then `add`.
    * `current`: the last good report (for `GET /api/report`; its Plugins section is ignored).
    * `drain`: everything polled since the last drain, or the current data if nothing new; the
    * `add` pass restarts the accumulation. The shard runs both passes synchronously, back to back.
    */
-  countInto(packer: Packer, mode: 'current' | 'drain'): void {
+  countInto(packer: PartPacker, mode: 'current' | 'drain'): void {
     this.#snapshotSource(mode).countInto(packer);
   }
 
-  addInto(packer: Packer, mode: 'current' | 'drain'): void {
+  addInto(packer: PartPacker, mode: 'current' | 'drain'): void {
     const source = this.#snapshotSource(mode);
     source.addInto(packer);
     if (source === this.#pending) this.#pending.clear();
@@ -242,7 +247,7 @@ export class PluginActor {
       maxNodes: this.#ctx.config.maxNodesPerReport,
       ...(this.#handshakeSpec ? { handshakeSpec: this.#handshakeSpec } : {}),
     };
-    const large = result.ok && result.statusCode === 200 && result.body.length > LARGE_BODY_BYTES;
+    const large = result.answered && result.statusCode === 200 && result.body.length > LARGE_BODY_BYTES;
     const outcome = large
       ? await this.#ctx.validateLarge({ body: result.body, ctx: validation })
       : validatePoll(result, validation);
@@ -264,7 +269,7 @@ export class PluginActor {
         this.#controls = rewritten.controlIds;
       } else {
         // Validated already; the builder decodes it again (cheaper than keeping the objects).
-        text = result.ok ? result.body : '';
+        text = result.answered ? result.body : '';
         this.#controls = NO_CONTROLS;
       }
       this.#current.set(text);

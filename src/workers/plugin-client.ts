@@ -37,10 +37,13 @@ export interface PluginClientOptions {
 }
 
 export type HttpResult =
-  /** body complete and decompressed (gzip) for 200; for non-200 the body is drained and empty. */
-  | { ok: true; statusCode: number; statusText: string; body: Buffer; latencyMs: number }
+  /**
+   * The plugin answered with a complete HTTP response, whatever its status: body complete and
+   * decompressed (gzip) for 200; for non-200 the body is drained and empty.
+   */
+  | { answered: true; statusCode: number; statusText: string; body: Buffer; latencyMs: number }
   /** transport / timeout / too-large / protocol / gzip failure. */
-  | { ok: false; error: ErrorData; latencyMs: number };
+  | { answered: false; error: ErrorData; latencyMs: number };
 
 interface RequestSpec {
   readonly method: 'GET' | 'POST';
@@ -52,7 +55,7 @@ interface RequestSpec {
 }
 
 export class PluginClient {
-  readonly #o: PluginClientOptions;
+  readonly #options: PluginClientOptions;
   readonly #query: string;
   /** False for a path Node would cut short (socket-path.ts): then nothing is ever dialled. */
   readonly #pathFits: boolean;
@@ -66,7 +69,7 @@ export class PluginClient {
   #closing: Promise<void> | null = null;
 
   constructor(options: PluginClientOptions) {
-    this.#o = options;
+    this.#options = options;
     // Keys sorted, values escaped like Go url.Values.Encode
     // (docs/spec/plugin-protocol.md#report-request).
     this.#query = new URLSearchParams({ api_version: options.apiVersion, probe_id: options.probeId }).toString();
@@ -74,7 +77,7 @@ export class PluginClient {
   }
 
   get socketPath(): string {
-    return this.#o.socketPath;
+    return this.#options.socketPath;
   }
 
   get(path: '/' | '/report'): Promise<HttpResult> {
@@ -93,7 +96,7 @@ export class PluginClient {
       json = JSON.stringify(body) ?? 'null';
     } catch (err) {
       return Promise.resolve({
-        ok: false,
+        answered: false,
         error: errorData(ErrorCode.INTERNAL, `cannot encode control request: ${(err as Error).message}`),
         latencyMs: 0,
       });
@@ -132,7 +135,7 @@ export class PluginClient {
     const current = this.#connection;
     if (current !== null && current.usable) return current;
     current?.destroy();
-    const fresh = new PluginConnection(this.#o.socketPath, MAX_HEADER_BYTES);
+    const fresh = new PluginConnection(this.#options.socketPath, MAX_HEADER_BYTES);
     this.#connection = fresh;
     return fresh;
   }
@@ -141,14 +144,14 @@ export class PluginClient {
     const started = performance.now();
     const elapsed = () => performance.now() - started;
     if (this.#closing !== null) {
-      return Promise.resolve({ ok: false, error: closedClientError(req), latencyMs: 0 });
+      return Promise.resolve({ answered: false, error: closedClientError(req), latencyMs: 0 });
     }
     if (!this.#pathFits) {
-      return Promise.resolve({ ok: false, error: socketPathTooLongError({ ...req, socketPath: this.#o.socketPath }), latencyMs: 0 });
+      return Promise.resolve({ answered: false, error: socketPathTooLongError({ ...req, socketPath: this.#options.socketPath }), latencyMs: 0 });
     }
     if (this.#inFlight !== null) {
       return Promise.resolve({
-        ok: false,
+        answered: false,
         error: errorData(ErrorCode.INTERNAL, `${req.verb} "${req.url}": another request is in flight on this plugin client`),
         latencyMs: 0,
       });
@@ -172,17 +175,17 @@ export class PluginClient {
         const state = attempt.state();
         attempt.abort();
         if (partial !== null) settle(withLatency(partial, elapsed()));
-        else settle({ ok: false, error: timeoutError(state), latencyMs: elapsed() });
-      }, this.#o.timeoutMs);
+        else settle({ answered: false, error: timeoutError(state), latencyMs: elapsed() });
+      }, this.#options.timeoutMs);
 
       const launch = (): void => {
         const connection = this.#connectionFor();
         attempt = new HttpAttempt({
           verb: req.verb,
           url: req.url,
-          socketPath: this.#o.socketPath,
-          timeoutMs: this.#o.timeoutMs,
-          maxResponseBytes: this.#o.maxResponseBytes,
+          socketPath: this.#options.socketPath,
+          timeoutMs: this.#options.timeoutMs,
+          maxResponseBytes: this.#options.maxResponseBytes,
           abandon: (a) => connection.abandon(a),
           onEnd: (end) => {
             if (settled) return;
@@ -215,6 +218,6 @@ function requestBytes(method: 'GET' | 'POST', target: string, body: string): Buf
 
 function withLatency(end: AttemptEnd, latencyMs: number): HttpResult {
   return end.kind === 'response'
-    ? { ok: true, statusCode: end.statusCode, statusText: end.statusText, body: end.body, latencyMs }
-    : { ok: false, error: end.error, latencyMs };
+    ? { answered: true, statusCode: end.statusCode, statusText: end.statusText, body: end.body, latencyMs }
+    : { answered: false, error: end.error, latencyMs };
 }

@@ -44,7 +44,7 @@ export function validatePoll(result: HttpResult, ctx: PollContext): PollOutcome 
   const keep = (error: ErrorData): PollOutcome => ({ ok: false, error, spec: withStatus(ctx.storedSpec, error) });
 
   // 1, 3: transport, timeout, too large (and a broken gzip stream) — decided by the client.
-  if (!result.ok) return keep(result.error);
+  if (!result.answered) return keep(result.error);
 
   // 2: the body of a non-200 answer is ignored.
   if (result.statusCode !== 200) {

@@ -21,14 +21,14 @@ import {
   type ShardApi,
   type ShardEvent,
   type ShardSnapshot,
-  type ShardCounters,
+  type PluginReadout,
   type PluginState,
   type ShardWorkerData,
   type SnapshotMode,
-  type BigReportResult,
-  type BigReportTask,
+  type LargeReportResult,
+  type LargeReportTask,
 } from '../shared/protocol.js';
-import { Packer, transferablesOf } from '../shared/parts.js';
+import { PartPacker, transferablesOf } from '../shared/parts.js';
 import { packCounters } from '../shared/plugin-state.js';
 import { movable } from '../shared/transfer.js';
 import type { PluginSpec } from '../shared/report/index.js';
@@ -75,11 +75,11 @@ class Shard implements ShardApi {
       nextSeq() {
         return ++shard.#seq;
       },
-      validateLarge(task: BigReportTask): Promise<BigReportResult> {
-        shard.#largePool ??= backgroundPool('big-report-task', { nice: data.config.backgroundNice });
+      validateLarge(task: LargeReportTask): Promise<LargeReportResult> {
+        shard.#largePool ??= backgroundPool('large-report-task', { nice: data.config.backgroundNice });
         // The body's memory is moved when it owns it (large Buffers do), else a copy is.
         const body = movable(task.body);
-        return shard.#largePool.run({ ...task, body }, { transferList: [body.buffer as ArrayBuffer] }) as Promise<BigReportResult>;
+        return shard.#largePool.run({ ...task, body }, { transferList: [body.buffer as ArrayBuffer] }) as Promise<LargeReportResult>;
       },
       polled(outcome, latencyMs) {
         shard.#outcomes[outcome] = (shard.#outcomes[outcome] ?? 0) + 1;
@@ -120,7 +120,7 @@ class Shard implements ShardApi {
   async snapshot(mode: SnapshotMode): Promise<ShardSnapshot> {
     // Two synchronous passes (sizes, then copies) so the pack is one allocation; nothing can
     // change an actor's buffers in between.
-    const packer = new Packer();
+    const packer = new PartPacker();
     for (const actor of this.#actors.values()) actor.countInto(packer, mode);
     packer.allocate();
     const specs: PluginSpec[] = [];
@@ -132,8 +132,15 @@ class Shard implements ShardApi {
     return Comlink.transfer({ parts, specs }, transferablesOf([parts]));
   }
 
-  async counters(): Promise<ShardCounters> {
-    const counters = { states: this.#takeChanged(), ...packCounters(this.#actors.values()) };
+  async readout(since: number): Promise<PluginReadout> {
+    // Every state newer than the last read, flushed or not: a flushed batch may still be on its way.
+    const states: PluginState[] = [];
+    for (const actor of this.#actors.values()) {
+      if (actor.seq <= since) continue;
+      states.push(actor.state);
+      this.#dirty.delete(actor);
+    }
+    const counters = { seq: this.#seq, states, ...packCounters(this.#actors.values()) };
     return Comlink.transfer(counters, [counters.values.buffer]);
   }
 

@@ -107,7 +107,7 @@ function failed(id: string, spec: PluginSpec, error: ErrorData, era: Era | null,
 }
 
 function exchangeOf(result: Awaited<ReturnType<PluginClient['get']>>): Exchange {
-  return result.ok
+  return result.answered
     ? { statusCode: result.statusCode, latencyMs: result.latencyMs, bytes: result.body.length }
     : { statusCode: null, latencyMs: result.latencyMs, bytes: 0 };
 }

@@ -125,7 +125,7 @@ export class PluginTable implements PluginTableView {
     return first === undefined ? undefined : this.#records.get(first);
   }
 
-  /** Apply an actor's state; ignored for a socket that was removed or stopped serving meanwhile, or older than the one held (late message). */
+  /** Apply an actor's state; ignored for a socket that was removed or stopped serving meanwhile, or older than the one held (PluginState.seq). */
   apply(state: PluginState): PluginRecord | undefined {
     const record = this.#records.get(state.key);
     if (!record?.serving) return undefined;
@@ -146,7 +146,7 @@ export class PluginTable implements PluginTableView {
     for (const record of this.ofShard(shard)) {
       record.state = {
         ...record.state,
-        // The restarted worker's actors count from 1 again.
+        // A restarted worker counts from 0 again (PluginState.seq).
         seq: 0,
         controls: [],
         lastError: error,

@@ -9,7 +9,7 @@
  */
 import type { Logger } from 'pino';
 import type { ErrorData } from '../../shared/errors.js';
-import type { PluginAssignment, ShardConfig, SnapshotMode, StatsEvent } from '../../shared/protocol.js';
+import type { PluginAssignment, PluginState, ShardConfig, SnapshotMode, StatsEvent } from '../../shared/protocol.js';
 import type { PackedParts } from '../../shared/parts.js';
 import type { PluginSpec } from '../../shared/report/index.js';
 import { spreadHash } from '../../shared/hash.js';
@@ -49,7 +49,11 @@ export class Supervisor {
   readonly #log: Logger;
   readonly #table: PluginTable;
   readonly #shards: ShardHandle[] = [];
+  /** Per shard, the `seq` of its last counters answer: main holds every state up to it. */
+  readonly #statesRead: number[] = [];
   #listing: Promise<readonly PluginRow[]> | null = null;
+  /** Status batches (shard, states) held while `plugins()` reads counters; null when not reading. */
+  #held: [number, readonly PluginState[]][] | null = null;
   #admission: PluginAdmission | undefined;
   #closed = false;
 
@@ -60,6 +64,7 @@ export class Supervisor {
     const listener = this.#listener();
     for (let i = 0; i < options.workers; i++) {
       this.#shards.push(new ShardHandle(i, { ...options.shard, shardIndex: i }, listener));
+      this.#statesRead.push(0);
     }
   }
 
@@ -126,20 +131,32 @@ export class Supervisor {
    * a shard that does not answer within `COUNTERS_TIMEOUT_MS` (restarting) keeps its last counters.
    */
   plugins(): Promise<readonly PluginRow[]> {
-    this.#listing ??= this.#readCounters()
-      .then(() => this.#table.rows())
-      .finally(() => {
-        this.#listing = null;
-      });
+    this.#listing ??= this.#list().finally(() => {
+      this.#listing = null;
+    });
     return this.#listing;
   }
 
-  async #readCounters(): Promise<void> {
-    const results = await Promise.allSettled(this.#shards.map((s) => s.call((api) => api.counters(), COUNTERS_TIMEOUT_MS)));
-    for (const result of results) {
-      if (result.status !== 'fulfilled') continue;
-      for (const state of result.value.states) this.#table.apply(state);
-      unpackCounters(result.value, (key, counters) => this.#table.setCounters(key, counters));
+  /**
+   * Status batches arriving during the read are held until the rows are built: one posted after a
+   * shard answered may overtake the answer (another port), and would pair a newer status with
+   * older counters. Those posted before the answer are in it too (`ShardApi.readout`).
+   */
+  async #list(): Promise<readonly PluginRow[]> {
+    this.#held = [];
+    try {
+      const results = await Promise.allSettled(this.#shards.map((s, i) => s.call((api) => api.readout(this.#statesRead[i]!), COUNTERS_TIMEOUT_MS)));
+      results.forEach((result, shard) => {
+        if (result.status !== 'fulfilled') return;
+        for (const state of result.value.states) this.#table.apply(state);
+        this.#statesRead[shard] = result.value.seq;
+        unpackCounters(result.value, (key, counters) => this.#table.setCounters(key, counters));
+      });
+      return this.#table.rows();
+    } finally {
+      const held = this.#held ?? [];
+      this.#held = null;
+      for (const [, states] of held) for (const state of states) this.#table.apply(state);
     }
   }
 
@@ -173,15 +190,20 @@ export class Supervisor {
   #listener(): ShardListener {
     return {
       assignments: (shard) => this.#table.ofShard(shard).map((r) => assignmentOf(r, this.#admission?.refusal(r.key))),
-      states: (_shard, states) => {
-        for (const state of states) this.#table.apply(state);
+      states: (shard, states) => {
+        if (this.#held) this.#held.push([shard, states]);
+        else for (const state of states) this.#table.apply(state);
       },
       stats: (shard, event) => this.#options.observer?.shardStats(shard, event),
       log: (shard, event) => {
         this.#log[event.level]({ ...event.fields, shard }, event.msg);
       },
       crashed: (shard, error, restartInMs) => {
+        // A dead worker's held states must not hide its crash.
+        this.#held &&= this.#held.filter(([s]) => s !== shard);
         this.#table.markShardDown(shard, error);
+        // A restarted worker counts from 0 again (PluginState.seq).
+        this.#statesRead[shard] = 0;
         this.#log.error({ shard, err: error, restartInMs }, 'shard worker crashed; restarting');
       },
       restarted: (shard) => {

@@ -7,16 +7,16 @@
  * comes back is one string (cloned by memcpy, not re-serialised).
  */
 import { nowTimestamp, rewriteControls, encodeReport } from '../shared/report/index.js';
-import type { BigReportTask, BigReportResult } from '../shared/protocol.js';
+import type { LargeReportTask, LargeReportResult } from '../shared/protocol.js';
 import { validatePoll } from './poll-validation.js';
 import { niceThisPiscinaThread } from './thread-priority.js';
 
 // Bulk work: polls go first when CPU is short (thread-priority.ts).
 niceThisPiscinaThread();
 
-export default function validateBigReport(task: BigReportTask): BigReportResult {
+export default function validateLargeReport(task: LargeReportTask): LargeReportResult {
   const outcome = validatePoll(
-    { ok: true, statusCode: 200, statusText: 'OK', body: Buffer.from(task.body.buffer, task.body.byteOffset, task.body.byteLength), latencyMs: 0 },
+    { answered: true, statusCode: 200, statusText: 'OK', body: Buffer.from(task.body.buffer, task.body.byteOffset, task.body.byteLength), latencyMs: 0 },
     task.ctx,
   );
   if (!outcome.ok) return { ok: false, error: outcome.error, spec: outcome.spec };
