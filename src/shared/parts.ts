@@ -157,6 +157,11 @@ export class PartBuffer {
     for (const text of slices(this.#bytes, this.#ends)) packer.add(text);
   }
 
+  /** The texts as views of this buffer: valid until the next write. */
+  views(): Buffer[] {
+    return Array.from(slices(this.#bytes, this.#ends));
+  }
+
   /** The texts as strings (tests, diagnostics). */
   texts(): string[] {
     return Array.from(slices(this.#bytes, this.#ends), (text) => text.toString('utf8'));

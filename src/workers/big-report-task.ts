@@ -7,8 +7,10 @@
  * comes back is one string (cloned by memcpy, not re-serialised).
  */
 import { nowTimestamp, rewriteControls, encodeReport } from '../shared/report/index.js';
-import type { BigReportTask, BigReportResult } from '../shared/protocol.js';
+import type { BigReportTask, BigReportResult, BigSummaryTask } from '../shared/protocol.js';
+import type { TopologyContribution } from '../shared/report/index.js';
 import { validatePoll } from './poll-validation.js';
+import { summarizeTexts } from './report-summary.js';
 import { niceThisPiscinaThread } from './thread-priority.js';
 
 // Bulk work: polls go first when CPU is short (thread-priority.ts).
@@ -28,4 +30,9 @@ export default function validateBigReport(task: BigReportTask): BigReportResult 
     controlIds = rewritten.controlIds;
   }
   return { ok: true, spec: outcome.spec, encoded: encodeReport(report), controlIds };
+}
+
+/** A large stored report summarised for the plugin's detail view (piscina `name: 'summarizeBigReport'`). */
+export function summarizeBigReport(task: BigSummaryTask): TopologyContribution[] {
+  return summarizeTexts(task.texts);
 }

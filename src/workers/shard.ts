@@ -27,11 +27,13 @@ import {
   type SnapshotMode,
   type BigReportResult,
   type BigReportTask,
+  type BigSummaryTask,
+  type PluginDetailData,
 } from '../shared/protocol.js';
 import { Packer, transferablesOf } from '../shared/parts.js';
 import { packCounters } from '../shared/plugin-state.js';
 import { movable } from '../shared/transfer.js';
-import type { PluginSpec } from '../shared/report/index.js';
+import type { PluginSpec, TopologyContribution } from '../shared/report/index.js';
 import { PluginActor, type ActorContext } from './plugin-actor.js';
 import type { ControlBody } from '../shared/control-body.js';
 import { PollSlots } from './poll-slots.js';
@@ -80,6 +82,11 @@ class Shard implements ShardApi {
         // The body's memory is moved when it owns it (large Buffers do), else a copy is.
         const body = movable(task.body);
         return shard.#largePool.run({ ...task, body }, { transferList: [body.buffer as ArrayBuffer] }) as Promise<BigReportResult>;
+      },
+      summarizeLarge(task: BigSummaryTask): Promise<TopologyContribution[]> {
+        shard.#largePool ??= backgroundPool('big-report-task', { nice: data.config.backgroundNice });
+        // The texts are copies (never the actor's own buffer), so each owns its memory and moves.
+        return shard.#largePool.run(task, { name: 'summarizeBigReport', transferList: task.texts.map((t) => t.buffer as ArrayBuffer) }) as Promise<TopologyContribution[]>;
       },
       polled(outcome, latencyMs) {
         shard.#outcomes[outcome] = (shard.#outcomes[outcome] ?? 0) + 1;
@@ -135,6 +142,10 @@ class Shard implements ShardApi {
   async counters(): Promise<ShardCounters> {
     const counters = { states: this.#takeChanged(), ...packCounters(this.#actors.values()) };
     return Comlink.transfer(counters, [counters.values.buffer]);
+  }
+
+  async detail(key: string): Promise<PluginDetailData | null> {
+    return (await this.#actors.get(key)?.detail()) ?? null;
   }
 
   async shutdown(): Promise<void> {
