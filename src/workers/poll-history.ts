@@ -1,8 +1,8 @@
 /**
- * A plugin's recent exchanges with the host (polls, failed handshakes): time, latency and outcome
- * of the last `POLL_HISTORY` of them, in a ring of typed arrays owned by the actor. Recording one
- * writes three numbers and allocates nothing, so every plugin can keep one; it is read only when
- * someone opens the plugin's detail (docs/decisions/110-plugin-detail.md).
+ * A plugin's recent exchanges with the host (polls, failed handshakes): time (to 0.1 s), latency
+ * and outcome of the last `POLL_HISTORY` of them, in a ring of typed arrays owned by the actor.
+ * Recording one writes three numbers and allocates nothing, so every plugin can keep one; it is
+ * read only when someone opens the plugin's detail (docs/decisions/110-plugin-detail.md).
  */
 import type { PollHistoryData } from '../shared/protocol.js';
 
@@ -22,17 +22,23 @@ function outcomeIndex(outcome: string): number {
   return i;
 }
 
+/** Times are kept as tenths of a second since this thread started: four bytes, good for 13 years. */
+const EPOCH_MS = Date.now();
+const TICK_MS = 100;
+
 export class PollHistory {
-  readonly #at = new Float64Array(POLL_HISTORY);
-  readonly #latency = new Float32Array(POLL_HISTORY);
-  readonly #outcome = new Uint8Array(POLL_HISTORY);
+  // One backing store for the three columns: 9 bytes per entry.
+  readonly #buffer = new ArrayBuffer(POLL_HISTORY * 9);
+  readonly #at = new Uint32Array(this.#buffer, 0, POLL_HISTORY);
+  readonly #latency = new Float32Array(this.#buffer, POLL_HISTORY * 4, POLL_HISTORY);
+  readonly #outcome = new Uint8Array(this.#buffer, POLL_HISTORY * 8, POLL_HISTORY);
   /** Entries recorded so far; the next one goes to `#count % POLL_HISTORY`. */
   #count = 0;
 
   /** `outcome`: `ok` or the ErrorCode. */
   record(atMs: number, latencyMs: number, outcome: string): void {
     const i = this.#count % POLL_HISTORY;
-    this.#at[i] = atMs;
+    this.#at[i] = Math.max(0, Math.round((atMs - EPOCH_MS) / TICK_MS));
     this.#latency[i] = latencyMs;
     this.#outcome[i] = outcomeIndex(outcome);
     this.#count++;
@@ -51,7 +57,7 @@ export class PollHistory {
     const outcome: string[] = [];
     for (let k = first; k < this.#count; k++) {
       const i = k % POLL_HISTORY;
-      atMs.push(this.#at[i]!);
+      atMs.push(EPOCH_MS + this.#at[i]! * TICK_MS);
       latencyMs.push(Math.round(this.#latency[i]! * 100) / 100);
       outcome.push(OUTCOMES[this.#outcome[i]!]!);
     }

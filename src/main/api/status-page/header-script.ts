@@ -43,14 +43,18 @@ function renderHost(info, health) {
     li.appendChild(document.createTextNode(' \\u00b7 publish '));
     li.appendChild(stateSpan(str(p.state), p.state === 'ok' ? 'ok' : p.state === 'failing' ? 'bad' : 'wait'));
     li.appendChild(document.createTextNode(' (' + str(p.sent) + ' sent' + (p.lastOkAt ? ', last ' + ago(p.lastOkAt, Date.now()) : '') + ')'));
-    if (p.state === 'failing' && p.lastError) li.appendChild(el('span', 'err', ' ' + str(p.lastError)));
+    if (p.state === 'failing' && p.lastError) li.appendChild(el('span', 'err', ': ' + str(p.lastError)));
     li.appendChild(document.createTextNode(' \\u00b7 control '));
     var c = a.control;
-    if (c === null || c === undefined) li.appendChild(stateSpan('not kept', 'wait'));
+    if (c === null || c === undefined) {
+      var none = stateSpan('none', 'wait');
+      none.setAttribute('title', 'this host keeps no control connection to its apps');
+      li.appendChild(none);
+    }
     else {
       li.appendChild(stateSpan(c.connected ? 'connected' : 'disconnected', c.connected ? 'ok' : 'bad'));
       if (c.connected && c.since) li.appendChild(document.createTextNode(' for ' + ago(c.since, Date.now()).replace(' ago', '')));
-      if (!c.connected && c.lastError) li.appendChild(el('span', 'err', ' ' + str(c.lastError)));
+      if (!c.connected && c.lastError) li.appendChild(el('span', 'err', ': ' + str(c.lastError)));
     }
     list.appendChild(li);
   }

@@ -28,13 +28,14 @@ th, td { text-align: left; padding: 3px 6px; border-bottom: 1px solid var(--line
 #plugins td { white-space: normal; }
 #plugins td.one { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 #rows tr { cursor: pointer; } #rows tr:hover td { background: rgba(127,127,127,.12); }
-#rows tr.selected td { outline: 2px solid Highlight; outline-offset: -2px; }
+#rows tr.selected td { box-shadow: inset 0 2px 0 Highlight, inset 0 -2px 0 Highlight; }
+#rows tr.selected td:first-child { box-shadow: inset 0 2px 0 Highlight, inset 0 -2px 0 Highlight, inset 3px 0 0 Highlight; }
 th { position: sticky; top: 0; background: Canvas; font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.error td { background: var(--bad-bg); } tr.error td.status { color: var(--bad); font-weight: 600; }
 tr.pending td.status { color: var(--wait); } tr.ok td.status { color: var(--ok); }
-col.id { width: 11%; } col.label { width: 9%; } col.status { width: 29%; } col.code { width: 11%; }
-col.era { width: 5%; } col.lat { width: 6%; } col.when { width: 6%; } col.n { width: 3.5%; } col.socket { width: 10%; }
+col.id { width: 10%; } col.label { width: 8%; } col.status { width: 27%; } col.code { width: 10.5%; }
+col.era { width: 5%; } col.lat { width: 6%; } col.when { width: 6%; } col.n { width: 3.5%; } col.socket { width: 14.5%; }
 td.code { font-size: 12px; }
 button { font: inherit; }
 #more { margin: 8px 0; }
