@@ -236,6 +236,7 @@ describe('status page header and plugin detail in headless Chromium', { skip: BR
       assert.equal(await detail.locator('.last-error .err').textContent(), api.lastError?.message);
       assert.match((await detail.locator('.last-error .muted').textContent()) ?? '', /^PLUGIN_HTTP_STATUS · .+ \(\d+ s ago\)$/);
       assert.match((await detail.locator('p.muted').last().textContent()) ?? '', /^nothing: no good report while it fails$/);
+      await writeFile(join(shots, 'status-page-detail-failing.png'), await page.screenshot({ fullPage: false }));
       await page.keyboard.press('Escape');
       assert.equal(await detail.isHidden(), true);
 

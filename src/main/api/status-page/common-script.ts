@@ -15,6 +15,17 @@ function el(tag, cls, text) {
   if (text !== undefined) e.textContent = text;
   return e;
 }
+/** A path as text with a line-break opportunity after each '/', so it wraps between directories. */
+function setPath(node, path) {
+  if (node._t === path) return;
+  node._t = path;
+  node.textContent = '';
+  var parts = path.split('/');
+  for (var i = 0; i < parts.length; i++) {
+    node.appendChild(document.createTextNode(i < parts.length - 1 ? parts[i] + '/' : parts[i]));
+    if (i < parts.length - 1) node.appendChild(document.createElement('wbr'));
+  }
+}
 function kindOf(status) {
   if (status === 'ok') return 'ok';
   if (typeof status === 'string' && status.indexOf('error') === 0) return 'error';

@@ -46,7 +46,8 @@ function renderDetailError(text) {
 }
 function fact(dl, name, value, title) {
   dl.appendChild(el('dt', '', name));
-  var dd = el('dd', '', value);
+  var dd = el('dd', '');
+  if (name === 'socket') setPath(dd, value); else dd.textContent = value;
   if (title) dd.setAttribute('title', title);
   dl.appendChild(dd);
 }
@@ -88,7 +89,7 @@ function renderDetail() {
   } else le.appendChild(el('div', 'muted', 'none since the host started'));
   body.appendChild(le);
 
-  body.appendChild(el('h3', '', 'Recent polls'));
+  body.appendChild(el('h3', '', 'Recent exchanges'));
   body.appendChild(historyChart(d.history, now));
   if (d.unavailable) body.appendChild(el('p', 'err', str(d.unavailable.message)));
 

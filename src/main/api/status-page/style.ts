@@ -34,8 +34,8 @@ th { position: sticky; top: 0; background: Canvas; font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.error td { background: var(--bad-bg); } tr.error td.status { color: var(--bad); font-weight: 600; }
 tr.pending td.status { color: var(--wait); } tr.ok td.status { color: var(--ok); }
-col.id { width: 10%; } col.label { width: 8%; } col.status { width: 27%; } col.code { width: 10.5%; }
-col.era { width: 5%; } col.lat { width: 6%; } col.when { width: 6%; } col.n { width: 3.5%; } col.socket { width: 14.5%; }
+col.id { width: 10%; } col.label { width: 8%; } col.status { width: 26.5%; } col.code { width: 12%; }
+col.era { width: 5%; } col.lat { width: 6%; } col.when { width: 6%; } col.n { width: 3.5%; } col.socket { width: 13.5%; }
 td.code { font-size: 12px; }
 button { font: inherit; }
 #more { margin: 8px 0; }

@@ -7,7 +7,7 @@ export const TABLE_SCRIPT = `
 var state = { rows: [], counts: null, fetchedAt: 0, limit: PAGE, refreshes: 0, timer: 0, busy: false, health: null };
 var pool = [];
 var COLS = ['id', 'label', 'status', 'code', 'era', 'lat', 'lastOk', 'lastErr', 'fails', 'polls', 'socket'];
-var ONE_LINE = { era: 1, lat: 1, lastOk: 1, lastErr: 1, fails: 1, polls: 1 };
+var ONE_LINE = { code: 1, era: 1, lat: 1, lastOk: 1, lastErr: 1, fails: 1, polls: 1 };
 
 function compare(a, b) { return a < b ? -1 : a > b ? 1 : 0; }
 function sortRows(rows) {
@@ -51,14 +51,14 @@ function fillRow(tr, row, now) {
   setText(c.id, clip(row.id), row.description ? clip(row.description) : undefined);
   setText(c.label, clip(row.label));
   setText(c.status, row.status === undefined || row.status === null ? '(' + str(row.phase) + ')' : str(row.status));
-  setText(c.code, str(row.errorCode));
+  setText(c.code, str(row.errorCode), str(row.errorCode));
   setText(c.era, str(row.era || '\\u2014'));
   setText(c.lat, ms(row.lastLatencyMs));
   setText(c.lastOk, ago(row.lastOkAt, now), str(row.lastOkAt));
   setText(c.lastErr, ago(row.lastErrorAt, now), str(row.lastErrorAt));
   setText(c.fails, str(row.consecutiveFailures));
   setText(c.polls, str(row.polls));
-  setText(c.socket, str(row.socket));
+  setPath(c.socket, str(row.socket));
 }
 function render(since) {
   var t0 = since === undefined ? performance.now() : since;
