@@ -237,10 +237,9 @@ describe('status page in headless Chromium', { skip: BROWSER_SKIP }, () => {
         const moreMs = Number(await attr(page, 'data-render-ms'));
 
         // A click opens the plugin's detail while 10 000 rows keep refreshing behind it.
-        const clickedAt = Date.now();
         await page.locator('#rows tr', { has: page.locator('td.id', { hasText: /^fake-00042$/ }) }).click();
         await waitFor('detail', async () => Number(await page.locator('#detail').getAttribute('data-loads')) >= 1, 5_000);
-        const openMs = Date.now() - clickedAt;
+        const openMs = Number(await page.locator('#detail').getAttribute('data-open-ms'));
         const detailMs = Number(await page.locator('#detail').getAttribute('data-render-ms'));
         assert.equal(await page.locator('#detail h2').first().textContent(), 'fake-00042 \u2014 Fake plugin 42');
         assert.equal(await page.locator('#detail [data-topology="Host"] td.metric-value').count(), 40);
@@ -249,7 +248,7 @@ describe('status page in headless Chromium', { skip: BROWSER_SKIP }, () => {
         // Measured, reported, not asserted: no timed unit tests on a shared machine.
         t.diagnostic(
           `Chromium render time with ${TOTAL} plugins (sort + filter + DOM): first ${first} ms, refresh ${steady} ms, ` +
-            `filter keystroke ${filteredMs} ms, "show 500 more" ${moreMs} ms; detail: ${detailMs} ms to draw, ${openMs} ms from click to drawn (fetch and polling included)`,
+            `filter keystroke ${filteredMs} ms, "show 500 more" ${moreMs} ms; detail: ${detailMs} ms to draw, ${openMs} ms from click to drawn (its fetch included)`,
         );
         assert.deepEqual(problems, []);
       } finally {

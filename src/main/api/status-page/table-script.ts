@@ -43,11 +43,18 @@ function makeRow() {
   }
   return tr;
 }
+function markRow(tr) {
+  var cls = tr._row._k + (tr._row.socket === detail.socket ? ' selected' : '');
+  if (tr.className !== cls) tr.className = cls;
+}
+/** The open plugin's row marked, without a whole render. */
+function markSelected() {
+  for (var i = 0; i < pool.length && pool[i].parentNode; i++) markRow(pool[i]);
+}
 function fillRow(tr, row, now) {
   var c = tr._cells;
   tr._row = row;
-  var cls = row._k + (row.socket === detail.socket ? ' selected' : '');
-  if (tr.className !== cls) tr.className = cls;
+  markRow(tr);
   setText(c.id, clip(row.id), row.description ? clip(row.description) : undefined);
   setText(c.label, clip(row.label));
   setText(c.status, row.status === undefined || row.status === null ? '(' + str(row.phase) + ')' : str(row.status));
