@@ -39,6 +39,8 @@ describe('status page header and plugin detail in headless Chromium', { skip: BR
   let shots: string;
   /** zeta's behaviour: 500 or a valid report. */
   let zetaFails = true;
+  /** Node IDs of the clicks beta received. */
+  const betaClicks: string[] = [];
 
   before(async () => {
     dir = await tempDir('sph-spd-');
@@ -65,7 +67,24 @@ describe('status page header and plugin detail in headless Chromium', { skip: BR
           };
         },
       }),
-      await servePlugin({ id: 'beta', root, spec: { label: 'Beta' }, report: () => ({}) }),
+      await servePlugin({
+        id: 'beta',
+        root,
+        spec: { label: 'Beta', interfaces: ['reporter', 'controller'] },
+        report: () => {
+          const ts = new Date().toISOString();
+          return {
+            Host: {
+              nodes: { 'b1;<host>': { latest: { active_controls: { timestamp: ts, value: 'reboot' } } } },
+              controls: { reboot: { id: 'reboot', human: 'Reboot', icon: 'fa-power-off', rank: 1, confirmation: `Really reboot? ${HOSTILE}` } },
+            },
+          };
+        },
+        control: (req) => {
+          betaClicks.push(req.NodeID);
+          return {};
+        },
+      }),
     );
     const failing = (status: number, body: string) => (_req: unknown, res: import('node:http').ServerResponse) => void res.writeHead(status).end(body);
     await mkdir(join(root, 'team-networking', 'a-rather-long-directory'), { recursive: true });
@@ -239,6 +258,17 @@ describe('status page header and plugin detail in headless Chromium', { skip: BR
       await writeFile(join(shots, 'status-page-detail-failing.png'), await page.screenshot({ fullPage: false }));
       await page.keyboard.press('Escape');
       assert.equal(await detail.isHidden(), true);
+
+      // A control with a confirmation asks first, on the button itself (no dialog), then clicks.
+      await (await row(page, 'beta')).click();
+      const reboot = detail.locator('[data-control="beta~reboot"] button');
+      await waitFor('beta detail', async () => (await reboot.count()) === 1, 10_000);
+      await reboot.click();
+      await waitFor('asks', async () => (await reboot.textContent()) === `confirm: Really reboot? ${HOSTILE}`, 5_000);
+      assert.deepEqual(betaClicks, [], 'nothing sent before the confirmation');
+      await reboot.click();
+      await waitFor('beta clicked', () => betaClicks.length === 1, 10_000);
+      assert.deepEqual(betaClicks, ['b1;<host>']);
 
       // A hostile plugin's metric and node names are text.
       await (await row(page, 'alpha')).click();
