@@ -131,7 +131,7 @@ export async function startService(config: HostConfig, logger: Logger): Promise<
       workers: config.workers,
       startedAt,
       publishStats: () => publisher?.stats ?? [],
-      // No control connections to apps yet: each app's `control` is null until a source is given here.
+      appControls: () => appControls?.stats ?? [],
     });
   addRoutes(api, { core, metrics: metrics.registry, ready: () => ready, host: info });
   const address = await api.listen(config.listen.host, config.listen.port);

@@ -39,6 +39,8 @@ function renderHost(info, health) {
     var a = apps[i], li = el('li', 'app');
     li.appendChild(el('span', 'k', 'app '));
     li.appendChild(el('span', 'v', str(a.url)));
+    if (a.appId) li.appendChild(el('span', 'muted', ' (app ' + clip(a.appId) + ')'));
+    if (a.sameAppAs) { li.appendChild(el('span', 'muted', ' \u00b7 same app as ' + str(a.sameAppAs) + ': published to once')); list.appendChild(li); continue; }
     var p = a.publish || {};
     li.appendChild(document.createTextNode(' \\u00b7 publish '));
     li.appendChild(stateSpan(str(p.state), p.state === 'ok' ? 'ok' : p.state === 'failing' ? 'bad' : 'wait'));
@@ -47,8 +49,8 @@ function renderHost(info, health) {
     li.appendChild(document.createTextNode(' \\u00b7 control '));
     var c = a.control;
     if (c === null || c === undefined) {
-      var none = stateSpan('none', 'wait');
-      none.setAttribute('title', 'this host keeps no control connection to its apps');
+      var none = stateSpan('none yet', 'wait');
+      none.setAttribute('title', 'the control websocket opens once the app has said who it is (GET /api)');
       li.appendChild(none);
     }
     else {
