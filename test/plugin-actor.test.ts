@@ -9,6 +9,7 @@ import { ErrorCode } from '../src/shared/errors.js';
 import type { PluginState, ShardConfig } from '../src/shared/protocol.js';
 import { PluginActor, type ActorContext } from '../src/workers/plugin-actor.js';
 import { PollSlots } from '../src/workers/poll-slots.js';
+import { summarizeParts } from '../src/workers/report-summary.js';
 import { tempDir } from './helpers/tmp.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -39,10 +40,87 @@ function context(logs: string[] = [], changed: (state: PluginState) => void = ()
     changed: (actor) => changed(actor.state),
     polled: () => {},
     validateLarge: () => Promise.reject(new Error('no large reports in these tests')),
+    summarizeLarge: async (task) => summarizeParts(task.parts),
   };
 }
 
 describe('PluginActor', () => {
+  test('detail(): what the last good report contributes, the last error kept after recovery, the recent polls', async () => {
+    const dir = await tempDir();
+    let failing = false;
+    const ts = new Date().toISOString();
+    const plugin = await servePlugin({
+      id: 'lamp',
+      root: dir.path,
+      spec: { label: 'Lamp', interfaces: ['reporter', 'controller'] },
+      report: () => {
+        if (failing) throw new Error('bulb blown');
+        return {
+          Host: {
+            nodes: {
+              'h1;<host>': {
+                metrics: { watts: { samples: [{ date: ts, value: 40 }, { date: new Date(Date.now() + 1).toISOString(), value: 60 }] } },
+                latest: { active_controls: { timestamp: ts, value: 'off' } },
+              },
+              'h2;<host>': { metrics: { watts: { samples: [{ date: ts, value: 7 }] } } },
+            },
+            metric_templates: { watts: { id: 'watts', label: 'Power', format: '', priority: 1 } },
+            controls: { off: { id: 'off', human: 'Switch off', icon: 'fa-power-off', rank: 1 }, on: { id: 'on', human: 'Switch on', icon: 'fa-bolt', rank: 2 } },
+          },
+          Container: { nodes: { c1: {}, c2: {}, c3: {} } },
+        };
+      },
+      control: () => ({}),
+    });
+    const actor = new PluginActor(plugin.socketPath, 'lamp', context());
+    actor.start();
+    try {
+      await waitFor('ok', () => actor.state.spec.status === 'ok');
+      const ok = await actor.detail();
+      assert.equal(ok.lastFailure, null);
+      assert.ok(ok.contribution !== null && ok.contribution.bytes > 0);
+      assert.deepEqual(ok.contribution.topologies, [
+        {
+          key: 'Container', nodes: 3, metrics: [], metricsOmitted: 0, controls: [], controlsOmitted: 0,
+        },
+        {
+          key: 'Host',
+          nodes: 2,
+          metrics: [{ id: 'watts', label: 'Power', format: '', nodes: 2, latest: { node: 'h1;<host>', date: ok.contribution.topologies[1]!.metrics[0]!.latest!.date, value: 60 } }],
+          metricsOmitted: 0,
+          controls: [
+            { id: 'lamp~off', human: 'Switch off', icon: 'fa-power-off', confirmation: '', activeOn: 1, nodes: ['h1;<host>'] },
+            { id: 'lamp~on', human: 'Switch on', icon: 'fa-bolt', confirmation: '', activeOn: 0, nodes: [] },
+          ],
+          controlsOmitted: 0,
+        },
+      ], 'topologies in wire order, metric with its newest sample over both nodes, controls with the nodes they are active on');
+      assert.ok(ok.history.outcome.length >= 1 && ok.history.outcome.every((o) => o === 'ok'));
+
+      failing = true;
+      await waitFor('failing', () => actor.state.lastError !== null, 5_000);
+      const failed = await actor.detail();
+      assert.equal(failed.contribution, null, 'a failing plugin contributes nothing');
+      assert.equal(failed.lastFailure?.error.code, ErrorCode.HTTP_STATUS);
+      assert.equal(failed.history.outcome.at(-1), ErrorCode.HTTP_STATUS);
+
+      failing = false;
+      await waitFor('recovered', () => actor.state.spec.status === 'ok', 5_000);
+      const back = await actor.detail();
+      assert.equal(back.state.lastError, null);
+      assert.equal(back.lastFailure?.error.code, ErrorCode.HTTP_STATUS, 'the last error is kept after recovery');
+      assert.equal(back.lastFailure?.atMs, back.counters.lastErrorAt);
+      const n = back.history.atMs.length;
+      assert.equal(back.history.latencyMs.length, n);
+      assert.ok(back.history.outcome.includes(ErrorCode.HTTP_STATUS) && back.history.outcome.at(-1) === 'ok');
+      assert.deepEqual([...back.history.atMs].sort((a, b) => a - b), back.history.atMs, 'oldest first');
+    } finally {
+      await actor.stop();
+      await plugin.close();
+      await dir.cleanup();
+    }
+  });
+
   test('a control to a plugin whose stored spec is not a controller fails and sets its status', async () => {
     const dir = await tempDir();
     let interfaces = ['reporter', 'controller'];

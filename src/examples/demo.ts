@@ -42,6 +42,8 @@ scope-plugin-host demo: ${plugins.length} example plugins under ${root}
 
   status page      ${url}/
   plugins          ${url}/api/plugins
+  one plugin       ${url}/api/plugins/iowait
+  host             ${url}/api/host
   merged report    ${url}/api/report
   metrics          ${url}/metrics
   health           ${url}/healthz

@@ -16,6 +16,7 @@ import { Discovery } from './discovery/discovery.js';
 import { logDescriptorPlan, planDescriptors } from './fd-budget.js';
 import { registerDescriptorMetrics } from './metrics/fd-metrics.js';
 import { PluginAdmission } from './plugin-admission.js';
+import { hostInfo } from './host-info.js';
 import { HostMetrics } from './metrics/host-metrics.js';
 import { registerStateGauges } from './metrics/state-gauges.js';
 import { Publisher } from './publish/publisher.js';
@@ -35,6 +36,7 @@ export interface RunningService {
 }
 
 export async function startService(config: HostConfig, logger: Logger): Promise<RunningService> {
+  const startedAt = Date.now();
   const metrics = new HostMetrics();
   const builder = new ReportBuilder({
     nice: config.backgroundNice,
@@ -121,7 +123,17 @@ export async function startService(config: HostConfig, logger: Logger): Promise<
   let ready = config.pluginsRoot === '';
   const api = new ApiServer(logger, fds.apiConnections);
   registerDescriptorMetrics(metrics.registry, { plan: fds, admission, apiConnections: () => api.connections });
-  addRoutes(api, { core, metrics: metrics.registry, ready: () => ready });
+  const info = () =>
+    hostInfo({
+      probeId: config.probeId,
+      version: VERSION,
+      pluginsRoot: config.pluginsRoot,
+      workers: config.workers,
+      startedAt,
+      publishStats: () => publisher?.stats ?? [],
+      appControls: () => appControls?.stats ?? [],
+    });
+  addRoutes(api, { core, metrics: metrics.registry, ready: () => ready, host: info });
   const address = await api.listen(config.listen.host, config.listen.port);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;

@@ -159,6 +159,11 @@ export class PartBuffer {
     for (const part of slices(this.#bytes, this.#ends)) packer.add(part);
   }
 
+  /** The parts as views of this buffer: valid until the next write. */
+  views(): Buffer[] {
+    return Array.from(slices(this.#bytes, this.#ends));
+  }
+
   /** The parts as strings (tests, diagnostics). */
   parts(): string[] {
     return Array.from(slices(this.#bytes, this.#ends), (part) => part.toString('utf8'));

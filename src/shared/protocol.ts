@@ -21,10 +21,10 @@
 import type { ControlBody } from './control-body.js';
 import type { ErrorData } from './errors.js';
 import type { PackedParts } from './parts.js';
-import type { AppControlsOptions, PluginSpec } from './report/index.js';
+import type { AppControlsOptions, PluginSpec, TopologyContribution } from './report/index.js';
 
 /** Bumped whenever a message shape changes; a shard that answers with another version is not used. */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 /**
  * Which protocol a plugin speaks (docs/spec/plugin-protocol.md#eras): the 2016 `GET /` handshake,
@@ -103,6 +103,31 @@ export interface PluginReadout {
   readonly keys: readonly string[];
   /** Five numbers per key (layout: src/shared/plugin-state.ts); NaN stands for null. */
   readonly values: Float64Array;
+}
+
+/** A plugin's last exchanges with the host, oldest first (src/workers/poll-history.ts). */
+export interface PollHistoryData {
+  /** Epoch ms. */
+  readonly atMs: readonly number[];
+  readonly latencyMs: readonly number[];
+  /** `ok` or the ErrorCode. */
+  readonly outcome: readonly string[];
+}
+
+/** One plugin as its actor knows it, for its detail view (`ShardApi.detail`). */
+export interface PluginDetailData {
+  readonly state: PluginState;
+  readonly counters: PluginCounters;
+  /** What its last good report (and shortcut reports since) adds; null while it has none. */
+  readonly contribution: {
+    readonly bytes: number;
+    readonly topologies: readonly TopologyContribution[];
+  } | null;
+  /** Why the contribution could not be summarised (it is listed in the report all the same). */
+  readonly contributionError: ErrorData | null;
+  /** The last failure, kept after a recovery; epoch ms. */
+  readonly lastFailure: { readonly error: ErrorData; readonly atMs: number } | null;
+  readonly history: PollHistoryData;
 }
 
 export interface ShardConfig {
@@ -231,6 +256,8 @@ export interface ShardApi {
    * that changed after `since` (the `seq` of this worker's previous answer, 0 for a new worker).
    */
   readout(since: number): Promise<PluginReadout>;
+  /** One plugin's detail, or null when this shard has no actor at `key`. */
+  detail(key: string): Promise<PluginDetailData | null>;
   /** Stop every actor and close every connection; the worker then exits by itself. */
   shutdown(): Promise<void>;
 }
@@ -278,6 +305,12 @@ export interface LargeReportTask {
     readonly handshakeSpec?: PluginSpec;
     readonly maxNodes: number;
   };
+}
+
+/** Summarise a large stored report off the shard's event loop (`contributionOf`). */
+export interface LargeSummaryTask {
+  /** The report parts (the last good report and shortcut reports since), copied. */
+  readonly parts: readonly Uint8Array[];
 }
 
 export type LargeReportResult =

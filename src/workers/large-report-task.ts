@@ -7,8 +7,10 @@
  * comes back is one string (cloned by memcpy, not re-serialised).
  */
 import { nowTimestamp, rewriteControls, encodeReport } from '../shared/report/index.js';
-import type { LargeReportTask, LargeReportResult } from '../shared/protocol.js';
+import type { LargeReportTask, LargeReportResult, LargeSummaryTask } from '../shared/protocol.js';
+import type { TopologyContribution } from '../shared/report/index.js';
 import { validatePoll } from './poll-validation.js';
+import { summarizeParts } from './report-summary.js';
 import { niceThisPiscinaThread } from './thread-priority.js';
 
 // Bulk work: polls go first when CPU is short (thread-priority.ts).
@@ -28,4 +30,9 @@ export default function validateLargeReport(task: LargeReportTask): LargeReportR
     controlIds = rewritten.controlIds;
   }
   return { ok: true, spec: outcome.spec, encoded: encodeReport(report), controlIds };
+}
+
+/** A large stored report summarised for the plugin's detail view (piscina `name: 'summarizeLargeReport'`). */
+export function summarizeLargeReport(task: LargeSummaryTask): TopologyContribution[] {
+  return summarizeParts(task.parts);
 }

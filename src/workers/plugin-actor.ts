@@ -13,16 +13,18 @@
  * - Control requests use their own connection, so a click never waits behind a poll.
  */
 import { ErrorCode, errorData, statusOf, type ErrorData } from '../shared/errors.js';
-import type { ActorPhase, LargeReportResult, LargeReportTask, ControlReply, PluginCounters, PluginEra, PluginState, ShardConfig } from '../shared/protocol.js';
+import type { ActorPhase, LargeReportResult, LargeReportTask, LargeSummaryTask, ControlReply, PluginCounters, PluginDetailData, PluginEra, PluginState, ShardConfig } from '../shared/protocol.js';
 import { sameSpec, sameState } from '../shared/plugin-state.js';
 import { PartBuffer, type PartPacker } from '../shared/parts.js';
-import { encodeReport, nowTimestamp, rewriteControls, type PluginSpec } from '../shared/report/index.js';
+import { encodeReport, nowTimestamp, rewriteControls, type PluginSpec, type TopologyContribution } from '../shared/report/index.js';
 import { interpretHandshake } from './handshake.js';
 import { PluginClient } from './plugin-client.js';
 import { failureDelay, nextSlot, retryDelay } from './poll-schedule.js';
 import type { PollSlots } from './poll-slots.js';
 import { validatePoll } from './poll-validation.js';
 import { callControl } from './control-call.js';
+import { PollHistory } from './poll-history.js';
+import { summarizeParts } from './report-summary.js';
 import type { ControlBody } from '../shared/control-body.js';
 import type { LogLevel } from '../shared/protocol.js';
 
@@ -44,6 +46,8 @@ export interface ActorContext {
   log(level: LogLevel, msg: string, fields: Record<string, string | number | boolean | null>): void;
   /** Validate a large body off the shard's event loop (src/workers/large-report-task.ts). */
   validateLarge(task: LargeReportTask): Promise<LargeReportResult>;
+  /** Summarise a large stored report off the shard's event loop, for a detail view. */
+  summarizeLarge(task: LargeSummaryTask): Promise<TopologyContribution[]>;
   /** The actor's status changed: include it in the next state batch to main. */
   changed(actor: PluginActor): void;
   /** The next `PluginState.seq` (its meaning: src/shared/protocol.ts). */
@@ -88,6 +92,9 @@ export class PluginActor {
   #timer: NodeJS.Timeout | null = null;
   #handshakeAttempts = 0;
   #lastError: ErrorData | null = null;
+  /** The last failure, kept after a recovery (detail view; its time is `#lastErrorAt`). */
+  #lastFailure: ErrorData | null = null;
+  readonly #history = new PollHistory();
   #lastOkAt: number | null = null;
   #lastErrorAt: number | null = null;
   #lastLatencyMs: number | null = null;
@@ -115,7 +122,7 @@ export class PluginActor {
   start(): void {
     if (this.#refusal !== undefined) {
       // Said once for all such plugins by the main thread, so no per-plugin log line here.
-      this.#lastError = this.#refusal;
+      this.#lastError = this.#lastFailure = this.#refusal;
       this.#lastErrorAt = Date.now();
       this.#spec = { ...this.#spec, status: statusOf(this.#refusal) };
       this.#announce();
@@ -164,6 +171,25 @@ export class PluginActor {
 
   get spec(): PluginSpec {
     return this.#spec;
+  }
+
+  /** Everything the detail view shows; the contribution is decoded from the stored report now (on a click, not per poll). */
+  async detail(): Promise<PluginDetailData> {
+    const parts = this.#current.views();
+    const bytes = this.#current.byteLength;
+    let contribution: PluginDetailData['contribution'] = null;
+    let contributionError: ErrorData | null = null;
+    if (parts.length > 0) {
+      try {
+        const topologies = bytes > LARGE_BODY_BYTES
+          ? await this.#ctx.summarizeLarge({ parts: parts.map((p) => new Uint8Array(p)) })
+          : summarizeParts(parts);
+        contribution = { bytes, topologies };
+      } catch (err) {
+        contributionError = errorData(ErrorCode.INTERNAL, `the stored report could not be summarised: ${(err as Error).message}`);
+      }
+    }
+    return { state: this.state, counters: this.counters, contribution, contributionError, lastFailure: this.#lastFailure && this.#lastErrorAt !== null ? { error: this.#lastFailure, atMs: this.#lastErrorAt } : null, history: this.#history.data() };
   }
 
   /**
@@ -318,6 +344,7 @@ export class PluginActor {
     const recovered = this.#lastError !== null;
     this.#lastOkAt = Date.now();
     this.#lastLatencyMs = latencyMs;
+    this.#history.record(this.#lastOkAt, latencyMs, 'ok');
     this.#consecutiveFailures = 0;
     this.#handshakeAttempts = 0;
     if (recovered) this.#ctx.log('info', 'plugin recovered', this.#logFields());
@@ -331,6 +358,8 @@ export class PluginActor {
     this.#lastErrorAt = Date.now();
     this.#lastLatencyMs = latencyMs;
     this.#consecutiveFailures++;
+    this.#history.record(this.#lastErrorAt, latencyMs, error.code);
+    this.#lastFailure = error;
     this.#spec = { ...this.#spec, status: statusOf(error) };
     if (changed) {
       this.#ctx.log('warn', 'plugin failing', { code: error.code, err: error.message, ...this.#logFields() });

@@ -27,11 +27,13 @@ import {
   type SnapshotMode,
   type LargeReportResult,
   type LargeReportTask,
+  type LargeSummaryTask,
+  type PluginDetailData,
 } from '../shared/protocol.js';
 import { PartPacker, transferablesOf } from '../shared/parts.js';
 import { packCounters } from '../shared/plugin-state.js';
 import { movable } from '../shared/transfer.js';
-import type { PluginSpec } from '../shared/report/index.js';
+import type { PluginSpec, TopologyContribution } from '../shared/report/index.js';
 import { PluginActor, type ActorContext } from './plugin-actor.js';
 import type { ControlBody } from '../shared/control-body.js';
 import { PollSlots } from './poll-slots.js';
@@ -80,6 +82,11 @@ class Shard implements ShardApi {
         // The body's memory is moved when it owns it (large Buffers do), else a copy is.
         const body = movable(task.body);
         return shard.#largePool.run({ ...task, body }, { transferList: [body.buffer as ArrayBuffer] }) as Promise<LargeReportResult>;
+      },
+      summarizeLarge(task: LargeSummaryTask): Promise<TopologyContribution[]> {
+        shard.#largePool ??= backgroundPool('large-report-task', { nice: data.config.backgroundNice });
+        // The parts are copies (never the actor's own buffer), so each owns its memory and moves.
+        return shard.#largePool.run(task, { name: 'summarizeLargeReport', transferList: task.parts.map((t) => t.buffer as ArrayBuffer) }) as Promise<TopologyContribution[]>;
       },
       polled(outcome, latencyMs) {
         shard.#outcomes[outcome] = (shard.#outcomes[outcome] ?? 0) + 1;
@@ -142,6 +149,10 @@ class Shard implements ShardApi {
     }
     const counters = { seq: this.#seq, states, ...packCounters(this.#actors.values()) };
     return Comlink.transfer(counters, [counters.values.buffer]);
+  }
+
+  async detail(key: string): Promise<PluginDetailData | null> {
+    return (await this.#actors.get(key)?.detail()) ?? null;
   }
 
   async shutdown(): Promise<void> {

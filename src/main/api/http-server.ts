@@ -25,11 +25,15 @@ export interface Reply {
 }
 
 export type Handler = (req: IncomingMessage, body: Buffer | null) => Promise<Reply> | Reply;
+/** `rest`: the path after the prefix, percent-decoded. */
+export type PrefixHandler = (rest: string, req: IncomingMessage) => Promise<Reply> | Reply;
 
 export class ApiServer {
   readonly #server: Server;
   readonly #log: Logger;
   readonly #routes = new Map<string, Map<string, Handler>>();
+  /** GET routes for every path under a prefix, tried when no exact path matches. */
+  readonly #prefixes: [string, PrefixHandler][] = [];
   readonly #limiter: ConnectionLimiter;
 
   /** `maxConnections`: client connections kept open at most (fd-budget.ts decides how many). */
@@ -47,6 +51,12 @@ export class ApiServer {
     let byMethod = this.#routes.get(path);
     if (!byMethod) this.#routes.set(path, (byMethod = new Map()));
     byMethod.set(method, handler);
+    return this;
+  }
+
+  /** GET (and HEAD) of any path that starts with `prefix` and goes on. */
+  routePrefix(prefix: string, handler: PrefixHandler): this {
+    this.#prefixes.push([prefix, handler]);
     return this;
   }
 
@@ -72,7 +82,12 @@ export class ApiServer {
     const byMethod = this.#routes.get(path);
     let reply: Reply;
     try {
-      if (!byMethod) {
+      const prefixed = byMethod ? undefined : this.#prefixes.find(([prefix]) => path.startsWith(prefix) && path.length > prefix.length);
+      if (prefixed) {
+        reply = req.method === 'GET' || req.method === 'HEAD'
+          ? await prefixed[1](decodePath(path.slice(prefixed[0].length)), req)
+          : { ...json(405, { error: `${req.method} not allowed on ${path}; use GET`, code: 'API_METHOD' }), headers: { allow: 'GET' } };
+      } else if (!byMethod) {
         reply = json(404, { error: `no such endpoint: ${path}`, code: 'API_NOT_FOUND' });
       } else {
         const handler = byMethod.get(req.method ?? 'GET') ?? (req.method === 'HEAD' ? byMethod.get('GET') : undefined);
@@ -91,6 +106,15 @@ export class ApiServer {
       reply = json(500, { error: `internal error: ${(err as Error).message}`, code: 'HOST_INTERNAL' });
     }
     await send(req, res, reply);
+  }
+}
+
+/** Percent-decoded; a malformed escape is kept as written (it then names nothing). */
+function decodePath(rest: string): string {
+  try {
+    return decodeURIComponent(rest);
+  } catch {
+    return rest;
   }
 }
 

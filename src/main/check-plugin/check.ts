@@ -4,7 +4,7 @@
  * Nothing here judges a plugin on its own; it only gathers what those functions decide.
  */
 import { statusOf, type ErrorData } from '../../shared/errors.js';
-import { ACTIVE_CONTROLS, TOPOLOGIES, compareStrings, nowTimestamp, rewriteControls, type PluginSpec, type Report } from '../../shared/report/index.js';
+import { NO_LIMITS, contributionOf, nowTimestamp, rewriteControls, type PluginSpec, type Report } from '../../shared/report/index.js';
 import { interpretHandshake } from '../../workers/handshake.js';
 import { isController } from '../../workers/plugin-actor.js';
 import type { PluginClient } from '../../workers/plugin-client.js';
@@ -112,27 +112,12 @@ function exchangeOf(result: Awaited<ReturnType<PluginClient['get']>>): Exchange 
     : { statusCode: null, latencyMs: result.latencyMs, bytes: 0 };
 }
 
-/** Nodes, metrics and controls per topology, as they go into the merged report. */
+/** Nodes, metrics and controls per topology, as they go into the merged report (all of them: no limits here). */
 export function summarize(report: Report): TopologySummary[] {
-  const out: TopologySummary[] = [];
-  for (const { key } of TOPOLOGIES) {
-    const topology = report[key];
-    if (topology.nodes.size === 0 && topology.controls.size === 0) continue;
-    const metrics = new Map<string, number>();
-    const active = new Map<string, number>();
-    for (const node of topology.nodes.values()) {
-      for (const id of node.metrics.keys()) metrics.set(id, (metrics.get(id) ?? 0) + 1);
-      const entry = node.latest.get(ACTIVE_CONTROLS);
-      for (const id of entry?.value.split(';') ?? []) if (id !== '') active.set(id, (active.get(id) ?? 0) + 1);
-    }
-    out.push({
-      key,
-      nodes: topology.nodes.size,
-      metrics: [...metrics].sort(([a], [b]) => compareStrings(a, b)),
-      controls: [...topology.controls.values()]
-        .map((c) => ({ id: c.id, human: c.human, activeOn: active.get(c.id) ?? 0 }))
-        .sort((a, b) => compareStrings(a.id, b.id)),
-    });
-  }
-  return out;
+  return contributionOf(report, NO_LIMITS).map((t) => ({
+    key: t.key,
+    nodes: t.nodes,
+    metrics: t.metrics.map((m): [string, number] => [m.id, m.nodes]),
+    controls: t.controls.map((c) => ({ id: c.id, human: c.human, activeOn: c.activeOn })),
+  }));
 }

@@ -12,6 +12,7 @@ import type { ReportBuilder } from '../report-builder.js';
 import { ControlRouter, type ControlObserver } from './control-router.js';
 import { controlRequestOf, isRejected, type ControlRequest } from './control-request.js';
 import type { ControlResult } from './control-result.js';
+import { pluginDetail, type PluginDetail } from './plugin-detail.js';
 import { PluginTable, type PluginRow, type PluginTableView } from './plugin-table.js';
 import { ReportService } from './report-service.js';
 import { Supervisor, type SupervisorObserver } from './supervisor.js';
@@ -110,6 +111,11 @@ export class HostCore {
   /** Every plugin with its status and counters, sorted by id then socket. */
   plugins(): Promise<readonly PluginRow[]> {
     return this.#supervisor.plugins();
+  }
+
+  /** One plugin in detail (`ref`: its ID or socket path), asked of its actor now; null when no plugin has that ID or socket. */
+  pluginDetail(ref: string): Promise<PluginDetail | null> {
+    return pluginDetail(this.#table, this.#supervisor, ref);
   }
 
   /** The plugin table, read-only. */

@@ -169,7 +169,7 @@ export class PluginTable implements PluginTableView {
 
   /** Rows sorted by id, then socket path (two sockets may share an id). */
   rows(): PluginRow[] {
-    const rows = [...this.#records.values()].map(toRow);
+    const rows = [...this.#records.values()].map(rowOf);
     return rows.sort((a, b) => compare(a.id, b.id) || compare(a.socket, b.socket));
   }
 
@@ -193,7 +193,8 @@ export class PluginTable implements PluginTableView {
   }
 }
 
-function toRow(record: PluginRecord): PluginRow {
+/** A record as `GET /api/plugins` lists it. */
+export function rowOf(record: Readonly<PluginRecord>): PluginRow {
   const { state, counters } = record;
   const { spec } = state;
   return {
@@ -216,7 +217,7 @@ function toRow(record: PluginRecord): PluginRow {
   };
 }
 
-function iso(ms: number | null): string | null {
+export function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
 

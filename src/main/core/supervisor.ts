@@ -9,7 +9,7 @@
  */
 import type { Logger } from 'pino';
 import type { ErrorData } from '../../shared/errors.js';
-import type { PluginAssignment, PluginState, ShardConfig, SnapshotMode, StatsEvent } from '../../shared/protocol.js';
+import type { PluginAssignment, PluginDetailData, PluginState, ShardConfig, SnapshotMode, StatsEvent } from '../../shared/protocol.js';
 import type { PackedParts } from '../../shared/parts.js';
 import type { PluginSpec } from '../../shared/report/index.js';
 import { spreadHash } from '../../shared/hash.js';
@@ -43,6 +43,8 @@ export interface Snapshot {
 
 /** How long `plugins()` waits for a shard's counters. */
 const COUNTERS_TIMEOUT_MS = 1_000;
+/** How long `detail()` waits for the actor (a large report is summarised on another thread first). */
+const DETAIL_TIMEOUT_MS = 5_000;
 
 export class Supervisor {
   readonly #options: SupervisorOptions;
@@ -158,6 +160,19 @@ export class Supervisor {
       this.#held = null;
       for (const [, states] of held) for (const state of states) this.#table.apply(state);
     }
+  }
+
+  /**
+   * The actor's detail of the plugin at `key` (which must be serving), read from its shard now;
+   * its state and counters also refresh the table. Rejects with a coded error when the shard is down.
+   */
+  async detail(key: string, shard: number): Promise<PluginDetailData | null> {
+    const data = await this.#shards[shard]!.call((api) => api.detail(key), DETAIL_TIMEOUT_MS);
+    if (data !== null) {
+      this.#table.apply(data.state);
+      this.#table.setCounters(key, data.counters);
+    }
+    return data;
   }
 
   /**

@@ -70,6 +70,15 @@ export {
 export { compareStrings } from './strings.js';
 export { ACTIVE_CONTROLS } from './decode-legacy.js';
 export {
+  contributionOf,
+  DETAIL_LIMITS,
+  NO_LIMITS,
+  type ContributionLimits,
+  type ControlContribution,
+  type MetricContribution,
+  type TopologyContribution,
+} from './contribution.js';
+export {
   TOPOLOGIES,
   TOPOLOGY_KEYS,
   type Column,
