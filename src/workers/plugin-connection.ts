@@ -38,11 +38,15 @@ export class PluginConnection implements ResponseSink {
   #connected = false;
   #dead = false;
   #requests = 0;
-  /** From the server's keep-alive hint: not reused after this (performance.now() ms). */
+  /** From the server's keep-alive hint: not reused after this (ms on the `#now` clock). */
   #reuseUntil = Infinity;
   #keepAliveMs: number | undefined;
 
-  constructor(socketPath: string, maxHeadBytes: number) {
+  readonly #now: () => number;
+
+  /** `testClock`: for tests only, replaces performance.now() when judging the keep-alive hint. */
+  constructor(socketPath: string, maxHeadBytes: number, testClock?: () => number) {
+    this.#now = testClock ?? (() => performance.now());
     this.#parser = new ResponseParser(this, maxHeadBytes);
     const socket = connect(socketPath);
     this.#socket = socket;
@@ -59,7 +63,7 @@ export class PluginConnection implements ResponseSink {
 
   /** Can carry a new request now: alive, idle, and not past the server's keep-alive hint. */
   get usable(): boolean {
-    return !this.#dead && this.#handler === null && (this.#reuseUntil === Infinity || performance.now() < this.#reuseUntil);
+    return !this.#dead && this.#handler === null && (this.#reuseUntil === Infinity || this.#now() < this.#reuseUntil);
   }
 
   /** Sends `request` (a complete request: head and body); `handler` hears the rest. */
@@ -107,7 +111,7 @@ export class PluginConnection implements ResponseSink {
     // The latest answer's hint rules (none: as long as the plugin keeps the connection).
     const hint = this.#keepAliveMs;
     if (hint !== undefined && hint <= KEEP_ALIVE_MARGIN_MS) reusable = false;
-    this.#reuseUntil = hint === undefined ? Infinity : performance.now() + hint - KEEP_ALIVE_MARGIN_MS;
+    this.#reuseUntil = hint === undefined ? Infinity : this.#now() + hint - KEEP_ALIVE_MARGIN_MS;
     if (!reusable) this.destroy();
     handler?.onEnd();
   }
