@@ -68,11 +68,11 @@ describe('ShardHandle', () => {
     const handle = new ShardHandle(3, { ...shardConfig, shardIndex: 3 }, listener);
     handles.push(handle);
     assert.equal(handle.ready, false);
-    await assert.rejects(handle.call((api) => api.counters()), (err: HostError) => err.code === ErrorCode.WORKER_CRASHED);
+    await assert.rejects(handle.call((api) => api.readout(0)), (err: HostError) => err.code === ErrorCode.WORKER_CRASHED);
     await handle.start();
     assert.equal(handle.ready, true);
     assert.deepEqual(listener.calls.find((c) => c.kind === 'assignments')?.args, [3]);
-    const counters = await handle.call((api) => api.counters());
+    const counters = await handle.call((api) => api.readout(0));
     assert.deepEqual(counters.states, []);
     await handle.close();
     assert.equal(handle.ready, false);
@@ -96,7 +96,7 @@ describe('ShardHandle', () => {
         assert.match(reason, /exited/);
         delays.push(delay);
         assert.equal(handle.ready, false);
-        await assert.rejects(handle.call((api) => api.counters()), (err: HostError) => err.code === ErrorCode.WORKER_CRASHED);
+        await assert.rejects(handle.call((api) => api.readout(0)), (err: HostError) => err.code === ErrorCode.WORKER_CRASHED);
         // One millisecond short of the delay, nothing restarts.
         mock.timers.tick(delay - 1);
         assert.equal(listener.count('restarted'), crash);

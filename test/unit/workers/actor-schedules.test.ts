@@ -58,6 +58,7 @@ function context(config: ShardConfig, slots: WatchedSlots): ActorContext {
     nextSeq: () => ++seq,
     log: () => {},
     changed: () => {},
+    summarizeLarge: () => Promise.reject(new Error('no large reports in these tests')),
     polled: () => {},
     validateLarge: () => Promise.reject(new Error('no large reports here')),
   };

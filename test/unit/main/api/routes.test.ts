@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { ApiServer } from '../../../../src/main/api/http-server.js';
+import { hostInfo } from '../../../../src/main/host-info.js';
 import { addRoutes } from '../../../../src/main/api/routes.js';
 import { HostCore } from '../../../../src/main/core/host-core.js';
 import { ReportBuilder } from '../../../../src/main/report-builder.js';
@@ -25,7 +26,12 @@ describe('API routes', () => {
 
   before(async () => {
     await core.start();
-    addRoutes(api, { core, metrics, ready: () => ready });
+    addRoutes(api, {
+      core,
+      metrics,
+      ready: () => ready,
+      host: () => hostInfo({ probeId: 'p1', version: 'test', pluginsRoot: '', workers: 1, startedAt: Date.now(), publishStats: () => [], appControls: () => [] }),
+    });
     ({ port } = await api.listen('127.0.0.1', 0));
   });
   after(async () => {
