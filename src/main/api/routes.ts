@@ -18,7 +18,7 @@ export interface RouteSources {
   readonly core: HostCore;
   readonly metrics: Registry;
   /** Has the first discovery scan been applied? */
-  ready(): boolean;
+  ready: () => boolean;
 }
 
 export function addRoutes(api: ApiServer, { core, metrics, ready }: RouteSources): void {
