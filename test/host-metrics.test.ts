@@ -78,7 +78,7 @@ test('metrics.perPlugin adds per-plugin series', async () => {
   const good = await servePlugin({ id: 'solo', root: dir.path, spec: { label: 'solo' }, report: () => ({}) });
   const host = await startTestHost({ pluginsRoot: dir.path, pollIntervalMs: 100, metrics: { perPlugin: true } });
   try {
-    await waitFor('polled', async () => (await host.get<{ polls: number }[]>('/api/plugins')).body[0]?.polls! > 0);
+    await waitFor('polled', async () => ((await host.get<{ polls: number }[]>('/api/plugins')).body[0]?.polls ?? 0) > 0);
     const m = await metrics(host);
     assert.equal(m.value(`scope_plugin_host_plugin_up{plugin="solo",socket="${good.socketPath}"}`), 1);
     assert.ok((m.value(`scope_plugin_host_plugin_polls{plugin="solo",socket="${good.socketPath}"}`) ?? 0) >= 1);

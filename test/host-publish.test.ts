@@ -72,7 +72,7 @@ describe('publishing through the host', () => {
       // Consecutive publications do not overlap and leave no gap in the counter.
       const next = (decodeBody(app.received[3] ?? (await waitFor('4th', () => app.received[3]))) as Published).Host.nodes!['h;<host>']!
         .metrics!['ticker_polls']!.samples.map((s) => s.value);
-      assert.equal(next[0], values[values.length - 1]! + 1, `${values} then ${next}`);
+      assert.equal(next[0], values[values.length - 1]! + 1, `${values.join(',')} then ${next.join(',')}`);
     } finally {
       await host.close();
       await plugin.close();

@@ -83,6 +83,7 @@ describe('the real Scope app and the largest numbers plugins may send', { skip: 
       root: dir.path,
       spec: { label: 'huge-ctl' },
       report: extreme,
+      // eslint-disable-next-line no-loss-of-precision -- Go's uint64 maximum as written; JavaScript reads it as 2^64
       control: () => ({ shortcutReport: { ...extreme(), Sampling: { Count: 18446744073709551615, Total: 1 } } }),
     });
     host = await startTestHost({ pluginsRoot: dir.path, pollIntervalMs: 100, publish: { apps: [app.url], intervalMs: 1000 } });

@@ -114,7 +114,7 @@ export function startFleet(options: StartFleetOptions): Fleet {
         owner.delete(id);
         load[i]!--;
       }
-      const results = await Promise.all(procs.map((p, i) => (parts[i]!.length > 0 ? p.removePlugins(parts[i]!) : { ids: [], missing: [] })));
+      const results = await Promise.all(procs.map((p, i) => (parts[i]!.length > 0 ? p.removePlugins(parts[i]!) : Promise.resolve({ ids: [], missing: [] }))));
       return { ids: results.flatMap((r) => r.ids), missing: [...missing, ...results.flatMap((r) => r.missing)] };
     },
     async collectLogs(opts) {

@@ -60,7 +60,7 @@ export class FleetGroup {
       const per = Math.ceil(plugins.length / this.#fleets.length);
       plugins.forEach((p, k) => batches[Math.floor(k / per)]!.push(p));
     }
-    const results = await Promise.all(batches.map((b, i) => (b.length ? this.#fleets[i]!.addPlugins(b) : null)));
+    const results = await Promise.all(batches.map((b, i) => (b.length ? this.#fleets[i]!.addPlugins(b) : Promise.resolve(null))));
     const ids: string[] = [];
     const failed: { id: string; message: string }[] = [];
     let listenMs = 0;
@@ -91,7 +91,7 @@ export class FleetGroup {
       else byFleet[i]!.push(id);
       this.#owner.delete(id);
     }
-    const results = await Promise.all(byFleet.map((b, i) => (b.length ? this.#fleets[i]!.removePlugins(b) : null)));
+    const results = await Promise.all(byFleet.map((b, i) => (b.length ? this.#fleets[i]!.removePlugins(b) : Promise.resolve(null))));
     return { ids: results.flatMap((r) => (r ? [...r.ids] : [])), missing: [...missing, ...results.flatMap((r) => (r ? [...r.missing] : []))] };
   }
 

@@ -170,5 +170,5 @@ export async function startBaseline(o: StartOptions, script: string): Promise<Ta
 export async function startUpstream(o: StartOptions, binary: string): Promise<Target> {
   if (!o.appUrl) throw new Error('the upstream probe needs an app to publish to');
   const probe = await startUpstreamProbe(binary, { root: o.root, port: await freePort(), appUrl: o.appUrl, workDir: o.workDir });
-  return { kind: 'upstream', pid: probe.pid, url: probe.url, probeId: probe.probeId, stop: probe.stop };
+  return { kind: 'upstream', pid: probe.pid, url: probe.url, probeId: probe.probeId, stop: () => probe.stop() };
 }

@@ -9,7 +9,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfigOrExit } from '../main/config-loader.js';
 import { createLogger } from '../main/logger.js';
-import { startService } from '../main/service.js';
+import { startService, type RunningService } from '../main/service.js';
 import { startContainerTablePlugin } from './container-table-plugin.js';
 import { startHandshakeEraPlugin } from './handshake-era-plugin.js';
 import { startIowaitPlugin } from './iowait-plugin.js';
@@ -24,7 +24,7 @@ const plugins = await Promise.all([
   startHandshakeEraPlugin({ root }),
 ]);
 
-let service;
+let service: RunningService | undefined;
 try {
   service = await startService(config, logger);
 } catch (err) {

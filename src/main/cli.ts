@@ -8,7 +8,7 @@
 import { loadConfigOrExit } from './config-loader.js';
 import { createLogger } from './logger.js';
 import { keepSemiSpaceFlagToMainThread } from './main-heap.js';
-import { startService } from './service.js';
+import { startService, type RunningService } from './service.js';
 import { startFailure } from './start-failure.js';
 
 /** The service must be gone this long after a signal, whatever is still draining. */
@@ -26,7 +26,7 @@ const { config, configPath } = await loadConfigOrExit(process.argv.slice(2));
 const logger = createLogger({ level: config.logLevel });
 if (configPath) logger.info({ configPath }, 'config loaded');
 
-let service;
+let service: RunningService | undefined;
 try {
   service = await startService(config, logger);
 } catch (err) {

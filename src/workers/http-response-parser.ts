@@ -215,7 +215,7 @@ export class ResponseParser {
   }
 
   #onHeadText(text: string): void {
-    let lineEnd = text.indexOf('\n');
+    const lineEnd = text.indexOf('\n');
     const status = parseStatusLine(stripCR(text.slice(0, lineEnd)));
     const fields = readFields(text, lineEnd + 1);
     const contentLengths = fields.get('content-length');

@@ -65,6 +65,7 @@ class Shard implements ShardApi {
 
   constructor(data: ShardWorkerData) {
     this.#data = data;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the context's methods run with the context as this
     const shard = this;
     this.#ctx = {
       config: data.config,

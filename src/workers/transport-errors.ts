@@ -156,6 +156,8 @@ export function transportError(err: unknown, s: ExchangeState): ErrorData {
         ErrorCode.PROTOCOL,
         `${prefix(s)}malformed HTTP response ${snippet(typeof e.data === 'string' ? e.data : '')} from unix ${s.socketPath}: ${e.message ?? ''}`,
       );
+    default:
+      break;
   }
   if (code !== undefined && ERRNO_TEXT[code] !== undefined) {
     return errorData(ErrorCode.PROTOCOL, `${prefix(s)}read unix ${s.socketPath}: ${errnoText(code)} (${closedWhere(s)})`);

@@ -100,7 +100,12 @@ function replaceSomewhere(r: Rand, root: unknown, text: string): string {
   const walk = (v: unknown, depth: number): void => {
     if (depth > 8 || paths.length > 10_000) return;
     if (Array.isArray(v)) v.forEach((x, i) => (paths.push({ parent: v, key: i }), walk(x, depth + 1)));
-    else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) (paths.push({ parent: v as Record<string, unknown>, key: k }), walk(x, depth + 1));
+    else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        paths.push({ parent: v as Record<string, unknown>, key: k });
+        walk(x, depth + 1);
+      }
+    }
   };
   walk(root, 0);
   if (paths.length === 0) return JSON.stringify(root);
@@ -121,7 +126,7 @@ function body(r: Rand, id: string, m: string[]): Buffer {
       case 2: {
         const value = weirdValue(r);
         // Only into a still-valid, still-shallow body: a deep one would overflow this generator's stack.
-        if (!text.startsWith('{"Plugins":') || text.length > 100_000 || /[\[{]{50}/.test(text)) break;
+        if (!text.startsWith('{"Plugins":') || text.length > 100_000 || /[[{]{50}/.test(text)) break;
         try {
           text = replaceSomewhere(r, JSON.parse(text) as unknown, value);
           m.push(`value somewhere := ${value.slice(0, 40)}${value.length > 40 ? `… (${value.length} chars)` : ''}`);

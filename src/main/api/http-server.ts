@@ -49,7 +49,7 @@ export class ApiServer {
 
   route(method: string, path: string, handler: Handler): this {
     let byMethod = this.#routes.get(path);
-    if (!byMethod) this.#routes.set(path, (byMethod = new Map()));
+    if (!byMethod) this.#routes.set(path, (byMethod = new Map<string, Handler>()));
     byMethod.set(method, handler);
     return this;
   }

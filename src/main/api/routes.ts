@@ -21,8 +21,8 @@ export interface RouteSources {
   readonly core: HostCore;
   readonly metrics: Registry;
   /** Has the first discovery scan been applied? */
-  ready(): boolean;
-  host(): HostInfo;
+  ready: () => boolean;
+  host: () => HostInfo;
 }
 
 export function addRoutes(api: ApiServer, { core, metrics, ready, host }: RouteSources): void {

@@ -136,7 +136,8 @@ export class ControlConnection {
       if (isBinary) return this.#fail(socket, 'app sent a binary control message');
       let call;
       try {
-        call = reader.push(data.toString());
+        // With ws's default binaryType ('nodebuffer') a message arrives as one Buffer.
+        call = reader.push((data as Buffer).toString());
       } catch (err) {
         if (err instanceof RpcFramingError) return this.#fail(socket, err.message);
         throw err;

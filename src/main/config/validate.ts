@@ -161,6 +161,8 @@ function kindOf(value: unknown): string {
 
 /** A value as it appears in an error line: JSON, cut short so the line stays a line. */
 export function show(value: unknown): string {
+  // JSON.stringify gives undefined only for functions and symbols, which String names.
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string
   const text = value === undefined ? 'nothing' : (JSON.stringify(value) ?? String(value));
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

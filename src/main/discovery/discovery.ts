@@ -40,7 +40,7 @@ export interface DiscoveryOptions {
   rescanIntervalMs: number;
   logger: Logger;
   /** Called after each applied scan that changed the table (also for the first scan). */
-  onDiff(diff: DiscoveryDiff): void;
+  onDiff: (diff: DiscoveryDiff) => void;
   /** Coalesce bursts of watcher events into one rescan. Default 20 ms. */
   debounceMs?: number;
   /** Directories deeper than this below the root are not scanned. Default 32. */

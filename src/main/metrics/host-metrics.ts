@@ -47,6 +47,7 @@ export class HostMetrics implements CoreObserver, BuildObserver {
       labelNames: ['worker'],
       registers,
     });
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- prom-client calls collect() with the gauge as this
     const mainElu = this;
     this.#elu = new Gauge({
       name: `${PREFIX}event_loop_utilization`,

@@ -14,7 +14,7 @@ export interface StateSources {
   readonly table: PluginTableView;
   readonly perPlugin: boolean;
   /** The rows of `GET /api/plugins`, for the per-plugin series. */
-  rows(): Promise<readonly PluginRow[]>;
+  rows: () => Promise<readonly PluginRow[]>;
   workerRestarts(): number[];
   discoveryScans(): number;
   /** Directories watched below the plugins root, and those refused by `maxWatchedDirs` since start. */

@@ -155,7 +155,7 @@ export class Publisher {
     this.#timer = null;
     for (const slot of this.#slots) if (slot.timer !== null) clearTimeout(slot.timer);
     this.#closed.abort();
-    this.#closing = Promise.all(this.#slots.map((s) => s.client?.close())).then(() => undefined);
+    this.#closing = Promise.all(this.#slots.map((s) => s.client?.close() ?? Promise.resolve())).then(() => undefined);
     return this.#closing;
   }
 

@@ -193,7 +193,7 @@ export function decodeMetric(raw: Json | undefined): Metric {
 function decodeSamples(raw: Json | undefined): readonly Sample[] {
   const a = optArray(raw);
   if (a === undefined || a.length === 0) return EMPTY_SAMPLES;
-  const out: Sample[] = new Array(a.length);
+  const out: Sample[] = new Array<Sample>(a.length);
   let sorted = true;
   let i = 0;
   let part = '';

@@ -55,7 +55,7 @@ export function unionAll(sets: readonly StringSet[]): StringSet {
   if (sets.length === 0) return EMPTY_SET;
   if (sets.length === 1) return sets[0]!;
   if (sets.length === 2) return unionSets(sets[0]!, sets[1]!);
-  let first = sets[0]!;
+  const first = sets[0]!;
   let same = true;
   for (let k = 1; k < sets.length; k++) if (sets[k] !== first) same = false;
   if (same) return first;
