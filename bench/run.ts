@@ -34,7 +34,7 @@ import { consoleReport } from './report/table.js';
 import { SCENARIOS, scenarioByName, type Scenario } from './scenarios.js';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
-const SETTABLE = ['pollIntervalMs', 'timeoutMs', 'workers', 'maxConcurrentPollsPerWorker', 'rescanIntervalMs', 'failureBackoffMaxMs', 'pollSlotMs'] as const;
+const SETTABLE = ['pollIntervalMs', 'timeoutMs', 'workers', 'pluginsPerWorker', 'maxConcurrentPollsPerWorker', 'rescanIntervalMs', 'failureBackoffMaxMs', 'pollSlotMs'] as const;
 
 function usage(message?: string): never {
   if (message) process.stderr.write(`bench: ${message}\n`);

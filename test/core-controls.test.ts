@@ -105,6 +105,8 @@ describe('control routing in the core (real shards, real plugins, no HTTP)', () 
     builder = new ReportBuilder({ nice: 0 });
     core = new HostCore({
       workers: 2,
+      // One plugin per shard: clicks are routed to both.
+      pluginsPerWorker: 1,
       logger,
       builder,
       observer: { shardStats: () => {}, discovery: () => {}, control: (outcome) => outcomes.push(outcome) },

@@ -1,6 +1,7 @@
 /**
- * Shard assignment must spread real plugin layouts over the workers. Regression: `fnv1a(path) % 2`
- * put every `<id>/<id>.sock` plugin on one shard (bit 0 of FNV-1a is a parity of the input).
+ * `spreadHash(path) % n` must spread real plugin layouts evenly (the poll schedule takes it modulo
+ * the slots of the interval). Regression: `fnv1a(path) % 2` put every `<id>/<id>.sock` plugin in
+ * one bucket (bit 0 of FNV-1a is a parity of the input).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -113,7 +113,8 @@ describe('resilience', () => {
     const dir = await tempDir();
     const plugins = await Promise.all(Array.from({ length: 8 }, (_, i) => fastPlugin(dir.path, `slow-${i}`, 150)));
     const workers = watchShardWorkers();
-    const host = await startTestHost({ pluginsRoot: dir.path, pollIntervalMs: 200 });
+    // Four plugins per shard: both shards run, and both are killed.
+    const host = await startTestHost({ pluginsRoot: dir.path, pollIntervalMs: 200, pluginsPerWorker: 4 });
     try {
       const ids = plugins.map((p) => p.id);
       const allOk = async () => {

@@ -228,8 +228,8 @@ before(async () => {
   dir = await tempDir('sph-hp-');
   root = join(dir.path, 'p');
   await mkdir(root);
-  host = await startTestHost({ pluginsRoot: root, pollIntervalMs: POLL_MS, rescanIntervalMs: 1_000, workers: WORKERS });
-  // Add healthy plugins until every shard worker has a few (the host picks the shard by path).
+  host = await startTestHost({ pluginsRoot: root, pollIntervalMs: POLL_MS, rescanIntervalMs: 1_000, workers: WORKERS, pluginsPerWorker: HEALTHY_PER_SHARD });
+  // Add healthy plugins until every shard worker has a few (the second starts once the first has them).
   for (let i = 1; i <= 40 && !everyShardHas(HEALTHY_PER_SHARD); i++) {
     const id = `healthy-${i}`;
     const plugin = await servePlugin({ id, root, spec: { label: id }, report: () => ({}) });

@@ -64,7 +64,7 @@ test('/proc/self/limits: soft and hard, unlimited; the plan puts the API and the
   assert.ok(live && live.soft > 0 && live.hard >= live.soft, 'this process has a limit');
 
   const plan = planDescriptors({ workers: 2, apps: 1, limit: { soft: 256, hard: 256 }, inUse: 30 });
-  assert.deepEqual(plan, { limit: { soft: 256, hard: 256 }, inUse: 30, hostReserve: 32 + 8 + 4, apiConnections: 16, plugins: 256 - 30 - 44 - 32 });
+  assert.deepEqual(plan, { limit: { soft: 256, hard: 256 }, inUse: 30, hostReserve: 32 + 16 + 4, apiConnections: 16, plugins: 256 - 30 - 52 - 32 });
   assert.equal(planDescriptors({ workers: 2, apps: 0, limit: { soft: 64, hard: 64 }, inUse: 40 }).plugins, 0);
   assert.equal(planDescriptors({ workers: 2, apps: 0, limit: { soft: 1 << 20, hard: 1 << 20 }, inUse: 40 }).apiConnections, 1024);
   assert.equal(planDescriptors({ workers: 2, apps: 0, limit: null, inUse: 40 }).plugins, Infinity);

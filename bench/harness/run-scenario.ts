@@ -88,7 +88,9 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
       const perPoint = Math.max(5, Math.round(seconds / 2));
       for (const point of s.sweep ?? []) {
         const label = `host w=${point.workers} c=${point.maxConcurrentPollsPerWorker}`;
-        sides.push(await side('host', label, { ...base, ...point }, perPoint));
+        // Every worker of the point runs, however many plugins it takes to start them.
+        const pluginsPerWorker = Math.ceil(s.plugins / point.workers);
+        sides.push(await side('host', label, { ...base, ...point, pluginsPerWorker }, perPoint));
       }
     } else {
       sides.push(await side('host', 'host', base, seconds));

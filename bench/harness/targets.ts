@@ -37,6 +37,7 @@ export interface HostSettings {
   readonly pollIntervalMs: number;
   readonly timeoutMs: number;
   readonly workers?: number;
+  readonly pluginsPerWorker?: number;
   readonly maxConcurrentPollsPerWorker?: number;
   readonly rescanIntervalMs?: number;
   readonly failureBackoffMaxMs?: number;

@@ -22,7 +22,7 @@ export interface OpenFileLimit {
 
 export interface DescriptorPlan {
   readonly limit: OpenFileLimit | null;
-  /** Descriptors open when the plan was made (after the shard workers started). */
+  /** Descriptors open when the plan was made (after the first shard worker started). */
   readonly inUse: number;
   /** Set aside for threads started later, inotify, publishing, logging. */
   readonly hostReserve: number;
@@ -38,7 +38,8 @@ const API_MIN = 8;
 const API_MAX = 1024;
 /** Descriptors kept for the host beyond what it holds at start: fixed part, per worker, per Scope app. */
 const RESERVE_BASE = 32;
-const RESERVE_PER_WORKER = 4;
+/** Each shard may start later (they start as plugins call for them), and so may its thread for large reports: 4 descriptors each. */
+const RESERVE_PER_WORKER = 8;
 /** The publish connection, the control websocket, and the identity and relayed-click requests. */
 const RESERVE_PER_APP = 4;
 

@@ -51,6 +51,7 @@ export async function startService(config: HostConfig, logger: Logger): Promise<
   let publisher: Publisher | null = null;
   const core = new HostCore({
     workers: config.workers,
+    pluginsPerWorker: config.pluginsPerWorker,
     logger,
     builder,
     observer: metrics,
@@ -74,7 +75,7 @@ export async function startService(config: HostConfig, logger: Logger): Promise<
     },
   });
   await core.start();
-  // Measured now that the shard workers hold their descriptors; the API and the host come first.
+  // Measured now that the first shard worker holds its descriptors; the API and the host come first.
   const fds = planDescriptors({ workers: config.workers, apps: config.publish.apps.length });
   logDescriptorPlan(logger, fds);
   const admission = fds.limit !== null && fds.plugins !== Infinity ? new PluginAdmission({ budget: fds.plugins, nofile: fds.limit.soft, logger }) : null;

@@ -1,6 +1,6 @@
 /**
  * FNV-1a, 32 bit: cheap and stable across processes and restarts. Used to spread plugins over
- * shard workers (`hash(path) % workers`) and over the poll interval (a per-plugin offset).
+ * the poll interval (a per-plugin offset: `hash(path) % slots`).
  */
 export function fnv1a(text: string): number {
   let hash = 0x811c9dc5;

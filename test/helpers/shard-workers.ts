@@ -9,6 +9,8 @@ import type { Worker } from 'node:worker_threads';
 export interface ShardWorkers {
   /** The live worker of shard `index`, once it said Ready. */
   get(index: number): Worker | undefined;
+  /** Indexes of the shards whose worker said Ready at least once, ascending. */
+  started(): number[];
   stop(): void;
 }
 
@@ -25,6 +27,7 @@ export function watchShardWorkers(): ShardWorkers {
   diagnosticsChannel.subscribe('worker_threads', onWorker);
   return {
     get: (index) => byShard.get(index),
+    started: () => [...byShard.keys()].sort((a, b) => a - b),
     stop: () => diagnosticsChannel.unsubscribe('worker_threads', onWorker),
   };
 }

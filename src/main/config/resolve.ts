@@ -49,6 +49,7 @@ export function resolveConfig(file: ConfigFile, flags: ConfigOverrides, computed
     rescanIntervalMs: file.rescanIntervalMs ?? DEFAULTS.rescanIntervalMs,
     maxWatchedDirs: file.maxWatchedDirs ?? DEFAULTS.maxWatchedDirs,
     workers: file.workers ?? clamp(Math.floor(computed.availableParallelism), 1, MAX_WORKERS),
+    pluginsPerWorker: file.pluginsPerWorker ?? DEFAULTS.pluginsPerWorker,
     maxConcurrentPollsPerWorker: file.maxConcurrentPollsPerWorker ?? DEFAULTS.maxConcurrentPollsPerWorker,
     backgroundNice: file.backgroundNice ?? DEFAULTS.backgroundNice,
     handshake: {

@@ -38,6 +38,7 @@ export interface HostConfig {
   rescanIntervalMs: number;
   maxWatchedDirs: number;
   workers: number;
+  pluginsPerWorker: number;
   maxConcurrentPollsPerWorker: number;
   backgroundNice: number;
   handshake: { retryInitialMs: number; retryMaxMs: number };
@@ -67,6 +68,7 @@ export const DEFAULTS: DeepReadonly<Omit<HostConfig, 'probeId' | 'workers'>> = d
   maxNodesPerReport: 20_000,
   rescanIntervalMs: 5000,
   maxWatchedDirs: 10_000,
+  pluginsPerWorker: 1000,
   maxConcurrentPollsPerWorker: 128,
   backgroundNice: 10,
   handshake: { retryInitialMs: 1000, retryMaxMs: 15_000 },
@@ -158,9 +160,17 @@ export const ConfigFileSchema = Type.Object(
     workers: Type.Optional(
       int(
         undefined,
-        `Worker threads that host the plugin actors, 1-${MAX_WORKERS}. Default: os.availableParallelism(), at most ${MAX_WORKERS}.`,
+        `Most worker threads that host the plugin actors, 1-${MAX_WORKERS}: one starts with the host, another each time every started one holds pluginsPerWorker plugins. Default: os.availableParallelism(), at most ${MAX_WORKERS}.`,
         1,
         MAX_WORKERS,
+      ),
+    ),
+    pluginsPerWorker: Type.Optional(
+      int(
+        DEFAULTS.pluginsPerWorker,
+        'Plugins a worker thread takes before another one is started (up to workers); a new plugin goes to the started worker holding the fewest, and a plugin never changes worker.',
+        1,
+        null,
       ),
     ),
     maxConcurrentPollsPerWorker: Type.Optional(

@@ -21,6 +21,7 @@ export type CoreObserver = SupervisorObserver & ControlObserver;
 
 export interface HostCoreOptions {
   readonly workers: number;
+  readonly pluginsPerWorker: number;
   readonly shard: Omit<ShardConfig, 'shardIndex'>;
   readonly logger: Logger;
   readonly builder: ReportBuilder;
@@ -43,6 +44,7 @@ export class HostCore {
     const { logger, observer } = options;
     this.#supervisor = new Supervisor({
       workers: options.workers,
+      pluginsPerWorker: options.pluginsPerWorker,
       shard: options.shard,
       logger,
       table: this.#table,

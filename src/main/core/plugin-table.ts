@@ -81,6 +81,8 @@ export class PluginTable implements PluginTableView {
   readonly #records = new Map<string, PluginRecord>();
   /** Plugin ID → its sockets' keys in path order; the first serves the ID. */
   readonly #byId = new Map<string, string[]>();
+  /** Sockets assigned to each shard, serving or not (index = shard). */
+  readonly #shardSizes: number[] = [];
 
   get size(): number {
     return this.#records.size;
@@ -102,6 +104,7 @@ export class PluginTable implements PluginTableView {
       const record = this.#records.get(key);
       if (!record) continue;
       this.#records.delete(key);
+      this.#shardSizes[record.shard]!--;
       const keys = this.#byId.get(record.id)!.filter((k) => k !== key);
       if (keys.length > 0) this.#byId.set(record.id, keys);
       else this.#byId.delete(record.id);
@@ -111,12 +114,18 @@ export class PluginTable implements PluginTableView {
     for (const plugin of added) {
       if (this.#records.has(plugin.key)) continue;
       this.#records.set(plugin.key, { ...plugin, serving: false, state: initialState(plugin.key, plugin.id), counters: NO_COUNTERS });
+      this.#shardSizes[plugin.shard] = (this.#shardSizes[plugin.shard] ?? 0) + 1;
       const keys = [...(this.#byId.get(plugin.id) ?? []), plugin.key].sort(compare);
       this.#byId.set(plugin.id, keys);
       touched.add(plugin.id);
     }
     for (const id of touched) this.#elect(id, change);
     return change;
+  }
+
+  /** How many sockets each shard was assigned (serving or not); shards never assigned one may be missing. */
+  shardSizes(): readonly number[] {
+    return this.#shardSizes;
   }
 
   /** The socket serving this plugin ID, if any. */

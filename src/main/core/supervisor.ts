@@ -1,6 +1,7 @@
 /**
- * The main-thread supervisor: starts the shard workers, turns discovery diffs into actor
- * assignments (a socket always goes to shard `hash(path) % workers`), applies the actors' status
+ * The main-thread supervisor: starts shard workers as plugins call for them, turns discovery diffs
+ * into actor assignments (a new socket goes to the started shard holding the fewest, and stays
+ * there for its life), applies the actors' status
  * messages to the plugin table, reads their counters when someone lists the plugins, and asks the
  * shards for the snapshots that the report builder merges off the main thread.
  *
@@ -12,7 +13,6 @@ import type { ErrorData } from '../../shared/errors.js';
 import type { PluginAssignment, PluginDetailData, PluginState, ShardConfig, SnapshotMode, StatsEvent } from '../../shared/protocol.js';
 import type { PackedParts } from '../../shared/parts.js';
 import type { PluginSpec } from '../../shared/report/index.js';
-import { spreadHash } from '../../shared/hash.js';
 import { unpackCounters } from '../../shared/plugin-state.js';
 import type { DiscoveredSocket, DiscoveryDiff } from '../discovery/discovery.js';
 import type { PluginAdmission } from '../plugin-admission.js';
@@ -26,7 +26,10 @@ export interface SupervisorObserver {
 }
 
 export interface SupervisorOptions {
+  /** Most shard workers; one starts with the host, the others as `pluginsPerWorker` calls for them. */
   readonly workers: number;
+  /** Another shard starts when every started one holds at least this many plugins. */
+  readonly pluginsPerWorker: number;
   readonly shard: Omit<ShardConfig, 'shardIndex'>;
   readonly logger: Logger;
   readonly table: PluginTable;
@@ -56,23 +59,66 @@ export class Supervisor {
   #listing: Promise<readonly PluginRow[]> | null = null;
   /** Status batches (shard, states) held while `plugins()` reads counters; null when not reading. */
   #held: [number, readonly PluginState[]][] | null = null;
+  readonly #listener: ShardListener;
   #admission: PluginAdmission | undefined;
+  #started = false;
   #closed = false;
 
   constructor(options: SupervisorOptions) {
     this.#options = options;
     this.#table = options.table;
     this.#log = options.logger.child({ component: 'supervisor' });
-    const listener = this.#listener();
-    for (let i = 0; i < options.workers; i++) {
-      this.#shards.push(new ShardHandle(i, { ...options.shard, shardIndex: i }, listener));
-      this.#statesRead.push(0);
-    }
+    this.#listener = this.#listenerFor();
+    this.#addShard();
   }
 
+  /** Starts the first shard worker (and any that plugins called for before this). */
   async start(): Promise<void> {
+    this.#started = true;
     await Promise.all(this.#shards.map((s) => s.start()));
-    this.#log.info({ workers: this.#shards.length }, 'shard workers ready');
+    this.#log.info({ workers: this.#shards.length, maxWorkers: this.#options.workers }, 'shard workers ready');
+  }
+
+  /** Shards are never retired: one whose plugins all went stays up and is the first to get new ones. */
+  #addShard(): ShardHandle {
+    const index = this.#shards.length;
+    const shard = new ShardHandle(index, { ...this.#options.shard, shardIndex: index }, this.#listener);
+    this.#shards.push(shard);
+    this.#statesRead.push(0);
+    if (this.#started) {
+      this.#log.info({ shard: index, plugins: this.#table.size }, 'starting another shard worker');
+      // A failed first start is retried by the handle itself, like a crash.
+      void shard.start().then(() => this.#log.info({ shard: index }, 'shard worker ready'), () => {});
+    }
+    return shard;
+  }
+
+  /**
+   * The shard for each new socket: the started shard holding the fewest, after starting another
+   * when every started one holds `pluginsPerWorker` (up to `workers`). Existing sockets never move:
+   * their actor holds their state.
+   */
+  #assign(added: readonly DiscoveredSocket[], removed: readonly string[]): NewPlugin[] {
+    const sizes = this.#shards.map((_, i) => this.#table.shardSizes()[i] ?? 0);
+    const gone = new Set(removed);
+    for (const key of gone) {
+      const record = this.#table.get(key);
+      if (record) sizes[record.shard]!--;
+    }
+    const assigned: NewPlugin[] = [];
+    const seen = new Set<string>();
+    for (const socket of added) {
+      if (seen.has(socket.path) || (this.#table.get(socket.path) && !gone.has(socket.path))) continue;
+      seen.add(socket.path);
+      let shard = indexOfMin(sizes);
+      if (sizes[shard]! >= this.#options.pluginsPerWorker && sizes.length < this.#options.workers) {
+        this.#addShard();
+        shard = sizes.push(0) - 1;
+      }
+      sizes[shard]!++;
+      assigned.push({ key: socket.path, id: socket.id, shard });
+    }
+    return assigned;
   }
 
   shard(index: number): ShardHandle {
@@ -88,9 +134,8 @@ export class Supervisor {
   applyDiff(found: DiscoveryDiff): void {
     if (this.#closed) return;
     const diff = this.#admission?.apply(found) ?? found;
-    const shards = this.#shards.length;
-    const added = diff.added.map((s) => ({ key: s.path, id: s.id, shard: spreadHash(s.path) % shards }));
     const removed = diff.removed.filter((s) => this.#table.get(s.path) !== undefined);
+    const added = this.#assign(diff.added, removed.map((s) => s.path));
     const { start, stop } = this.#table.update(added, removed.map((s) => s.path));
     this.#logChange(added, removed, start, stop);
     const removals = new Map<number, string[]>();
@@ -202,7 +247,7 @@ export class Supervisor {
     await Promise.all(this.#shards.map((s) => s.close()));
   }
 
-  #listener(): ShardListener {
+  #listenerFor(): ShardListener {
     return {
       assignments: (shard) => this.#table.ofShard(shard).map((r) => assignmentOf(r, this.#admission?.refusal(r.key))),
       states: (shard, states) => {
@@ -230,6 +275,12 @@ export class Supervisor {
 
 function assignmentOf(record: PluginAssignment, refusal: ErrorData | undefined): PluginAssignment {
   return { key: record.key, id: record.id, ...(refusal && { refusal }) };
+}
+
+function indexOfMin(values: readonly number[]): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i]! < values[best]!) best = i;
+  return best;
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

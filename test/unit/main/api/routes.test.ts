@@ -18,7 +18,7 @@ import { shardConfig } from '../../../helpers/shard-config.js';
 describe('API routes', () => {
   const logger = pino({ level: 'silent' });
   const builder = new ReportBuilder();
-  const core = new HostCore({ workers: 1, logger, builder, shard: shardConfig });
+  const core = new HostCore({ workers: 1, pluginsPerWorker: 1000, logger, builder, shard: shardConfig });
   const metrics = new Registry();
   const api = new ApiServer(logger);
   let ready = false;

@@ -1,5 +1,5 @@
 /**
- * The supervisor with two real shard workers and real plugins on unix sockets, fed discovery
+ * The supervisor with up to two real shard workers and real plugins on unix sockets, fed discovery
  * diffs by hand (no directory watching): assignment by path hash, rows from the table with the
  * shards' counters, a removal, a socket replaced by another with the same id, and a snapshot that
  * survives a dead shard.
@@ -12,7 +12,6 @@ import { servePlugin, type PluginServer } from '../../../../src/kit/index.js';
 import { PluginTable } from '../../../../src/main/core/plugin-table.js';
 import { Supervisor } from '../../../../src/main/core/supervisor.js';
 import type { DiscoveredSocket } from '../../../../src/main/discovery/discovery.js';
-import { spreadHash } from '../../../../src/shared/hash.js';
 import type { StatsEvent } from '../../../../src/shared/protocol.js';
 import { shardConfig } from '../../../helpers/shard-config.js';
 import { watchShardWorkers } from '../../../helpers/shard-workers.js';
@@ -32,6 +31,7 @@ describe('Supervisor', () => {
   const workers = watchShardWorkers();
   const supervisor = new Supervisor({
     workers: 2,
+    pluginsPerWorker: 2,
     shard: shardConfig,
     logger: pino({ level: 'silent' }),
     table,
@@ -57,10 +57,10 @@ describe('Supervisor', () => {
     await dir.cleanup();
   });
 
-  test('each socket goes to shard hash(path) % workers and is polled there', async () => {
+  test('sockets fill the started shard up to pluginsPerWorker, then start the next one, and are polled there', async () => {
     supervisor.applyDiff({ added: sockets, removed: [] });
     assert.deepEqual(discoveries, [[4, 0]]);
-    for (const s of sockets) assert.equal(table.get(s.path)?.shard, spreadHash(s.path) % 2, s.id);
+    sockets.forEach((s, i) => assert.equal(table.get(s.path)?.shard, i < 2 ? 0 : 1, s.id));
     const rows = await waitFor('every plugin ok and polled', async () => {
       const list = await supervisor.plugins();
       return list.length === 4 && list.every((r) => r.status === 'ok' && r.polls > 0) && list;
@@ -80,7 +80,8 @@ describe('Supervisor', () => {
     assert.equal(full.parts.length, 2);
     assert.deepEqual(full.specs.map((s) => s.id).sort(), ['alpha', 'bravo', 'charlie', 'delta']);
 
-    const onShard1 = sockets.filter((s) => spreadHash(s.path) % 2 === 1).map((s) => s.id);
+    const onShard1 = sockets.filter((s) => table.get(s.path)?.shard === 1).map((s) => s.id);
+    assert.equal(onShard1.length, 2);
     await workers.get(1)!.terminate();
     await waitFor('shard 1 marked down', () => !supervisor.shard(1).ready);
     const partial = await supervisor.snapshot('current');
