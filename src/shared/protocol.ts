@@ -24,7 +24,7 @@ import type { PackedParts } from './parts.js';
 import type { AppControlsOptions, PluginSpec } from './report/index.js';
 
 /** Bumped whenever a message shape changes; a shard that answers with another version is not used. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** Which protocol a plugin speaks (plugin-protocol §0): the 2016 `GET /` handshake, or the spec in each report. */
 export type PluginEra = 'handshake' | 'report';
@@ -105,6 +105,25 @@ export interface ShardConfig {
   /** Keep what was polled since the last drain (only when publishing to an app). */
   readonly accumulate: boolean;
 }
+
+/**
+ * The shard settings a config reload may change while the actors keep their state
+ * (`ShardApi.configure`). The rest of `ShardConfig` is fixed for the life of the process.
+ */
+export const LIVE_SHARD_KEYS = [
+  'pollIntervalMs',
+  'pollSlotMs',
+  'timeoutMs',
+  'maxResponseBytes',
+  'maxNodesPerReport',
+  'maxConcurrentPolls',
+  'handshakeRetryInitialMs',
+  'handshakeRetryMaxMs',
+  'failureBackoffMaxMs',
+  'accumulate',
+] as const satisfies readonly (keyof ShardConfig)[];
+
+export type ShardConfigChange = Partial<Pick<ShardConfig, (typeof LIVE_SHARD_KEYS)[number]>>;
 
 /** `workerData` of a shard worker. `api` is the comlink port (transferred). */
 export interface ShardWorkerData {
@@ -204,6 +223,11 @@ export interface ShardApi {
   snapshot(mode: SnapshotMode): Promise<ShardSnapshot>;
   /** Every plugin's counters now, for `GET /api/plugins` and the per-plugin metrics. */
   counters(): Promise<ShardCounters>;
+  /**
+   * New live settings (a config reload): the next poll, handshake retry and exchange use them;
+   * every actor keeps its connections, status, counters and last report.
+   */
+  configure(change: ShardConfigChange): void;
   /** Stop every actor and close every connection; the worker then exits by itself. */
   shutdown(): Promise<void>;
 }

@@ -402,6 +402,12 @@ export class PluginActor {
 
   // ─── plumbing ─────────────────────────────────────────────────────────────────────────────
 
+  /** The shard's settings changed (a config reload): the poller's limits follow; the schedule reads them at the next poll. */
+  reconfigure(): void {
+    const { timeoutMs, maxResponseBytes } = this.#ctx.config;
+    this.#poller.setLimits({ timeoutMs, maxResponseBytes });
+  }
+
   #newClient(): PluginClient {
     const { probeId, apiVersion, timeoutMs, maxResponseBytes } = this.#ctx.config;
     return new PluginClient({ socketPath: this.key, probeId, apiVersion, timeoutMs, maxResponseBytes });

@@ -50,7 +50,7 @@ interface RequestSpec {
 }
 
 export class PluginClient {
-  readonly #o: PluginClientOptions;
+  #o: PluginClientOptions;
   readonly #query: string;
   /** False for a path Node would cut short (socket-path.ts): then nothing is ever dialled. */
   readonly #pathFits: boolean;
@@ -73,6 +73,11 @@ export class PluginClient {
     // Keys sorted, values escaped like Go url.Values.Encode (plugin-protocol check 32).
     this.#query = new URLSearchParams({ api_version: options.apiVersion, probe_id: options.probeId }).toString();
     this.#pathFits = socketPathFits(options.socketPath);
+  }
+
+  /** A config reload's new deadline and body cap, for the next exchange. */
+  setLimits(limits: Pick<PluginClientOptions, 'timeoutMs' | 'maxResponseBytes'>): void {
+    this.#o = { ...this.#o, ...limits };
   }
 
   get socketPath(): string {

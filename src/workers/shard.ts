@@ -22,6 +22,8 @@ import {
   type ShardEvent,
   type ShardSnapshot,
   type ShardCounters,
+  type ShardConfig,
+  type ShardConfigChange,
   type PluginState,
   type ShardWorkerData,
   type SnapshotMode,
@@ -60,12 +62,17 @@ class Shard implements ShardApi {
   #seq = 0;
   /** Created on the first large report; one thread, so large reports cost at most one core. */
   #largePool: Piscina | null = null;
+  /** Starts as workerData's; a config reload replaces it (`configure`). */
+  #config: ShardConfig;
 
   constructor(data: ShardWorkerData) {
     this.#data = data;
+    this.#config = data.config;
     const shard = this;
     this.#ctx = {
-      config: data.config,
+      get config() {
+        return shard.#config;
+      },
       slots: new PollSlots(data.config.maxConcurrentPolls),
       log: (level, msg, fields) => shard.#log(level, msg, fields),
       changed(actor) {
@@ -135,6 +142,12 @@ class Shard implements ShardApi {
   async counters(): Promise<ShardCounters> {
     const counters = { states: this.#takeChanged(), ...packCounters(this.#actors.values()) };
     return Comlink.transfer(counters, [counters.values.buffer]);
+  }
+
+  configure(change: ShardConfigChange): void {
+    this.#config = { ...this.#config, ...change };
+    this.#ctx.slots.setLimit(this.#config.maxConcurrentPolls);
+    for (const actor of this.#actors.values()) actor.reconfigure();
   }
 
   async shutdown(): Promise<void> {

@@ -1,6 +1,7 @@
 /**
  * `GET /`: a status page for people. One self-contained HTML document (inline CSS and JS, no
- * external assets, no framework) that polls `api/plugins` and `healthz` every 2 s and shows every
+ * external assets, no framework) that polls `api/plugins` and `healthz` every 2 s (the pill shows
+ * the health's `summary` unless it is `ok`) and shows every
  * plugin with its status, era, latency, last ok and last error: errors first, then by id, with a
  * filter box.
  *
@@ -174,8 +175,9 @@ function refresh() {
   state.busy = true;
   clearTimeout(state.timer);
   var health = getJson('healthz').then(function (h) {
-    if (h.status === 200) showHealth('healthy', 'ok');
-    else showHealth(clip(h.body && h.body.status) || ('HTTP ' + h.status), 'starting');
+    var b = h.body || {};
+    if (h.status === 200 && b.status === 'ok') showHealth('healthy', 'ok');
+    else showHealth(clip(b.summary || b.status) || ('HTTP ' + h.status), b.status === 'no-plugins-root' ? 'down' : 'starting');
   }, function () { showHealth('unreachable', 'down'); });
   var plugins = getJson('api/plugins').then(function (p) {
     if (p.status !== 200 || !Array.isArray(p.body)) throw new Error('api/plugins answered HTTP ' + p.status);
