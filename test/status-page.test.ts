@@ -146,7 +146,9 @@ describe('status page in headless Chromium', { skip: SKIP }, () => {
         assert.equal(await page.locator('#count-total').textContent(), '4');
         assert.equal(await page.locator('#count-error').textContent(), '1');
         assert.equal(await page.locator('#count-ok').textContent(), '3');
-        await waitFor('health pill', async () => (await page.locator('#health').textContent()) === 'healthy', 10_000);
+        // A failing plugin is not "healthy": the pill says how many fail (the health's summary).
+        await waitFor('health pill', async () => (await page.locator('#health').textContent()) === '1 of 4 plugins failing', 10_000);
+        assert.equal(await page.locator('#health').getAttribute('class'), 'pill starting');
 
         // Untrusted label: shown verbatim as text, no element created, no script run.
         const midLabel = page.locator('#rows tr', { has: page.locator('td.id', { hasText: /^mid$/ }) }).locator('td.label');
@@ -180,6 +182,7 @@ describe('status page in headless Chromium', { skip: SKIP }, () => {
         assert.ok(Number(await attr(page, 'data-refreshes')) > before);
         assert.deepEqual(await ids(page), ['alpha', 'beta', 'mid', 'zeta'], 'no errors left: plain id order');
         assert.equal(await page.locator('#count-error').textContent(), '0');
+        await waitFor('pill healthy', async () => (await page.locator('#health').textContent()) === 'healthy', 10_000);
 
         // And fails again: back to the top.
         zetaFails = true;
@@ -202,6 +205,23 @@ describe('status page in headless Chromium', { skip: SKIP }, () => {
         await page.close();
       }
     });
+  });
+
+  test('without a plugins root the pill is red and names the path', async () => {
+    const dir = await tempDir();
+    const missing = join(dir.path, 'no-such-root');
+    const host = await startTestHost({ pluginsRoot: missing });
+    const { page, problems } = await openPage(host.url + '/');
+    try {
+      const want = `plugins root ${missing} does not exist`;
+      await waitFor('the no-root pill', async () => (await page.locator('#health').textContent()) === want, 10_000);
+      assert.equal(await page.locator('#health').getAttribute('class'), 'pill down');
+      assert.deepEqual(problems, []);
+    } finally {
+      await page.close();
+      await host.close();
+      await dir.cleanup();
+    }
   });
 
   describe('with 10 000 plugins (stand-in server, generated /api/plugins)', () => {
