@@ -115,5 +115,15 @@ test('SIGHUP and POST /-/reload: live keys change, plugins keep their state, res
   });
   assert.ok(recovered.polls > failing.polls);
   assert.match(await (await fetch(`${host.url}/metrics`)).text(), /^scope_plugin_host_config_last_reload_successful 1$/m);
+
+  // Publishing off again: the app hears nothing more (it got a report every 200 ms before).
+  const { publish: _publish, ...unpublished } = changed;
+  await writeFile(file, JSON.stringify({ ...unpublished, timeoutMs: 1000 }));
+  const off = await fetch(`${host.url}/-/reload`, { method: 'POST' });
+  assert.deepEqual(((await off.json()) as { changed: string[] }).changed, ['publish.apps', 'publish.intervalMs']);
+  const sent = app.received.length;
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  assert.equal(app.received.length, sent, 'no report after publishing was turned off');
+  assert.doesNotMatch(await (await fetch(`${host.url}/metrics`)).text(), /^scope_plugin_host_publish_reports_total\{/m);
   assert.equal(host.logs.filter((l) => l.msg === 'shard worker crashed; restarting').length, 0);
 });

@@ -404,8 +404,10 @@ export class PluginActor {
 
   /** The shard's settings changed (a config reload): the poller's limits follow; the schedule reads them at the next poll. */
   reconfigure(): void {
-    const { timeoutMs, maxResponseBytes } = this.#ctx.config;
+    const { timeoutMs, maxResponseBytes, accumulate } = this.#ctx.config;
     this.#poller.setLimits({ timeoutMs, maxResponseBytes });
+    // Publishing turned off: nobody drains any more, so what was kept for it goes.
+    if (!accumulate) this.#pending.clear();
   }
 
   #newClient(): PluginClient {
