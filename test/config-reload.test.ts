@@ -90,17 +90,20 @@ test('SIGHUP and POST /-/reload: live keys change, plugins keep their state, res
   t.after(() => fresh.close());
   await waitFor('a debug line', () => host.logs.some((l) => l.level === 20 && l.msg === 'plugin socket added'));
 
-  // A refused file: the same one line as at start, and the running config stays.
-  const bad = { ...changed, timeoutMs: 0 };
+  // A refused file: the same lines as at start, one per problem, and the running config stays.
+  const bad = { ...changed, timeoutMs: 0, pollIntervalMs: 'fast' };
   await writeFile(file, JSON.stringify(bad));
   const cli = spawnSync(process.execPath, [CLI, '--config', file], { encoding: 'utf8', timeout: 10_000 });
   assert.equal(cli.status, 2);
   const refused = await fetch(`${host.url}/-/reload`, { method: 'POST' });
   assert.equal(refused.status, 500);
-  const body = (await refused.json()) as { error: string; code: string };
-  assert.equal(`scope-plugin-host: ${body.error}\n`, cli.stderr, 'the same line the command prints at start');
+  const body = (await refused.json()) as { error: string; errors: string[]; code: string };
+  assert.equal(body.errors.length, 2, cli.stderr);
+  assert.equal(body.errors.map((line) => `scope-plugin-host: ${line}\n`).join(''), cli.stderr, 'the lines the command prints at start');
+  assert.equal(body.error, body.errors.join('\n'));
   assert.equal(body.code, 'HOST_CONFIG_INVALID');
-  assert.ok(host.logs.some((l) => l.msg === 'config reload refused; the running config stays' && l['error'] === body.error));
+  const logged = host.logs.filter((l) => l.msg === 'config reload refused; the running config stays').map((l) => l['error']);
+  assert.deepEqual(logged, body.errors, 'one log line per problem');
   assert.match(await (await fetch(`${host.url}/metrics`)).text(), /^scope_plugin_host_config_last_reload_successful 0$/m);
   assert.equal((await slowRow(host))?.errorCode, 'PLUGIN_TIMEOUT', 'still the running 100 ms deadline');
 
