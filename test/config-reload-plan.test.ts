@@ -26,6 +26,14 @@ test('planReload keeps every restart-only key at its running value and lists it 
   assert.deepEqual(changedKeys(running, plan.next).sort(), ['logLevel', 'timeoutMs'], 'only the live keys differ from the running config');
 });
 
+test('publish.besideProbe is restart-only while the other publish keys change live', () => {
+  const running = testConfig({ publish: { apps: ['http://a:4040'] } });
+  const plan = planReload(running, testConfig({ publish: { apps: ['http://b:4040'], besideProbe: true } }));
+  assert.deepEqual(plan.live, ['publish.apps']);
+  assert.deepEqual(plan.restart, ['publish.besideProbe']);
+  assert.deepEqual(plan.next.publish, { ...running.publish, apps: ['http://b:4040'] });
+});
+
 test('PollSlots.setLimit: a larger limit lets waiters in at once, a smaller one holds new requests until below it', async () => {
   const slots = new PollSlots(1);
   const first = await slots.acquire();
