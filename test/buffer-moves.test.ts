@@ -112,7 +112,7 @@ describe('a real host moves snapshots of many plugins and a large report between
 
   test('an empty snapshot, then one of every plugin: JSON for the API, gzip for a publication', async () => {
     host = await startTestHost({ pluginsRoot: dir.path, pollIntervalMs: 200, rescanIntervalMs: 500 });
-    await waitFor('first scan', async () => (await host.get('/healthz')).status === 200);
+    await waitFor('first scan', async () => (await host.get('/readyz')).status === 200);
     const empty = await host.get<Report>('/api/report');
     assert.equal(empty.status, 200, 'a report of no plugins (empty packs moved)');
     assert.deepEqual(empty.body.Plugins, []);

@@ -162,6 +162,6 @@ describe('1,100 idle TCP connections to the API (nofile 1024)', { skip }, () => 
     }, 15_000);
     assert.equal(rows.length, 40);
     const metrics = (await getFresh(host.url, '/metrics')).body;
-    assert.match(metrics, /^scope_plugin_host_api_connections\{state="evicted"\} \d+$/m);
+    assert.match(metrics, /^scope_plugin_host_api_connections_dropped_total\{reason="evicted"\} \d+$/m);
   });
 });

@@ -52,8 +52,8 @@ test('aggregated metrics: polls by outcome, durations, plugins by status, discov
     assert.equal(m.value('scope_plugin_host_plugins{status="error",era="report"}'), 1);
     assert.ok((m.value('scope_plugin_host_poll_duration_seconds_count') ?? 0) > 2);
     assert.equal(m.value('scope_plugin_host_discovery_events_total{event="added"}'), 2);
-    assert.ok((m.value('scope_plugin_host_discovery_scans') ?? 0) >= 1, 'discovery scans counted');
-    assert.equal(m.value('scope_plugin_host_worker_restarts{worker="0"}'), 0);
+    assert.ok((m.value('scope_plugin_host_discovery_scans_total') ?? 0) >= 1, 'discovery scans counted');
+    assert.equal(m.value('scope_plugin_host_worker_restarts_total{worker="0"}'), 0);
     assert.ok(m.value('scope_plugin_host_event_loop_utilization{worker="main"}') !== undefined);
     assert.ok(m.value('scope_plugin_host_event_loop_utilization{worker="0"}') !== undefined);
     assert.ok((m.value('scope_plugin_host_worker_heap_bytes{worker="0",kind="used"}') ?? 0) > 1e6);
@@ -81,7 +81,7 @@ test('metrics.perPlugin adds per-plugin series', async () => {
     await waitFor('polled', async () => ((await host.get<{ polls: number }[]>('/api/plugins')).body[0]?.polls ?? 0) > 0);
     const m = await metrics(host);
     assert.equal(m.value(`scope_plugin_host_plugin_up{plugin="solo",socket="${good.socketPath}"}`), 1);
-    assert.ok((m.value(`scope_plugin_host_plugin_polls{plugin="solo",socket="${good.socketPath}"}`) ?? 0) >= 1);
+    assert.ok((m.value(`scope_plugin_host_plugin_polls_total{plugin="solo",socket="${good.socketPath}"}`) ?? 0) >= 1);
   } finally {
     await host.close();
     await good.close();

@@ -173,6 +173,23 @@ describe('status page in headless Chromium', { skip: BROWSER_SKIP }, () => {
     });
   });
 
+  test('without a plugins root the pill is red and names the path', async () => {
+    const dir = await tempDir();
+    const missing = join(dir.path, 'no-such-root');
+    const host = await startTestHost({ pluginsRoot: missing });
+    const { page, problems } = await openPage(host.url + '/');
+    try {
+      const want = `plugins root ${missing} does not exist`;
+      await waitFor('the no-root pill', async () => (await page.locator('#health').textContent()) === want, 10_000);
+      assert.equal(await page.locator('#health').getAttribute('class'), 'pill down');
+      assert.deepEqual(problems, []);
+    } finally {
+      await page.close();
+      await host.close();
+      await dir.cleanup();
+    }
+  });
+
   describe('with 10 000 plugins (stand-in server, generated /api/plugins)', () => {
     let server: Server;
     let url: string;

@@ -107,7 +107,9 @@ async function waitHealthy(url: string, child: ChildProcess, what: string, logFi
       throw new Error(`${what} exited during start-up (code ${child.exitCode}, signal ${child.signalCode}); see ${logFile}`);
     }
     try {
-      if ((await http(`${url}/healthz`, { timeoutMs: 2000 })).status === 200) return;
+      // The host is ready once its first scan is applied (/readyz); the serial poller has /healthz only.
+      const ready = await http(`${url}/readyz`, { timeoutMs: 2000 });
+      if (ready.status === 200 || (ready.status === 404 && (await http(`${url}/healthz`, { timeoutMs: 2000 })).status === 200)) return;
     } catch {
       // not listening yet
     }

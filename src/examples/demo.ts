@@ -46,7 +46,7 @@ scope-plugin-host demo: ${plugins.length} example plugins under ${root}
   host             ${url}/api/host
   merged report    ${url}/api/report
   metrics          ${url}/metrics
-  health           ${url}/healthz
+  health           ${url}/healthz (liveness), ${url}/readyz (readiness)
 
   flip the iowait plugin's metric with a control (answered with a shortcut report):
     curl -s -X POST ${url}/api/control -d '{"NodeID":"${node}","Control":"iowait~switchToIdle"}'

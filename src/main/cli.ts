@@ -3,9 +3,10 @@
  * The `scope-plugin-host` command. Bad flags or config: one line per problem on stderr naming the
  * key, exit 2 (config-loader.ts). Cannot start (address taken): one line on stderr, exit 1.
  * SIGTERM/SIGINT: stop polling, close every connection, exit 0 within 2 s.
+ * SIGHUP: re-read the config file and apply what can change live (reload.ts).
  * `scope-plugin-host check-plugin SOCKET` checks one plugin instead (check-plugin/command.ts).
  */
-import { loadConfigOrExit } from './config-loader.js';
+import { ConfigError, loadConfig, loadConfigOrExit } from './config-loader.js';
 import { createLogger } from './logger.js';
 import { keepSemiSpaceFlagToMainThread } from './main-heap.js';
 import { startService, type RunningService } from './service.js';
@@ -22,13 +23,26 @@ if (process.argv[2] === 'check-plugin') {
   process.exit(await runCheckPlugin(process.argv.slice(3)));
 }
 
-const { config, configPath } = await loadConfigOrExit(process.argv.slice(2));
+// A SIGHUP during start-up must not kill the host (Node's default); it is logged and ignored.
+let onHangup = (): void => {};
+process.on('SIGHUP', () => onHangup());
+
+const argv = process.argv.slice(2);
+const { config, configPath } = await loadConfigOrExit(argv);
 const logger = createLogger({ level: config.logLevel });
 if (configPath) logger.info({ configPath }, 'config loaded');
+onHangup = () => logger.warn('SIGHUP while starting; no config reload');
+
+/** The same flags and file again; a random probe ID stays the one this process runs with. */
+async function reloadConfig() {
+  const result = await loadConfig(argv, { randomProbeId: () => config.probeId });
+  if (result.kind !== 'run') throw new ConfigError('config', '', 'reload: the command line asks for help or version, not a config');
+  return result.config;
+}
 
 let service: RunningService | undefined;
 try {
-  service = await startService(config, logger);
+  service = await startService(config, logger, { loadConfig: reloadConfig });
 } catch (err) {
   // A known start-up failure (the listen address is taken) is one line, as for a bad flag; only
   // an unexpected error keeps its stack, in the log.
@@ -56,5 +70,7 @@ async function shutdown(signal: string): Promise<void> {
   logger.flush?.();
   process.exit(0);
 }
+const running = service!;
+onHangup = () => void running.reload('SIGHUP');
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,25 +1,28 @@
 /**
  * Wires the host together: the report builder, the core (shard workers, plugin table, controls,
- * reports), metrics, the HTTP API, discovery and, when apps are configured, the publisher and the
- * apps' control websockets (a second front door to the core's controls). Start
- * order makes `/healthz` honest: the API listens first (503), the first scan is applied, then it
- * says 200.
+ * reports), metrics, the HTTP API, discovery and, when apps are configured, publishing (the
+ * publisher and the apps' control websockets, a second front door to the core's controls). Start
+ * order makes `/readyz` honest: the API listens first (503, starting), the first scan is applied,
+ * then it tells the root's condition (health.ts). A config reload (reload.ts) is applied here,
+ * through each owner.
  */
 import type { Logger } from 'pino';
 import type { HostConfig } from './config/schema.js';
 import { ApiServer } from './api/http-server.js';
-import { appClickHandler } from './app-control/app-click.js';
-import { AppControls } from './app-control/app-controls.js';
+import type { AppControls } from './app-control/app-controls.js';
 import { addRoutes } from './api/routes.js';
 import { HostCore } from './core/host-core.js';
-import { Discovery } from './discovery/discovery.js';
+import { Discovery, type RootStatus } from './discovery/discovery.js';
 import { logDescriptorPlan, planDescriptors } from './fd-budget.js';
+import { countPlugins, healthOf, type Health } from './health.js';
 import { registerDescriptorMetrics } from './metrics/fd-metrics.js';
 import { PluginAdmission } from './plugin-admission.js';
 import { hostInfo } from './host-info.js';
 import { HostMetrics } from './metrics/host-metrics.js';
 import { registerStateGauges } from './metrics/state-gauges.js';
-import { Publisher } from './publish/publisher.js';
+import type { Publisher } from './publish/publisher.js';
+import { newPublishing, type Publishing } from './publishing.js';
+import { ConfigReloader, liveShardConfig, shardConfig, type ReloadPlan, type ReloadResult } from './reload.js';
 import { ReportBuilder } from './report-builder.js';
 import { VERSION } from './version.js';
 
@@ -28,14 +31,24 @@ export interface RunningService {
   readonly url: string;
   readonly core: HostCore;
   readonly discovery: Discovery | null;
+  /** The publisher now (a reload may replace it); null without apps. */
   readonly publisher: Publisher | null;
-  /** The control websockets to the apps; null without apps. */
+  /** The control websockets to the apps now; null without apps. */
   readonly appControls: AppControls | null;
+  /** What `/healthz` and `/readyz` answer. */
+  health(): Health;
+  /** Re-read the config and apply what can change live (SIGHUP, `POST /-/reload`). */
+  reload(trigger: string): Promise<ReloadResult>;
   /** Stop polling, close every connection, stop the API. Idempotent. */
   close(): Promise<void>;
 }
 
-export async function startService(config: HostConfig, logger: Logger): Promise<RunningService> {
+export interface ServiceOptions {
+  /** Reads the config again for a reload; without it a reload re-applies the running config. */
+  loadConfig?: () => Promise<HostConfig>;
+}
+
+export async function startService(config: HostConfig, logger: Logger, options: ServiceOptions = {}): Promise<RunningService> {
   const startedAt = Date.now();
   const metrics = new HostMetrics();
   const builder = new ReportBuilder({
@@ -47,32 +60,18 @@ export async function startService(config: HostConfig, logger: Logger): Promise<
       else logger.error(fields, 'report builder ran out of memory; that report is lost, later builds run without a heap limit');
     },
   });
-  const publishing = config.publish.apps.length > 0;
-  let publisher: Publisher | null = null;
+  let publishing: Publishing | null = null;
   const core = new HostCore({
     workers: config.workers,
     pluginsPerWorker: config.pluginsPerWorker,
     logger,
     builder,
     observer: metrics,
-    ...(publishing ? { publishShortcut: (gzipped: Buffer) => publisher?.publishShortcut({ gzipped, shortcut: true }) } : {}),
+    publishShortcut: (gzipped: Buffer) => publishing?.publisher.publishShortcut({ gzipped, shortcut: true }),
+    publishing: () => publishing !== null,
     // How published reports name and route plugin controls for the apps (src/shared/report/app-controls.ts).
     app: { probeId: config.probeId, besideProbe: config.publish.besideProbe },
-    shard: {
-      probeId: config.probeId,
-      apiVersion: config.apiVersion,
-      pollIntervalMs: config.pollIntervalMs,
-      pollSlotMs: config.pollSlotMs,
-      backgroundNice: config.backgroundNice,
-      timeoutMs: config.timeoutMs,
-      maxResponseBytes: config.maxResponseBytes,
-      maxNodesPerReport: config.maxNodesPerReport,
-      maxConcurrentPolls: config.maxConcurrentPollsPerWorker,
-      handshakeRetryInitialMs: config.handshake.retryInitialMs,
-      handshakeRetryMaxMs: config.handshake.retryMaxMs,
-      failureBackoffMaxMs: config.failureBackoffMaxMs,
-      accumulate: publishing,
-    },
+    shard: shardConfig(config),
   });
   await core.start();
   // Measured now that the first shard worker holds its descriptors; the API and the host come first.
@@ -80,46 +79,48 @@ export async function startService(config: HostConfig, logger: Logger): Promise<
   logDescriptorPlan(logger, fds);
   const admission = fds.limit !== null && fds.plugins !== Infinity ? new PluginAdmission({ budget: fds.plugins, nofile: fds.limit.soft, logger }) : null;
   if (admission) core.admit(admission);
-
-  let appControls: AppControls | null = null;
-  if (publishing) {
-    const controls = new AppControls({
-      handle: appClickHandler(
-        { probeId: config.probeId, besideProbe: config.publish.besideProbe, relayTimeoutMs: config.publish.timeoutMs },
-        (request) => core.control(request),
-      ),
-      logger,
-      identityTimeoutMs: config.publish.timeoutMs,
-    });
-    appControls = controls;
-    publisher = new Publisher({
-      apps: config.publish.apps,
-      intervalMs: config.publish.intervalMs,
-      probeId: config.probeId,
-      version: VERSION,
-      token: config.publish.token,
-      timeoutMs: config.publish.timeoutMs,
-      queueSize: config.publish.queueSize,
-      logger,
-      buildReport: async () => {
-        const gzipped = await core.publication();
-        return gzipped === null ? null : { gzipped, shortcut: false };
-      },
-      onApp: (app) => controls.attach(app),
-    });
-  }
+  publishing = newPublishing(config, core, logger);
 
   let discovery: Discovery | null = null;
-  registerStateGauges(metrics.registry, {
+  let closing: Promise<void> | null = null;
+  const reloader: ConfigReloader = new ConfigReloader({
+    initial: config,
+    load: options.loadConfig ?? (async (): Promise<HostConfig> => reloader.current),
+    apply: (plan) => applyLive(plan),
+    logger,
+  });
+  const root = (): RootStatus => discovery?.root ?? { path: '', state: 'disabled' };
+  const stateMetrics = registerStateGauges(metrics.registry, {
     table: core.table,
     perPlugin: config.metrics.perPlugin,
     rows: () => core.plugins(),
+    root,
     workerRestarts: () => core.workerRestarts(),
     discoveryScans: () => discovery?.scans ?? 0,
     discoveryWatches: () => discovery?.watchedDirs ?? { watched: 0, refused: 0 },
-    publishStats: () => publisher?.stats ?? [],
-    controlStats: () => appControls?.stats ?? [],
+    publishStats: () => publishing?.publisher.stats ?? [],
+    controlStats: () => publishing?.appControls.stats ?? [],
+    lastReload: () => reloader.lastReload,
   });
+
+  /** The live keys of a reload, each through its owner; restart-only keys never get here. */
+  async function applyLive({ next, live }: ReloadPlan): Promise<void> {
+    if (closing !== null) return;
+    const changed = new Set(live);
+    if (changed.has('logLevel')) logger.level = next.logLevel;
+    if (changed.has('rescanIntervalMs')) discovery?.setRescanInterval(next.rescanIntervalMs);
+    if (changed.has('metrics.perPlugin')) stateMetrics.setPerPlugin(next.metrics.perPlugin);
+    const shards = liveShardConfig(next);
+    if (JSON.stringify(shards) !== JSON.stringify(liveShardConfig(reloader.current))) await core.configure(shards);
+    if (live.some((k) => k.startsWith('publish.'))) {
+      // New publishing for the new settings: the reports queued for each app and its control
+      // websocket go with the old one; the apps still configured are connected again.
+      const old = publishing;
+      publishing = newPublishing(next, core, logger);
+      publishing?.publisher.start();
+      await old?.close();
+    }
+  }
 
   let ready = config.pluginsRoot === '';
   const api = new ApiServer(logger, fds.apiConnections);
@@ -131,10 +132,12 @@ export async function startService(config: HostConfig, logger: Logger): Promise<
       pluginsRoot: config.pluginsRoot,
       workers: config.workers,
       startedAt,
-      publishStats: () => publisher?.stats ?? [],
-      appControls: () => appControls?.stats ?? [],
+      publishStats: () => publishing?.publisher.stats ?? [],
+      appControls: () => publishing?.appControls.stats ?? [],
     });
-  addRoutes(api, { core, metrics: metrics.registry, ready: () => ready, host: info });
+  const health = (): Health => healthOf(ready, root(), countPlugins(core.table));
+  const reload = (trigger: string): Promise<ReloadResult> => reloader.reload(trigger);
+  addRoutes(api, { core, metrics: metrics.registry, health, reload, host: info });
   const address = await api.listen(config.listen.host, config.listen.port);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
@@ -152,24 +155,28 @@ export async function startService(config: HostConfig, logger: Logger): Promise<
     logger.info('pluginsRoot is empty: plugins are disabled');
   }
   ready = true;
-  publisher?.start();
+  publishing?.publisher.start();
   logger.info(
     { url, pluginsRoot: config.pluginsRoot, workers: config.workers, probeId: config.probeId, plugins: core.table.size },
     'scope-plugin-host ready',
   );
 
-  let closing: Promise<void> | null = null;
   return {
     url,
     core,
     discovery,
-    publisher,
-    appControls,
+    get publisher() {
+      return publishing?.publisher ?? null;
+    },
+    get appControls() {
+      return publishing?.appControls ?? null;
+    },
+    health,
+    reload,
     close() {
       closing ??= (async () => {
         await discovery?.close();
-        appControls?.close();
-        await publisher?.close();
+        await publishing?.close();
         await api.close();
         await core.close();
         await builder.close();

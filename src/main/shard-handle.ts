@@ -17,6 +17,7 @@ import {
   type PluginState,
   type ShardApi,
   type ShardConfig,
+  type ShardConfigChange,
   type ShardEvent,
   type ShardWorkerData,
   type StatsEvent,
@@ -41,7 +42,7 @@ const RESTART_MAX_MS = 30_000;
 
 export class ShardHandle {
   readonly index: number;
-  readonly #config: ShardConfig;
+  #config: ShardConfig;
   readonly #listener: ShardListener;
   #worker: Worker | null = null;
   #port: MessagePort | null = null;
@@ -136,6 +137,12 @@ export class ShardHandle {
   /** Start actors for these plugins, if the worker is up; a worker that is restarting gets them from `assignments`. */
   add(plugins: readonly PluginAssignment[]): void {
     if (this.#ready && plugins.length > 0) void this.call((api) => api.addPlugins(plugins)).catch(() => {});
+  }
+
+  /** New live settings: kept for a restarted worker, and sent to the running one. */
+  configure(change: ShardConfigChange): Promise<void> {
+    this.#config = { ...this.#config, ...change };
+    return this.#ready ? this.call((api) => api.configure(change)) : Promise.resolve();
   }
 
   remove(keys: readonly string[]): void {

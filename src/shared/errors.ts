@@ -62,6 +62,8 @@ export const ErrorCode = {
   // Host-side failures.
   /** A configuration value is unusable (e.g. an `--app` URL that is not http(s)). */
   CONFIG_INVALID: 'HOST_CONFIG_INVALID',
+  /** A request the API accepts from loopback addresses only (`POST /-/reload`) came from elsewhere. */
+  FORBIDDEN: 'HOST_FORBIDDEN',
   WORKER_CRASHED: 'HOST_WORKER_CRASHED',
   SHUTTING_DOWN: 'HOST_SHUTTING_DOWN',
   INTERNAL: 'HOST_INTERNAL',

@@ -24,7 +24,7 @@ import type { PackedParts } from './parts.js';
 import type { AppControlsOptions, PluginSpec, TopologyContribution } from './report/index.js';
 
 /** Bumped whenever a message shape changes; a shard that answers with another version is not used. */
-export const PROTOCOL_VERSION = 5;
+export const PROTOCOL_VERSION = 6;
 
 /**
  * Which protocol a plugin speaks (docs/spec/plugin-protocol.md#eras): the 2016 `GET /` handshake,
@@ -149,6 +149,25 @@ export interface ShardConfig {
   readonly accumulate: boolean;
 }
 
+/**
+ * The shard settings a config reload may change while the actors keep their state
+ * (`ShardApi.configure`). The rest of `ShardConfig` is fixed for the life of the process.
+ */
+export const LIVE_SHARD_KEYS = [
+  'pollIntervalMs',
+  'pollSlotMs',
+  'timeoutMs',
+  'maxResponseBytes',
+  'maxNodesPerReport',
+  'maxConcurrentPolls',
+  'handshakeRetryInitialMs',
+  'handshakeRetryMaxMs',
+  'failureBackoffMaxMs',
+  'accumulate',
+] as const satisfies readonly (keyof ShardConfig)[];
+
+export type ShardConfigChange = Partial<Pick<ShardConfig, (typeof LIVE_SHARD_KEYS)[number]>>;
+
 /** `workerData` of a shard worker. `api` is the comlink port (transferred). */
 export interface ShardWorkerData {
   readonly protocolVersion: number;
@@ -258,6 +277,11 @@ export interface ShardApi {
   readout(since: number): Promise<PluginReadout>;
   /** One plugin's detail, or null when this shard has no actor at `key`. */
   detail(key: string): Promise<PluginDetailData | null>;
+  /**
+   * New live settings (a config reload): the next poll, handshake retry and exchange use them;
+   * every actor keeps its connections, status, counters and last report.
+   */
+  configure(change: ShardConfigChange): void;
   /** Stop every actor and close every connection; the worker then exits by itself. */
   shutdown(): Promise<void>;
 }

@@ -436,6 +436,14 @@ export class PluginActor {
 
   // ─── plumbing ─────────────────────────────────────────────────────────────────────────────
 
+  /** The shard's settings changed (a config reload): the poller's limits follow; the schedule reads them at the next poll. */
+  reconfigure(): void {
+    const { timeoutMs, maxResponseBytes, accumulate } = this.#ctx.config;
+    this.#poller.setLimits({ timeoutMs, maxResponseBytes });
+    // Publishing turned off: nobody drains any more, so what was kept for it goes.
+    if (!accumulate) this.#pending.clear();
+  }
+
   #newClient(): PluginClient {
     const { probeId, apiVersion, timeoutMs, maxResponseBytes } = this.#ctx.config;
     return new PluginClient({ socketPath: this.key, probeId, apiVersion, timeoutMs, maxResponseBytes });

@@ -55,7 +55,7 @@ interface RequestSpec {
 }
 
 export class PluginClient {
-  readonly #options: PluginClientOptions;
+  #options: PluginClientOptions;
   readonly #query: string;
   /** False for a path Node would cut short (socket-path.ts): then nothing is ever dialled. */
   readonly #pathFits: boolean;
@@ -74,6 +74,11 @@ export class PluginClient {
     // (docs/spec/plugin-protocol.md#report-request).
     this.#query = new URLSearchParams({ api_version: options.apiVersion, probe_id: options.probeId }).toString();
     this.#pathFits = socketPathFits(options.socketPath);
+  }
+
+  /** A config reload's new deadline and body cap, for the next exchange. */
+  setLimits(limits: Pick<PluginClientOptions, 'timeoutMs' | 'maxResponseBytes'>): void {
+    this.#options = { ...this.#options, ...limits };
   }
 
   get socketPath(): string {

@@ -4,12 +4,18 @@
  * handshakes at start-up cannot starve the regular polls behind it forever.
  */
 export class PollSlots {
-  readonly #limit: number;
+  #limit: number;
   #inFlight = 0;
   readonly #waiters: Array<() => void> = [];
 
   constructor(limit: number) {
     this.#limit = limit;
+  }
+
+  /** A config reload's new limit: a larger one lets waiters in now, a smaller one holds back new ones. */
+  setLimit(limit: number): void {
+    this.#limit = limit;
+    while (this.#inFlight < this.#limit && this.#waiters.length > 0) this.#waiters.shift()!();
   }
 
   get inFlight(): number {
@@ -40,8 +46,7 @@ export class PollSlots {
       if (released) return;
       released = true;
       this.#inFlight--;
-      const next = this.#waiters.shift();
-      if (next) next();
+      if (this.#inFlight < this.#limit) this.#waiters.shift()?.();
     };
   }
 }

@@ -22,6 +22,8 @@ import {
   type ShardEvent,
   type ShardSnapshot,
   type PluginReadout,
+  type ShardConfig,
+  type ShardConfigChange,
   type PluginState,
   type ShardWorkerData,
   type SnapshotMode,
@@ -62,13 +64,18 @@ class Shard implements ShardApi {
   #seq = 0;
   /** Created on the first large report; one thread, so large reports cost at most one core. */
   #largePool: Piscina | null = null;
+  /** Starts as workerData's; a config reload replaces it (`configure`). */
+  #config: ShardConfig;
 
   constructor(data: ShardWorkerData) {
     this.#data = data;
+    this.#config = data.config;
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the context's methods run with the context as this
     const shard = this;
     this.#ctx = {
-      config: data.config,
+      get config() {
+        return shard.#config;
+      },
       slots: new PollSlots(data.config.maxConcurrentPolls),
       log: (level, msg, fields) => shard.#log(level, msg, fields),
       changed(actor) {
@@ -154,6 +161,12 @@ class Shard implements ShardApi {
 
   async detail(key: string): Promise<PluginDetailData | null> {
     return (await this.#actors.get(key)?.detail()) ?? null;
+  }
+
+  configure(change: ShardConfigChange): void {
+    this.#config = { ...this.#config, ...change };
+    this.#ctx.slots.setLimit(this.#config.maxConcurrentPolls);
+    for (const actor of this.#actors.values()) actor.reconfigure();
   }
 
   async shutdown(): Promise<void> {

@@ -8,7 +8,9 @@
  *   GET  /api/host      probe ID, version, uptime, plugins root, each app's publish and control state
  *   POST /api/control   forward a control click to a controller plugin
  *   GET  /metrics       Prometheus text format
- *   GET  /healthz       200 once the first discovery scan finished, 503 before
+ *   GET  /healthz       liveness: 200 while the process answers, with the health (health.ts)
+ *   GET  /readyz        readiness: 200 when serving and polling, 503 starting or without a plugins root
+ *   POST /-/reload      re-read the config file, from loopback only
  */
 import type { Registry } from 'prom-client';
 import type { HostCore } from '../core/host-core.js';
@@ -16,16 +18,19 @@ import type { HostInfo } from '../host-info.js';
 import { controlRoute } from './control-route.js';
 import { json, type ApiServer } from './http-server.js';
 import { statusPageHtml } from './status-page/index.js';
+import type { Health } from '../health.js';
+import type { ReloadResult } from '../reload.js';
+import { reloadRoute } from './reload-route.js';
 
 export interface RouteSources {
   readonly core: HostCore;
   readonly metrics: Registry;
-  /** Has the first discovery scan been applied? */
-  ready: () => boolean;
+  health: () => Health;
+  reload: (trigger: string) => Promise<ReloadResult>;
   host: () => HostInfo;
 }
 
-export function addRoutes(api: ApiServer, { core, metrics, ready, host }: RouteSources): void {
+export function addRoutes(api: ApiServer, { core, metrics, health, reload, host }: RouteSources): void {
   api
     .route('GET', '/', () => ({ status: 200, body: statusPageHtml(), type: 'text/html; charset=utf-8' }))
     .route('GET', '/api/report', async () => ({ status: 200, body: await core.report() }))
@@ -37,5 +42,10 @@ export function addRoutes(api: ApiServer, { core, metrics, ready, host }: RouteS
     .route('GET', '/api/host', () => json(200, host()))
     .route('POST', '/api/control', (_req, body) => controlRoute(core, body))
     .route('GET', '/metrics', async () => ({ status: 200, body: await metrics.metrics(), type: metrics.contentType }))
-    .route('GET', '/healthz', () => (ready() ? json(200, { status: 'ok', plugins: core.table.size }) : json(503, { status: 'starting' })));
+    .route('GET', '/healthz', () => json(200, health()))
+    .route('GET', '/readyz', () => {
+      const h = health();
+      return json(h.ready ? 200 : 503, h);
+    })
+    .route('POST', '/-/reload', (req) => reloadRoute(req, reload));
 }

@@ -4,7 +4,7 @@
  * puts together the supervisor (shards, assignment), the control router and the report service.
  */
 import type { Logger } from 'pino';
-import type { ShardConfig } from '../../shared/protocol.js';
+import type { ShardConfig, ShardConfigChange } from '../../shared/protocol.js';
 import type { AppControlsOptions } from '../../shared/report/index.js';
 import type { DiscoveryDiff } from '../discovery/discovery.js';
 import type { PluginAdmission } from '../plugin-admission.js';
@@ -30,6 +30,8 @@ export interface HostCoreOptions {
   readonly publishShortcut?: (gzipped: Buffer) => void;
   /** How published reports (periodic and shortcut) name and route plugin controls for Scope apps. */
   readonly app?: AppControlsOptions;
+  /** Whether shortcut reports are published now (a reload can turn publishing on or off); default: always. */
+  readonly publishing?: () => boolean;
   /** How long a snapshot may take before that shard's plugins are served from the table. */
   readonly snapshotTimeoutMs?: number;
 }
@@ -64,7 +66,7 @@ export class HostCore {
       logger,
       ...(observer ? { observer } : {}),
       shortcut: async (encoded) => {
-        if (publish) publish(await this.#reports.shortcut(encoded));
+        if (publish && (options.publishing?.() ?? true)) publish(await this.#reports.shortcut(encoded));
       },
     });
   }
@@ -84,6 +86,10 @@ export class HostCore {
     this.#supervisor.applyDiff(diff);
   }
 
+  /** New live shard settings (a config reload): polls, deadlines and caps change, no plugin loses its state. */
+  configure(change: ShardConfigChange): Promise<void> {
+    return this.#supervisor.configure(change);
+  }
   /** Plugins past the open-file budget are listed but not polled (plugin-admission.ts); call before the first diff. */
   admit(admission: PluginAdmission): void {
     this.#supervisor.admit(admission);

@@ -10,7 +10,7 @@
  */
 import type { Logger } from 'pino';
 import type { ErrorData } from '../../shared/errors.js';
-import type { PluginAssignment, PluginDetailData, PluginState, ShardConfig, SnapshotMode, StatsEvent } from '../../shared/protocol.js';
+import type { PluginAssignment, PluginDetailData, PluginState, ShardConfig, ShardConfigChange, SnapshotMode, StatsEvent } from '../../shared/protocol.js';
 import type { PackedParts } from '../../shared/parts.js';
 import type { PluginSpec } from '../../shared/report/index.js';
 import { unpackCounters } from '../../shared/plugin-state.js';
@@ -145,6 +145,11 @@ export class Supervisor {
     for (const record of start) push(additions, record.shard, assignmentOf(record, this.#admission?.refusal(record.key)));
     for (const [shard, list] of additions) this.#shards[shard]!.add(list);
     this.#options.observer?.discovery(found.added.length, found.removed.length);
+  }
+
+  /** New live shard settings for every worker (a config reload); actors keep their state. */
+  async configure(change: ShardConfigChange): Promise<void> {
+    await Promise.all(this.#shards.map((s) => s.configure(change)));
   }
 
   /** Decides which plugins are polled when descriptors are short; set once, before the first diff. */

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { ErrorCode, HostError } from '../../shared/errors.js';
 import { DirWatches } from './dir-watches.js';
 import { nextTable, type DiscoveryDiff } from './scan-table.js';
-import { DEFAULT_MAX_DEPTH, scanSockets, type DiscoveredSocket, type ScanResult } from './socket-scanner.js';
+import { DEFAULT_MAX_DEPTH, scanSockets, type DiscoveredSocket, type ScanProblem, type ScanResult } from './socket-scanner.js';
 
 export type { DiscoveryDiff } from './scan-table.js';
 export type { DiscoveredSocket } from './socket-scanner.js';
@@ -65,6 +65,17 @@ function invalid(message: string): HostError {
 
 type RootState = 'unknown' | 'present' | 'missing' | 'failed';
 
+/** What an operator needs to know about the plugins root, for health and metrics. */
+export type RootCondition = 'disabled' | 'unknown' | 'present' | 'missing' | 'not-a-directory' | 'unreadable';
+
+export interface RootStatus {
+  readonly path: string;
+  readonly state: RootCondition;
+  /** errno code and message when the root cannot be read (`not-a-directory`, `unreadable`). */
+  readonly code?: string;
+  readonly error?: string;
+}
+
 /**
  * Periodic rescans may take at most 1/RESCAN_COST_SHARE of the time (1 %), because a scan of
  * thousands of sockets is a burst of main-thread work that makes polls late on a busy machine
@@ -81,7 +92,7 @@ export function rescanDelay(minMs: number, lastScanMs: number): number {
 export class Discovery {
   readonly #root: string;
   readonly #rootPath: string;
-  readonly #rescanIntervalMs: number;
+  #rescanIntervalMs: number;
   readonly #debounceMs: number;
   readonly #maxDepth: number;
   readonly #watchEnabled: boolean;
@@ -97,6 +108,8 @@ export class Discovery {
   /** Wall time of the last full scan, ms. */
   #lastScanMs = 0;
   #rootState: RootState = 'unknown';
+  /** Why the root failed at the last scan, when it did. */
+  #rootProblem: ScanProblem | undefined;
 
   #starting: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
@@ -206,6 +219,21 @@ export class Discovery {
     return { watched: this.#dirWatches?.size ?? 0, refused: this.#refusedBefore + (this.#dirWatches?.refused ?? 0) };
   }
 
+  /** A config reload's new rescan period; the rescan already scheduled keeps its time. */
+  setRescanInterval(ms: number): void {
+    this.#rescanIntervalMs = ms;
+  }
+
+  /** The root's condition at the last applied scan. */
+  get root(): RootStatus {
+    const path = this.#rootPath;
+    if (this.#root === '') return { path, state: 'disabled' };
+    if (this.#rootState !== 'failed') return { path, state: this.#rootState };
+    const problem = this.#rootProblem;
+    const state = problem?.code === 'ENOTDIR' ? 'not-a-directory' : 'unreadable';
+    return problem === undefined ? { path, state } : { path, state, code: problem.code, error: problem.message };
+  }
+
   /** Idempotent. Stops the watcher and timers; no `onDiff` is called once this resolves. */
   close(): Promise<void> {
     this.#closing ??= this.#close();
@@ -269,6 +297,7 @@ export class Discovery {
     const state: RootState = scan.rootMissing ? 'missing' : rootFailed ? 'failed' : 'present';
     const before = this.#rootState;
     this.#rootState = state;
+    this.#rootProblem = rootFailed ? scan.problems.find((p) => p.path === this.#rootPath) : undefined;
     const root = this.#rootPath;
     if (state === 'missing' && before !== 'missing') {
       // Not existing at start-up is normal (no plugins installed yet): info. Disappearing later

@@ -3,7 +3,7 @@
  * limit, the shares, and what the API's connection cap did. The process's own descriptor count
  * and limit are prom-client's default `process_open_fds` / `process_max_fds`.
  */
-import { Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ConnectionStats } from '../api/http-limits.js';
 import type { DescriptorPlan } from '../fd-budget.js';
 import type { PluginAdmission } from '../plugin-admission.js';
@@ -34,14 +34,22 @@ export function registerDescriptorMetrics(
   plan.set({ use: 'host_reserve' }, sources.plan.hostReserve);
   new Gauge({
     name: `${PREFIX}api_connections`,
-    help: 'HTTP API client connections: open now; evicted (idle, closed to make room) and refused (all busy) since start.',
-    labelNames: ['state'],
+    help: 'HTTP API client connections open now.',
+    registers,
+    collect() {
+      this.set(sources.apiConnections().open);
+    },
+  });
+  new Counter({
+    name: `${PREFIX}api_connections_dropped_total`,
+    help: 'HTTP API connections the cap closed since start: evicted (the longest idle, to make room) or refused (a newcomer, all busy).',
+    labelNames: ['reason'],
     registers,
     collect() {
       const s = sources.apiConnections();
-      this.set({ state: 'open' }, s.open);
-      this.set({ state: 'evicted' }, s.evicted);
-      this.set({ state: 'refused' }, s.refused);
+      this.reset();
+      this.inc({ reason: 'evicted' }, s.evicted);
+      this.inc({ reason: 'refused' }, s.refused);
     },
   });
 }

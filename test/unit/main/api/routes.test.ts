@@ -1,12 +1,13 @@
 /**
  * The API's routes over a real core (one real shard worker, no plugins) on a real server: each
- * route's status and body shape, and /healthz following the ready flag.
+ * route's status and body shape, and /readyz following the ready flag.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { ApiServer } from '../../../../src/main/api/http-server.js';
+import { countPlugins, healthOf } from '../../../../src/main/health.js';
 import { hostInfo } from '../../../../src/main/host-info.js';
 import { addRoutes } from '../../../../src/main/api/routes.js';
 import { HostCore } from '../../../../src/main/core/host-core.js';
@@ -29,7 +30,8 @@ describe('API routes', () => {
     addRoutes(api, {
       core,
       metrics,
-      ready: () => ready,
+      health: () => healthOf(ready, { path: '', state: 'disabled' }, countPlugins(core.table)),
+      reload: () => Promise.reject(new Error('no reloads in these tests')),
       host: () => hostInfo({ probeId: 'p1', version: 'test', pluginsRoot: '', workers: 1, startedAt: Date.now(), publishStats: () => [], appControls: () => [] }),
     });
     ({ port } = await api.listen('127.0.0.1', 0));
@@ -40,14 +42,15 @@ describe('API routes', () => {
     await builder.close();
   });
 
-  test('/healthz is 503 until the first scan, then 200 with the plugin count', async () => {
-    const starting = await call(port, 'GET', '/healthz');
+  test('/readyz is 503 until the first scan, then 200; /healthz (liveness) is 200 throughout', async () => {
+    const starting = await call(port, 'GET', '/readyz');
     assert.equal(starting.status, 503);
-    assert.deepEqual(JSON.parse(starting.body.toString()), { status: 'starting' });
+    assert.equal((JSON.parse(starting.body.toString()) as { status: string }).status, 'starting');
+    assert.equal((await call(port, 'GET', '/healthz')).status, 200);
     ready = true;
-    const ok = await call(port, 'GET', '/healthz');
+    const ok = await call(port, 'GET', '/readyz');
     assert.equal(ok.status, 200);
-    assert.deepEqual(JSON.parse(ok.body.toString()), { status: 'ok', plugins: 0 });
+    assert.equal((JSON.parse(ok.body.toString()) as { plugins: number }).plugins, 0);
   });
 
   test('/api/plugins lists no plugins; /api/report is a report with an empty Plugins list', async () => {
