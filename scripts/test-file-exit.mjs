@@ -4,7 +4,7 @@
 // `--test-force-exit` loses the closing summary line on Node 20 and 22.
 import { isMainThread } from 'node:worker_threads';
 
-// TEST_FILE_EXIT_GRACE_MS: for the test of this file (test/test-runner-options.test.ts).
+// TEST_FILE_EXIT_GRACE_MS: for the test of this file (test/tooling/test-runner-options.test.ts).
 const GRACE_MS = Number(process.env.TEST_FILE_EXIT_GRACE_MS ?? 20_000);
 const isTestFileProcess =
   isMainThread && process.env.NODE_TEST_CONTEXT !== undefined && /\.test\.[cm]?[jt]s$/.test(process.argv[1] ?? '');

@@ -1,6 +1,6 @@
 /**
  * Writes schema/config.schema.json from the TypeBox definition in src/main/config/schema.ts.
- * Run after changing the schema: `npx tsx scripts/write-schema.ts`. test/config-schema.test.ts
+ * Run after changing the schema: `npx tsx scripts/write-schema.ts`. test/unit/main/config/config-schema.test.ts
  * fails when the committed file differs from what this would write.
  */
 import { writeFileSync } from 'node:fs';

@@ -7,7 +7,7 @@
  *
  * Exit flushing: pino registers the transport with on-exit-leak-free, which on `process.exit()`
  * (the 'exit' event) calls `flushSync()` and ends the stream, so lines logged just before an exit
- * are not lost (test/config-logger.test.ts checks it with a real process and 2000 lines). Inside
+ * are not lost (test/unit/main/config/config-logger.test.ts checks it with a real process and 2000 lines). Inside
  * its worker pino-pretty also writes synchronously (cheap on a terminal), so the last lines do not
  * depend on an async write draining before the thread is torn down. The JSON path is synchronous
  * and needs nothing.

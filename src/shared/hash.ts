@@ -17,7 +17,7 @@ export function fnv1a(text: string): number {
  * Why: FNV-1a's low bits are weak. Multiplying by an odd prime keeps bit 0, so `fnv1a(s) & 1` is
  * just the parity of the odd character codes in `s`; in the usual `<id>/<id>.sock` layout every
  * character of the id occurs twice and cancels out, so `fnv1a(path) % 2` (and `% 4`) put every
- * plugin on the same shard worker (found by test/hostile-plugins.test.ts). The finalizer mixes
+ * plugin on the same shard worker (found by test/service/hostile-plugins.test.ts). The finalizer mixes
  * every input bit into every output bit.
  */
 export function spreadHash(text: string): number {

@@ -5,7 +5,7 @@
  * (docs/decisions/061-plugin-http-client.md).
  *
  * What it accepts, and the words it refuses with, are those of Go's net/http client (upstream's,
- * Go 1.19) reading a whole body, because plugins were written against it; test/http-framing.test.ts
+ * Go 1.19) reading a whole body, because plugins were written against it; test/unit/workers/http-framing.test.ts
  * holds the case table with Go's outcome for each. In short: a status line as Go's ReadResponse
  * splits it; header lines ending in CRLF or bare LF, continuation lines joined, values trimmed of
  * spaces and tabs only; Content-Length trimmed of space, tab, CR and LF, then decimal digits only

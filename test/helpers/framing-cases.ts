@@ -1,8 +1,8 @@
 /**
  * The response framing table: for each answer, what Go's net/http client (the release upstream's
  * plugin host was built with, Go 1.19) does when it reads the whole body (`io.ReadAll`): the body,
- * or a refusal with Go's error text. test/http-framing.test.ts holds the parser to it;
- * test/http-framing-go.test.ts checks it against the real upstream probe where it can run.
+ * or a refusal with Go's error text. test/unit/workers/http-framing.test.ts holds the parser to it;
+ * test/service/http-framing-go.test.ts checks it against the real upstream probe where it can run.
  *
  * Where each outcome comes from (Go source, function):
  *  - status line: net/http/response.go ReadResponse, ParseHTTPVersion

@@ -1,0 +1,123 @@
+/**
+ * ReportBuilder (src/main/report-builder.ts) on real piscina threads: a few plugins' reports are
+ * built on the calling thread without starting the builder thread, larger ones on it; the builder
+ * thread runs with the old-generation limit its input needs, gets a larger one when the plugins'
+ * data grows, and after running out of memory builds on a thread with V8's defaults. Every
+ * build's bytes are checked, not only that it finished.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Worker } from 'node:worker_threads';
+import { packParts } from '../../../src/shared/parts.js';
+import { INLINE_BUILD_MAX_BYTES, ReportBuilder, builderHeapLimitMb, type HeapLimitEvent } from '../../../src/main/report-builder.js';
+
+const MB = 1024 * 1024;
+const TS = '2026-12-07T04:00:00.000000000Z';
+
+/** `count` plugin reports, each with its own Host node carrying `entries` latest entries. */
+function reports(count: number, entries: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const latest: Record<string, { timestamp: string; value: string }> = {};
+    for (let e = 0; e < entries; e++) latest[`key_${e}`] = { timestamp: TS, value: `plugin ${i} value ${e}` };
+    out.push(JSON.stringify({ Host: { nodes: { [`host-${i};<host>`]: { latest } } }, Plugins: [] }));
+  }
+  return out;
+}
+
+async function build(builder: ReportBuilder, texts: string[]): Promise<Record<string, any>> {
+  const bytes = await builder.json([packParts(texts)], { specs: [], tsEpochNs: '1796616000000000000' });
+  return JSON.parse(bytes.toString('utf8'));
+}
+
+/** The builder pool's live thread (piscina keeps it warm between builds). */
+function builderThread(builder: ReportBuilder): Worker {
+  assert.equal(builder.threads.length, 1, 'one builder thread');
+  return builder.threads[0]!;
+}
+
+describe('builderHeapLimitMb', () => {
+  test('1 GB up to the measured shapes, then 256 MB + 22x the input, in powers of two', () => {
+    assert.equal(builderHeapLimitMb(0), 1024);
+    assert.equal(builderHeapLimitMb(20 * MB), 1024, '10000 × 2 KB plugins');
+    assert.equal(builderHeapLimitMb(34 * MB), 1024, '256 + 748 still fits');
+    assert.equal(builderHeapLimitMb(36 * MB), 2048);
+    assert.equal(builderHeapLimitMb(200 * MB), 8192);
+  });
+});
+
+describe('ReportBuilder thread heap', () => {
+  test('the builder thread has the old-generation limit its input needs', async () => {
+    const events: HeapLimitEvent[] = [];
+    const builder = new ReportBuilder({ nice: 0, inlineMaxBytes: 0, heapLimitMb: (bytes) => (bytes > 100_000 ? 768 : 512), onHeapLimit: (e) => events.push(e) });
+    try {
+      const small = await build(builder, reports(3, 4));
+      assert.equal(Object.keys(small['Host'].nodes).length, 3);
+      assert.deepEqual(events, [], 'the first pool already had the limit this input needs');
+      assert.equal(builderThread(builder).resourceLimits!.maxOldGenerationSizeMb, 512);
+
+      const texts = reports(400, 10);
+      const inputBytes = texts.reduce((n, t) => n + Buffer.byteLength(t), 0);
+      const large = await build(builder, texts);
+      assert.equal(Object.keys(large['Host'].nodes).length, 400);
+      assert.equal(large['Host'].nodes['host-399;<host>'].latest.key_9.value, 'plugin 399 value 9');
+      assert.deepEqual(events, [{ maxOldGenerationSizeMb: 768, inputBytes, reason: 'grown' }]);
+      assert.equal(builderThread(builder).resourceLimits!.maxOldGenerationSizeMb, 768);
+
+      await build(builder, reports(3, 4));
+      assert.equal(events.length, 1, 'a smaller input never lowers the limit');
+      assert.equal(builderThread(builder).resourceLimits!.maxOldGenerationSizeMb, 768);
+    } finally {
+      await builder.close();
+    }
+  });
+
+  test('a build that runs out of memory fails alone; later builds run with V8 defaults', async () => {
+    const events: HeapLimitEvent[] = [];
+    // 16 MB of old generation cannot hold 6000 decoded reports with 20 entries each (~25 MB of input).
+    const builder = new ReportBuilder({ nice: 0, inlineMaxBytes: 0, heapLimitMb: () => 16, onHeapLimit: (e) => events.push(e) });
+    try {
+      const texts = reports(6000, 20);
+      await assert.rejects(build(builder, texts), (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'ERR_WORKER_OUT_OF_MEMORY', err.message);
+        return true;
+      });
+      assert.equal(events.length, 1);
+      assert.equal(events[0]!.maxOldGenerationSizeMb, null);
+      assert.equal(events[0]!.reason, 'out of memory');
+
+      const again = await build(builder, texts);
+      assert.equal(Object.keys(again['Host'].nodes).length, 6000, 'the same input builds without the limit');
+      assert.ok(builderThread(builder).resourceLimits!.maxOldGenerationSizeMb! > 16, "V8's default limit");
+      assert.equal(events.length, 1, 'no limit is set again');
+    } finally {
+      await builder.close();
+    }
+  });
+});
+
+describe('small builds', () => {
+  test('a few plugins are built on the calling thread, byte for byte as the builder thread builds them; more start the thread', async () => {
+    const inline = new ReportBuilder({ nice: 0 });
+    const threaded = new ReportBuilder({ nice: 0, inlineMaxBytes: 0 });
+    try {
+      const few = reports(10, 4);
+      assert.ok(few.reduce((n, t) => n + Buffer.byteLength(t), 0) <= INLINE_BUILD_MAX_BYTES);
+      const stamp = { specs: [], tsEpochNs: '1796616000000000000' };
+      const a = await inline.gzipped([packParts(few)], stamp);
+      assert.equal(inline.threads.length, 0, 'no builder thread for a few plugins');
+      const b = await threaded.gzipped([packParts(few)], stamp);
+      assert.equal(threaded.threads.length, 1);
+      assert.deepEqual(a, b);
+
+      const many = reports(400, 10);
+      assert.ok(many.reduce((n, t) => n + Buffer.byteLength(t), 0) > INLINE_BUILD_MAX_BYTES);
+      const big = await build(inline, many);
+      assert.equal(Object.keys(big['Host'].nodes).length, 400);
+      assert.equal(inline.threads.length, 1, 'the builder thread starts when the reports call for it');
+    } finally {
+      await inline.close();
+      await threaded.close();
+    }
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * Packed report texts (src/shared/parts.ts): what an actor keeps and what a snapshot moves to the
+ * builder thread. Checks that texts come back byte for byte (multi-byte UTF-8 included), through a
+ * real worker's transfer too, and that an actor's buffer is reused, bounded and shrinks.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import { PartBuffer, PartPacker, eachPart, packParts, transferablesOf, type PackedParts } from '../../../src/shared/parts.js';
+
+const decoder = new TextDecoder();
+const textsOf = (packs: PackedParts[]): string[] => Array.from(eachPart(packs), (p) => decoder.decode(p));
+
+test('packParts keeps every text byte for byte, strings and bytes alike', () => {
+  const texts = ['{"a":1}', '', '{"ü":"日本語 ✓ \u{1F600}"}', '{}'];
+  const packed = packParts([texts[0]!, Buffer.from(texts[1]!), texts[2]!, new TextEncoder().encode(texts[3]!)]);
+  assert.deepEqual(textsOf([packed]), texts);
+  assert.equal(packed.bytes.byteLength, texts.reduce((n, t) => n + Buffer.byteLength(t), 0));
+  assert.equal(packed.bytes.buffer.byteLength, packed.bytes.byteLength, 'an owned buffer, never a pool slab');
+  assert.deepEqual(textsOf([packed, packParts(['x'])]), [...texts, 'x']);
+});
+
+test('a PartPacker refuses a second pass that does not match the first', () => {
+  const packer = new PartPacker();
+  packer.count(3);
+  packer.allocate();
+  packer.add('ab');
+  assert.throws(() => packer.done(), /counted 1 parts \/ 3 bytes, added 1 \/ 2/);
+});
+
+test('packs arrive intact after being moved to a worker thread', async () => {
+  const packed = packParts(['{"first":true}', '{"second":"ß"}']);
+  const worker = new Worker(
+    `const { parentPort } = require('node:worker_threads');
+     parentPort.once('message', ({ bytes, ends }) => {
+       const out = []; let start = 0;
+       for (const end of ends) { out.push(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8')); start = end; }
+       parentPort.postMessage(out);
+     });`,
+    { eval: true },
+  );
+  try {
+    const reply = new Promise<string[]>((resolve) => worker.once('message', resolve));
+    worker.postMessage(packed, transferablesOf([packed]));
+    assert.equal(packed.bytes.byteLength, 0, 'moved, not copied');
+    assert.deepEqual(await reply, ['{"first":true}', '{"second":"ß"}']);
+  } finally {
+    await worker.terminate();
+  }
+});
+
+test('PartBuffer: set replaces, push appends, shift drops the oldest', () => {
+  const b = new PartBuffer();
+  b.set('{"n":1}');
+  b.set('{"n":2}');
+  assert.deepEqual(b.parts(), ['{"n":2}']);
+  b.push(Buffer.from('{"shortcut":true}'));
+  b.push('{"ü":1}');
+  assert.deepEqual(b.parts(), ['{"n":2}', '{"shortcut":true}', '{"ü":1}']);
+  b.shift();
+  assert.deepEqual(b.parts(), ['{"shortcut":true}', '{"ü":1}']);
+  assert.equal(b.byteLength, Buffer.byteLength('{"shortcut":true}{"ü":1}'));
+  const packer = new PartPacker();
+  b.countInto(packer);
+  packer.allocate();
+  b.addInto(packer);
+  assert.deepEqual(textsOf([packer.done()]), ['{"shortcut":true}', '{"ü":1}']);
+  b.clear();
+  assert.equal(b.count, 0);
+  assert.equal(b.byteLength, 0);
+  b.shift(); // nothing to drop: no error
+  assert.deepEqual(b.parts(), []);
+});
+
+test('PartBuffer keeps its bytes when it grows and gives memory back after one huge report', () => {
+  const b = new PartBuffer();
+  const small = 'x'.repeat(2048);
+  b.set(small);
+  const big = 'y'.repeat(4 << 20);
+  b.push(big); // grows with the small text already inside
+  assert.deepEqual(b.parts(), [small, big]);
+  assert.ok(b.capacity >= 2048 + (4 << 20));
+  b.set(small);
+  assert.deepEqual(b.parts(), [small]);
+  assert.ok(b.capacity < 4096, `sized for the small report again, not 4 MiB (capacity ${b.capacity})`);
+  const capacity = b.capacity;
+  for (let i = 0; i < 100; i++) b.set(`{"i":${String(i).padStart(4, '0')}}`);
+  assert.deepEqual(b.parts(), ['{"i":0099}']);
+  assert.equal(b.capacity, capacity, 'reports of the usual size reuse the buffer');
+
+  // Accumulating between publishes: capacity doubles, so ten pushes see 5 sizes, not 10.
+  const acc = new PartBuffer();
+  const capacities = new Set<number>();
+  for (let i = 0; i < 10; i++) {
+    acc.push('z'.repeat(2048));
+    capacities.add(acc.capacity);
+  }
+  assert.equal(acc.byteLength, 10 * 2048);
+  assert.ok(capacities.size <= 5, `capacities seen: ${[...capacities].join(', ')}`);
+});
