@@ -19,10 +19,7 @@ export default tseslint.config(
     extends: [tseslint.configs.recommendedTypeChecked],
     languageOptions: { parserOptions: { project: ['./tsconfig.check.json'] } },
     rules: {
-      '@typescript-eslint/switch-exhaustiveness-check': [
-        'error',
-        { considerDefaultExhaustiveForUnions: true, requireDefaultForNonUnion: false },
-      ],
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true, requireDefaultForNonUnion: false }],
       // node:test's test() and describe() return promises the runner itself awaits.
       '@typescript-eslint/no-floating-promises': [
         'error',
@@ -30,10 +27,7 @@ export default tseslint.config(
       ],
       // Decoders throw small failure values without a stack on purpose; they are caught and become error data.
       '@typescript-eslint/only-throw-error': ['error', { allow: [{ from: 'file', name: ['DecodeFailure', 'Stop'] }] }],
-      '@typescript-eslint/no-unused-vars': [
-        'error',
-        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true },
-      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
       // Assertions are erased at build: a redundant one costs nothing, and this fires on hundreds of lines.
       '@typescript-eslint/no-unnecessary-type-assertion': 'off',
       // The byte scanners compare const enums with numbers read from typed arrays.

@@ -58,13 +58,16 @@ try {
       await sleep(50 + Math.random() * 100);
       const id = controllers[Math.floor(Math.random() * controllers.length)]!;
       const via = k % 2 === 0 ? 'app' : 'host';
-      const request = via === 'app'
-        ? http(`${app.url}/api/control/${PROBE_ID}/${encodeURIComponent(node)}/${PROBE_ID}~${id}~${FAKE_CONTROL}`, { method: 'POST', timeoutMs: 60_000 })
-        : http(`${host.url}/api/control`, { method: 'POST', body: JSON.stringify({ NodeID: node, Control: `${id}~${FAKE_CONTROL}` }), timeoutMs: 60_000 });
-      inFlight.push(request.then(
-        (r) => void done.push({ via, id, sentAt: r.sentAt, doneAt: r.doneAt, ok: r.status === 200 }),
-        () => void done.push({ via, id, sentAt: Number.NaN, doneAt: Number.NaN, ok: false }),
-      ));
+      const request =
+        via === 'app'
+          ? http(`${app.url}/api/control/${PROBE_ID}/${encodeURIComponent(node)}/${PROBE_ID}~${id}~${FAKE_CONTROL}`, { method: 'POST', timeoutMs: 60_000 })
+          : http(`${host.url}/api/control`, { method: 'POST', body: JSON.stringify({ NodeID: node, Control: `${id}~${FAKE_CONTROL}` }), timeoutMs: 60_000 });
+      inFlight.push(
+        request.then(
+          (r) => void done.push({ via, id, sentAt: r.sentAt, doneAt: r.doneAt, ok: r.status === 200 }),
+          () => void done.push({ via, id, sentAt: Number.NaN, doneAt: Number.NaN, ok: false }),
+        ),
+      );
     }
     await Promise.all(inFlight);
     await logs.drain();
@@ -87,7 +90,9 @@ try {
     console.log(`${new Date(epochNow()).toISOString()} ${s.plugins} plugins (1 % hung, 1 % slow), ${clicks} clicks per path`);
     for (const via of ['app', 'host'] as const) {
       const r = summary(via);
-      console.log(`${via === 'app' ? 'through the Scope app' : 'POST /api/control'}: failed ${r.failed}; round trip ${fmt(r.roundTrip)}; minus plugin ${fmt(r.overhead)}`);
+      console.log(
+        `${via === 'app' ? 'through the Scope app' : 'POST /api/control'}: failed ${r.failed}; round trip ${fmt(r.roundTrip)}; minus plugin ${fmt(r.overhead)}`,
+      );
     }
     logs.stop();
   } finally {

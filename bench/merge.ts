@@ -79,7 +79,13 @@ for (const c of cases) {
   const text = encodeReport(merged);
   const du = process.cpuUsage(t0);
   const encodeMs = (du.user + du.system) / 1000;
-  rows.push([`${c.name}`, `encode merged (${(text.length / 1e6).toFixed(1)} MB, once)`, `${((encodeMs * 1000) / c.inputs.length).toFixed(1)}`, (text.length / 1e6 / (encodeMs / 1000)).toFixed(0), '']);
+  rows.push([
+    `${c.name}`,
+    `encode merged (${(text.length / 1e6).toFixed(1)} MB, once)`,
+    `${((encodeMs * 1000) / c.inputs.length).toFixed(1)}`,
+    (text.length / 1e6 / (encodeMs / 1000)).toFixed(0),
+    '',
+  ]);
 }
 
 const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));

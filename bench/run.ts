@@ -34,7 +34,16 @@ import { consoleReport } from './report/table.js';
 import { SCENARIOS, scenarioByName, type Scenario } from './scenarios.js';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
-const SETTABLE = ['pollIntervalMs', 'timeoutMs', 'workers', 'pluginsPerWorker', 'maxConcurrentPollsPerWorker', 'rescanIntervalMs', 'failureBackoffMaxMs', 'pollSlotMs'] as const;
+const SETTABLE = [
+  'pollIntervalMs',
+  'timeoutMs',
+  'workers',
+  'pluginsPerWorker',
+  'maxConcurrentPollsPerWorker',
+  'rescanIntervalMs',
+  'failureBackoffMaxMs',
+  'pollSlotMs',
+] as const;
 
 function usage(message?: string): never {
   if (message) process.stderr.write(`bench: ${message}\n`);
@@ -176,5 +185,7 @@ for (const [i, s] of chosen.entries()) {
 progress.done();
 closeHttp();
 if (values.all) writeSummaries();
-process.stderr.write(`bench: ${chosen.length - failed}/${chosen.length} scenarios in ${((performance.now() - started) / 60_000).toFixed(1)} min; results in ${RESULTS}\n`);
+process.stderr.write(
+  `bench: ${chosen.length - failed}/${chosen.length} scenarios in ${((performance.now() - started) / 60_000).toFixed(1)} min; results in ${RESULTS}\n`,
+);
 process.exit(failed > 0 ? 1 : 0);

@@ -102,7 +102,9 @@ const fmt = (bytes: number): string => `${(bytes / MiB).toFixed(0)} MiB`;
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
 async function main(): Promise<number> {
-  console.log(`soak: ${minutes} min, ${pluginCount} plugins, churn ${churn} add + ${churn} remove + ${churn} restart per second, ~${hungFraction * 100}% hung, root ${root}`);
+  console.log(
+    `soak: ${minutes} min, ${pluginCount} plugins, churn ${churn} add + ${churn} remove + ${churn} restart per second, ~${hungFraction * 100}% hung, root ${root}`,
+  );
   const initial = Array.from({ length: pluginCount }, newSpec);
   for (const s of initial) live.set(s.id, s);
   const fleet = startFleet({ root, plugins: initial });
@@ -186,7 +188,9 @@ async function main(): Promise<number> {
         const bad = c.missing.length + c.extra.length + c.duplicated.length;
         if (bad > 0) {
           mismatches++;
-          console.log(`MISMATCH: missing ${c.missing.slice(0, 5).join(' ')} extra ${c.extra.slice(0, 5).join(' ')} duplicated ${c.duplicated.slice(0, 5).join(' ')}`);
+          console.log(
+            `MISMATCH: missing ${c.missing.slice(0, 5).join(' ')} extra ${c.extra.slice(0, 5).join(' ')} duplicated ${c.duplicated.slice(0, 5).join(' ')}`,
+          );
         }
         const ok = c.rows.filter((r) => r.status === 'ok').length;
         const errors = c.rows.filter((r) => r.status?.startsWith('error')).length;
@@ -215,7 +219,9 @@ async function main(): Promise<number> {
     const count = (msg: string): number => log.split('\n').filter((l) => l.includes(`"msg":"${msg}"`)).length;
     const workerRestarts = count('shard worker crashed; restarting');
     console.log('\n── soak summary ──');
-    console.log(`duration ${(duration / 60).toFixed(1)} min; churn events: ${events.added} added, ${events.removed} removed, ${events.restarted} restarted (${events.failedOps} fleet ops failed)`);
+    console.log(
+      `duration ${(duration / 60).toFixed(1)} min; churn events: ${events.added} added, ${events.removed} removed, ${events.restarted} restarted (${events.failedOps} fleet ops failed)`,
+    );
     console.log(
       `host RSS: start ${fmt(bytes[0] ?? NaN)}, mid ${fmt(bytes[Math.floor(bytes.length / 2)] ?? NaN)}, end ${fmt(bytes.at(-1) ?? NaN)}, ` +
         `peak ${fmt(Math.max(...bytes))}; mean middle third ${fmt(middle)}, mean last third ${fmt(last)} → ${flat ? 'flat' : 'GROWING'}`,

@@ -17,7 +17,12 @@ const { values } = parseArgs({
 const seed = values.seed !== undefined ? Number(values.seed) : Math.floor(Math.random() * 2 ** 31);
 const cases = Number(values.cases);
 const only = values.only !== undefined ? Number(values.only) : undefined;
-for (const [name, v] of [['--seed', seed], ['--cases', cases], ['--plugins', Number(values.plugins)], ['--only', only ?? 0]] as const) {
+for (const [name, v] of [
+  ['--seed', seed],
+  ['--cases', cases],
+  ['--plugins', Number(values.plugins)],
+  ['--only', only ?? 0],
+] as const) {
   if (!Number.isInteger(v) || v < 0) {
     console.error(`${name}: expected a non-negative integer`);
     process.exit(2);

@@ -6,8 +6,7 @@ import { isMainThread } from 'node:worker_threads';
 
 // TEST_FILE_EXIT_GRACE_MS: for the test of this file (test/tooling/test-runner-options.test.ts).
 const GRACE_MS = Number(process.env.TEST_FILE_EXIT_GRACE_MS ?? 20_000);
-const isTestFileProcess =
-  isMainThread && process.env.NODE_TEST_CONTEXT !== undefined && /\.test\.[cm]?[jt]s$/.test(process.argv[1] ?? '');
+const isTestFileProcess = isMainThread && process.env.NODE_TEST_CONTEXT !== undefined && /\.test\.[cm]?[jt]s$/.test(process.argv[1] ?? '');
 
 if (isTestFileProcess) {
   const { after } = await import('node:test');

@@ -43,7 +43,7 @@ export function foldInto(acc: Obj, report: Obj): void {
           nodes[id] = isObj(existing) ? mergeNode(existing, node) : node;
         }
       } else if (TOPOLOGY_MAPS.includes(field)) {
-        Object.assign(((into[field] ??= {}) as Obj), value);
+        Object.assign((into[field] ??= {}) as Obj, value);
       }
     }
   }

@@ -100,7 +100,8 @@ function exchange(p: Plugin, method: 'GET' | 'POST', path: string, body?: string
       ac.abort();
       finish({ ok: false, code: 'PLUGIN_TIMEOUT', message: 'context deadline exceeded' });
     }, TIMEOUT);
-    const headers: Record<string, string | number> = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+    const headers: Record<string, string | number> =
+      body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
     const req = request({ socketPath: p.socket, path: `${path}?${QUERY}`, method, agent: p.agent, signal: ac.signal, headers }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -199,7 +200,12 @@ async function control(body: string): Promise<{ status: number; body: string }> 
     const [pluginId, raw] = String(req.Control ?? '').split('~', 2) as [string, string | undefined];
     const p = [...plugins.values()].find((x) => x.id === pluginId);
     if (!p || raw === undefined) return { status: 400, body: JSON.stringify({ error: `Control "${req.Control}" not recognised` }) };
-    const r = await exchange(p, 'POST', '/control', JSON.stringify({ AppID: req.AppID ?? '', NodeID: req.NodeID ?? '', Control: raw, ControlArgs: req.ControlArgs ?? null }));
+    const r = await exchange(
+      p,
+      'POST',
+      '/control',
+      JSON.stringify({ AppID: req.AppID ?? '', NodeID: req.NodeID ?? '', Control: raw, ControlArgs: req.ControlArgs ?? null }),
+    );
     p.spec.status = r.ok ? 'ok' : `error: ${r.message}`;
     if (!r.ok) return { status: 400, body: JSON.stringify({ error: r.message }) };
     const reply = JSON.parse(r.body) as Record<string, unknown>;
@@ -232,7 +238,15 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   let type = 'application/json';
   if (req.method === 'GET' && path === '/api/report') body = served;
   else if (req.method === 'GET' && path === '/api/plugins') {
-    body = JSON.stringify([...plugins.values()].map((p) => ({ id: p.id, status: p.spec.status, socket: p.socket, polls: p.polls, lastOkAt: p.lastOkAt === null ? null : new Date(p.lastOkAt).toISOString() })));
+    body = JSON.stringify(
+      [...plugins.values()].map((p) => ({
+        id: p.id,
+        status: p.spec.status,
+        socket: p.socket,
+        polls: p.polls,
+        lastOkAt: p.lastOkAt === null ? null : new Date(p.lastOkAt).toISOString(),
+      })),
+    );
   } else if (req.method === 'GET' && path === '/metrics') {
     body = metricsText();
     type = 'text/plain; version=0.0.4';
@@ -250,10 +264,13 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
 }
 
 const [host, port] = [args.listen.slice(0, args.listen.lastIndexOf(':')), Number(args.listen.slice(args.listen.lastIndexOf(':') + 1))];
-const server = createServer((req, res) => void handle(req, res).catch((err: Error) => {
-  res.writeHead(500);
-  res.end(JSON.stringify({ error: err.message }));
-}));
+const server = createServer(
+  (req, res) =>
+    void handle(req, res).catch((err: Error) => {
+      res.writeHead(500);
+      res.end(JSON.stringify({ error: err.message }));
+    }),
+);
 server.listen(port, host, () => {
   const addr = server.address() as { port: number };
   try {

@@ -25,15 +25,7 @@ import { servePlugin, type ControlRequest, type PluginServer, type RequestContex
 import { buildReportTemplate, fakeSpecWire, renderReport, type ReportTemplate } from './fake-report.js';
 import type { AddResult, FleetStats, FromFleet, RemoveResult, ToFleet } from './protocol.js';
 import { RequestLog, entriesOf, type RequestLogEntry } from './request-log.js';
-import {
-  DEFAULT_LOG_BUDGET,
-  isErrorRequest,
-  resolveSpec,
-  scenarioPlugins,
-  type PluginSpec,
-  type ResolvedSpec,
-  type Scenario,
-} from './scenario.js';
+import { DEFAULT_LOG_BUDGET, isErrorRequest, resolveSpec, scenarioPlugins, type PluginSpec, type ResolvedSpec, type Scenario } from './scenario.js';
 
 const LISTEN_CONCURRENCY = 64;
 const now = (): number => performance.timeOrigin + performance.now();
@@ -69,9 +61,7 @@ class FakeFleet {
   async add(specs: readonly PluginSpec[]): Promise<AddResult> {
     const resolved = specs.map(resolveSpec); // validate the whole batch before opening anything
     const fresh = resolved.filter((s) => !this.#plugins.has(s.id));
-    const failed: { id: string; message: string }[] = resolved
-      .filter((s) => this.#plugins.has(s.id))
-      .map((s) => ({ id: s.id, message: 'already served' }));
+    const failed: { id: string; message: string }[] = resolved.filter((s) => this.#plugins.has(s.id)).map((s) => ({ id: s.id, message: 'already served' }));
     // Each plugin keeps its share of the global log budget, fixed when it is created.
     const cap = Math.max(64, Math.floor(this.#logBudget / Math.max(1, this.#plugins.size + fresh.length)));
     const started = performance.now();
@@ -259,9 +249,7 @@ async function main(): Promise<void> {
   };
   process.on('message', (raw) => {
     const msg = raw as ToFleet;
-    void handle(msg).catch((err: Error) =>
-      reply({ kind: 'error', requestId: 'requestId' in msg ? msg.requestId : null, message: err.message }),
-    );
+    void handle(msg).catch((err: Error) => reply({ kind: 'error', requestId: 'requestId' in msg ? msg.requestId : null, message: err.message }));
   });
   reply({ kind: 'started', pid: process.pid });
 }

@@ -78,7 +78,13 @@ export class FleetGroup {
       ids,
       failed,
       listenMs,
-      stats: { plugins: sum('plugins'), rssBytes: sum('rssBytes'), heapUsedBytes: sum('heapUsedBytes'), cpuUserUs: sum('cpuUserUs'), cpuSystemUs: sum('cpuSystemUs') },
+      stats: {
+        plugins: sum('plugins'),
+        rssBytes: sum('rssBytes'),
+        heapUsedBytes: sum('heapUsedBytes'),
+        cpuUserUs: sum('cpuUserUs'),
+        cpuSystemUs: sum('cpuSystemUs'),
+      },
     };
   }
 

@@ -112,7 +112,10 @@ export function controlRequest(
   pluginId: string,
 ): { url: string; body: string } {
   if ('targetUrl' in via) {
-    return { url: `${via.targetUrl}/api/control`, body: JSON.stringify({ AppID: 'bench', NodeID: nodeId, Control: `${pluginId}~${FAKE_CONTROL}`, ControlArgs: null }) };
+    return {
+      url: `${via.targetUrl}/api/control`,
+      body: JSON.stringify({ AppID: 'bench', NodeID: nodeId, Control: `${pluginId}~${FAKE_CONTROL}`, ControlArgs: null }),
+    };
   }
   // The app's UI encodes the probe and node ids, not the control id (`<plugin>~<control>`).
   return { url: `${via.appUrl}/api/control/${encodeURIComponent(via.probeId)}/${encodeURIComponent(nodeId)}/${pluginId}~${FAKE_CONTROL}`, body: '' };

@@ -76,7 +76,8 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
   }
   try {
     const added = await fleet.addPlugins(specs);
-    if (added.failed.length > 0) throw new Error(`fleet failed to serve ${added.failed.length} plugins, e.g. ${added.failed[0]!.id}: ${added.failed[0]!.message}`);
+    if (added.failed.length > 0)
+      throw new Error(`fleet failed to serve ${added.failed.length} plugins, e.g. ${added.failed[0]!.id}: ${added.failed[0]!.message}`);
     progress.log(`[${s.name}] fleet: ${added.ids.length} plugins listening in ${Math.round(added.listenMs)} ms (pid ${fleet.pids.join(', ')})`);
 
     const seconds = o.seconds ?? s.seconds;

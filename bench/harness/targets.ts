@@ -151,10 +151,14 @@ export async function startBaseline(o: StartOptions, script: string): Promise<Ta
   const args = [
     ...execArgv,
     script,
-    '--root', o.root,
-    '--listen', `127.0.0.1:${port}`,
-    '--interval-ms', String(o.settings.pollIntervalMs),
-    '--timeout-ms', String(o.settings.timeoutMs),
+    '--root',
+    o.root,
+    '--listen',
+    `127.0.0.1:${port}`,
+    '--interval-ms',
+    String(o.settings.pollIntervalMs),
+    '--timeout-ms',
+    String(o.settings.timeoutMs),
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', log, log] });
   closeSync(log);

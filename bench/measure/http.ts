@@ -39,9 +39,7 @@ export function http(url: string, opts: { method?: string; body?: string; timeou
         const headersAt = epochNow();
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headersAt, sentAt, doneAt: epochNow() }),
-        );
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headersAt, sentAt, doneAt: epochNow() }));
         res.on('error', reject);
       },
     );

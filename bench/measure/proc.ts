@@ -42,7 +42,10 @@ export function parseStat(line: string): StatFields {
   const open = line.indexOf('(');
   const close = line.lastIndexOf(')');
   if (open < 0 || close < open) throw new Error(`not a /proc stat line: ${line.slice(0, 80)}`);
-  const rest = line.slice(close + 2).trim().split(/\s+/);
+  const rest = line
+    .slice(close + 2)
+    .trim()
+    .split(/\s+/);
   // rest[0] is field 3 (state); field k is rest[k - 3].
   const field = (k: number): number => Number(rest[k - 3]);
   return { comm: line.slice(open + 1, close), state: rest[0]!, utime: field(14), stime: field(15), numThreads: field(20) };

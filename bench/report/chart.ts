@@ -110,7 +110,9 @@ function panel(
     const d = s.points.map((p, i) => `${i ? 'L' : 'M'}${px(p.n).toFixed(1)},${py(p.y).toFixed(1)}`).join(' ');
     parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 4"' : ''}/>`);
     for (const p of s.points) {
-      parts.push(`<circle cx="${px(p.n).toFixed(1)}" cy="${py(p.y).toFixed(1)}" r="3" fill="${s.color}"><title>${esc(s.name)}: ${p.n} plugins → ${p.y.toFixed(3)}</title></circle>`);
+      parts.push(
+        `<circle cx="${px(p.n).toFixed(1)}" cy="${py(p.y).toFixed(1)}" r="3" fill="${s.color}"><title>${esc(s.name)}: ${p.n} plugins → ${p.y.toFixed(3)}</title></circle>`,
+      );
     }
   }
   return parts.join('\n');
@@ -134,7 +136,10 @@ export function renderChart(results: readonly ScenarioResult[]): string {
     { name: 'upstream probe (right)', color: UP },
   ];
   const legendSvg = legend
-    .map((l, i) => `<rect x="${M.l + i * 220}" y="${H + 8}" width="14" height="4" fill="${l.color}"/><text x="${M.l + i * 220 + 20}" y="${H + 14}">${esc(l.name)}</text>`)
+    .map(
+      (l, i) =>
+        `<rect x="${M.l + i * 220}" y="${H + 8}" width="14" height="4" fill="${l.color}"/><text x="${M.l + i * 220 + 20}" y="${H + 14}">${esc(l.name)}</text>`,
+    )
     .join('\n');
   const runs = [...new Set(rs.map((r) => r.startedAt.slice(0, 16).replace('T', ' ')))].sort();
   return [

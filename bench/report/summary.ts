@@ -66,8 +66,11 @@ export function renderSummary(results: readonly ScenarioResult[]): string {
   if (first) {
     const dates = results.map((r) => r.startedAt).sort();
     const heads = [...new Set(results.map((r) => r.gitHead).filter(Boolean))].join(', ');
-    out.push(`Node ${first.node}, ${first.cpus} CPUs; runs from ${dates[0]} to ${dates[dates.length - 1]}${heads ? ` (git ${heads})` : ''}. ` +
-      'Host, baseline, fleet and the measuring process share the machine; see docs/benchmarks.md for what each measure means.', '');
+    out.push(
+      `Node ${first.node}, ${first.cpus} CPUs; runs from ${dates[0]} to ${dates[dates.length - 1]}${heads ? ` (git ${heads})` : ''}. ` +
+        'Host, baseline, fleet and the measuring process share the machine; see docs/benchmarks.md for what each measure means.',
+      '',
+    );
   }
   out.push('## Host ÷ upstream (same run)', '', ratiosTable(results), '', figuresTable(results), '');
   out.push('## Targets', '', targetsTable(results), '');

@@ -79,7 +79,7 @@ function measures(result: ScenarioResult): Measure[] {
         label: 'new socket → status ok p50 / p99, ms',
         get: (r) => `${pair(r.discovery?.toOkMs.p50, r.discovery?.toOkMs.p99, 0)}${r.discovery?.neverOk ? ` (${r.discovery.neverOk} never)` : ''}`,
         num: (r) => r.discovery?.toOkMs.p99 ?? Number.NaN,
-        },
+      },
     );
   }
   if (result.sides.some((r) => r.control)) {
@@ -93,7 +93,7 @@ function measures(result: ScenarioResult): Measure[] {
         label: 'control overhead p50 / p99, ms',
         get: (r) => pair(r.control?.overheadMs.p50, r.control?.overheadMs.p99),
         num: (r) => r.control?.overheadMs.p99 ?? Number.NaN,
-        },
+      },
     );
   }
   out.push(

@@ -51,9 +51,11 @@ export function classifySmaps(text: string): SmapsBudget {
     if (m.path.startsWith('/')) file += m.rssKb;
     else if (m.path === '[stack]') stacks += m.rssKb;
     else if (m.path === '[heap]') malloc += m.rssKb;
-    else if (m.path.startsWith('[')) other += m.rssKb; // vdso, vvar
+    else if (m.path.startsWith('['))
+      other += m.rssKb; // vdso, vvar
     // A thread stack sits right above its guard page (glibc: one mmap, the low end made no-access).
-    else if (prev && prev.perms.startsWith('---') && prev.end === m.start && prev.end - prev.start <= 64n * 1024n && !(prev.start % ARENA_ALIGN === 0n)) stacks += m.rssKb;
+    else if (prev && prev.perms.startsWith('---') && prev.end === m.start && prev.end - prev.start <= 64n * 1024n && !(prev.start % ARENA_ALIGN === 0n))
+      stacks += m.rssKb;
     // A malloc arena is a 64 MB-aligned reservation whose used part is read-write.
     else if (m.start % ARENA_ALIGN === 0n && m.perms.startsWith('rw')) malloc += m.rssKb;
     else other += m.rssKb;
@@ -67,8 +69,19 @@ export interface ThreadHeap {
   readonly threadId: number;
   readonly tid: number;
   readonly role: string;
-  readonly heap: { readonly total_heap_size: number; readonly used_heap_size: number; readonly total_physical_size: number; readonly external_memory?: number; readonly malloced_memory: number };
-  readonly spaces: readonly { readonly space_name: string; readonly space_size: number; readonly space_used_size: number; readonly physical_space_size: number }[];
+  readonly heap: {
+    readonly total_heap_size: number;
+    readonly used_heap_size: number;
+    readonly total_physical_size: number;
+    readonly external_memory?: number;
+    readonly malloced_memory: number;
+  };
+  readonly spaces: readonly {
+    readonly space_name: string;
+    readonly space_size: number;
+    readonly space_used_size: number;
+    readonly physical_space_size: number;
+  }[];
   readonly code: { readonly code_and_metadata_size: number; readonly bytecode_and_metadata_size: number };
 }
 

@@ -74,7 +74,13 @@ try {
   const bin = values['no-app'] ? null : scopeBinary();
   if (bin && 'path' in bin) app = await startScopeApp(bin.path, await freePort(), join(work, 'app.log'));
   else if (bin) process.stderr.write(`budget: no app (${bin.skip}); the host publishes nowhere\n`);
-  const startOpts = { root, workDir: work, settings: settings as unknown as HostSettings, nodeArgs: ['--import', PRELOAD, ...(values.prof ? ['--cpu-prof', '--cpu-prof-dir', values.prof] : [])], appUrl: app?.url };
+  const startOpts = {
+    root,
+    workDir: work,
+    settings: settings as unknown as HostSettings,
+    nodeArgs: ['--import', PRELOAD, ...(values.prof ? ['--cpu-prof', '--cpu-prof-dir', values.prof] : [])],
+    appUrl: app?.url,
+  };
   const host = values.upstream ? await startUpstream(startOpts, bin && 'path' in bin ? bin.path : '') : await startHost(startOpts, 'budget');
   try {
     await sleep(Number(values.warmup) * 1000);
@@ -105,16 +111,47 @@ try {
     const v8 = heaps.filter((h) => h.ageS < 3).reduce((a, h) => a + h.committedMB, 0);
     const byRole = cpuByRole(cpu, heaps);
     const wakesByRole = cpuByRole(wakes, heaps);
-    const budget = { plugins, settings, app: Boolean(app), seconds, rssMB: rss / MB, smaps, heaps, cpuPct: total, cpuByRole: byRole, wakeupsPerSecondByRole: wakesByRole, threads: cpu.sort((a, b) => b.pct - a.pct) };
+    const budget = {
+      plugins,
+      settings,
+      app: Boolean(app),
+      seconds,
+      rssMB: rss / MB,
+      smaps,
+      heaps,
+      cpuPct: total,
+      cpuByRole: byRole,
+      wakeupsPerSecondByRole: wakesByRole,
+      threads: cpu.sort((a, b) => b.pct - a.pct),
+    };
     if (values.json) writeFileSync(values.json, `${JSON.stringify(budget, null, 2)}\n`);
-    const lines = [`${values.upstream ? 'upstream probe' : 'host'}, ${plugins} plugins${app ? ', publishing every 3 s' : ''}, ${JSON.stringify(settings)}: RSS ${(rss / MB).toFixed(1)} MB, CPU ${total.toFixed(2)} % over ${seconds.toFixed(0)} s`];
-    lines.push('memory (smaps, MB): ' + Object.entries(smaps).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', '));
+    const lines = [
+      `${values.upstream ? 'upstream probe' : 'host'}, ${plugins} plugins${app ? ', publishing every 3 s' : ''}, ${JSON.stringify(settings)}: RSS ${(rss / MB).toFixed(1)} MB, CPU ${total.toFixed(2)} % over ${seconds.toFixed(0)} s`,
+    ];
+    lines.push(
+      'memory (smaps, MB): ' +
+        Object.entries(smaps)
+          .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+          .join(', '),
+    );
     for (const h of budget.heaps) {
-      lines.push(`  ${h.role.padEnd(5)} #${h.threadId}${h.ageS >= 3 ? ` (as of ${h.ageS.toFixed(0)} s ago)` : ''}: V8 committed ${h.committedMB.toFixed(1)} = used ${h.usedMB.toFixed(1)} + slack ${h.slackMB.toFixed(1)}; new space ${h.newSpaceMB.toFixed(1)}, code ${h.codeMB.toFixed(1)}, external ${h.externalMB.toFixed(1)}`);
+      lines.push(
+        `  ${h.role.padEnd(5)} #${h.threadId}${h.ageS >= 3 ? ` (as of ${h.ageS.toFixed(0)} s ago)` : ''}: V8 committed ${h.committedMB.toFixed(1)} = used ${h.usedMB.toFixed(1)} + slack ${h.slackMB.toFixed(1)}; new space ${h.newSpaceMB.toFixed(1)}, code ${h.codeMB.toFixed(1)}, external ${h.externalMB.toFixed(1)}`,
+      );
     }
-    lines.push(`  anonymous memory outside the current V8 heaps above (pool threads' heaps, V8 metadata, other native): ${(smaps.otherAnonMB - v8).toFixed(1)} MB`);
-    lines.push(`wake-ups per second by role: ${Object.entries(wakesByRole).map(([r, n]) => `${r} ${n.toFixed(0)}`).join(', ')}`);
-    lines.push(`threads ${cpu.length}; CPU by role (% of a core): ${Object.entries(byRole).map(([r, p]) => `${r} ${p.toFixed(2)}`).join(', ')}`);
+    lines.push(
+      `  anonymous memory outside the current V8 heaps above (pool threads' heaps, V8 metadata, other native): ${(smaps.otherAnonMB - v8).toFixed(1)} MB`,
+    );
+    lines.push(
+      `wake-ups per second by role: ${Object.entries(wakesByRole)
+        .map(([r, n]) => `${r} ${n.toFixed(0)}`)
+        .join(', ')}`,
+    );
+    lines.push(
+      `threads ${cpu.length}; CPU by role (% of a core): ${Object.entries(byRole)
+        .map(([r, p]) => `${r} ${p.toFixed(2)}`)
+        .join(', ')}`,
+    );
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
     await host.stop();

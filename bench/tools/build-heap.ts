@@ -16,7 +16,12 @@ import { buildReportTemplate, renderReport } from '../fleet/fake-report.js';
 import { fakePlugins, resolveSpec } from '../fleet/scenario.js';
 
 const { values } = parseArgs({
-  options: { plugins: { type: 'string', default: '3000' }, builds: { type: 'string', default: '20' }, 'young-mb': { type: 'string' }, 'old-mb': { type: 'string' } },
+  options: {
+    plugins: { type: 'string', default: '3000' },
+    builds: { type: 'string', default: '20' },
+    'young-mb': { type: 'string' },
+    'old-mb': { type: 'string' },
+  },
 });
 const n = Number(values.plugins);
 const builds = Number(values.builds);

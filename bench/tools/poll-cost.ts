@@ -44,9 +44,11 @@ type Poll = (i: number) => Promise<unknown>;
 async function cost(poll: Poll): Promise<number> {
   const round = async (): Promise<void> => {
     let next = 0;
-    await Promise.all(Array.from({ length: CONC }, async () => {
-      while (next < N) await poll(next++);
-    }));
+    await Promise.all(
+      Array.from({ length: CONC }, async () => {
+        while (next < N) await poll(next++);
+      }),
+    );
   };
   for (let r = 0; r < WARMUP; r++) await round();
   const t0 = process.cpuUsage();
@@ -133,24 +135,30 @@ try {
     return body.text();
   };
   rows.push(['undici Client.request, body.text()', await cost(undiciGet)]);
-  rows.push(['undici + AbortController/timer deadline', await cost(async (i) => {
-    const ac = new AbortController();
-    const t = setTimeout(() => ac.abort(), 500);
-    try {
-      const { body } = await clients[i]!.request({ path: `/report?${QUERY}`, method: 'GET', signal: ac.signal });
-      return await body.text();
-    } finally {
-      clearTimeout(t);
-    }
-  })]);
+  rows.push([
+    'undici + AbortController/timer deadline',
+    await cost(async (i) => {
+      const ac = new AbortController();
+      const t = setTimeout(() => ac.abort(), 500);
+      try {
+        const { body } = await clients[i]!.request({ path: `/report?${QUERY}`, method: 'GET', signal: ac.signal });
+        return await body.text();
+      } finally {
+        clearTimeout(t);
+      }
+    }),
+  ]);
   await Promise.all(clients.map((c) => c.close()));
 
   const pcs = ids.map((id) => new PluginClient({ socketPath: sock(id), probeId: 'abc', apiVersion: '1', timeoutMs: 500, maxResponseBytes: 50 << 20 }));
   rows.push(["host's PluginClient.get('/report')", await cost((i) => pcs[i]!.get('/report'))]);
-  rows.push(["host's PluginClient + validatePoll (decode)", await cost(async (i) => {
-    const r = await pcs[i]!.get('/report');
-    return validatePoll(r, { pluginId: ids[i]!, apiVersion: '1', storedSpec: { id: ids[i]!, label: ids[i]!, interfaces: null } });
-  })]);
+  rows.push([
+    "host's PluginClient + validatePoll (decode)",
+    await cost(async (i) => {
+      const r = await pcs[i]!.get('/report');
+      return validatePoll(r, { pluginId: ids[i]!, apiVersion: '1', storedSpec: { id: ids[i]!, label: ids[i]!, interfaces: null } });
+    }),
+  ]);
   const bodies = await Promise.all(ids.map((_, i) => pcs[i]!.get('/report').then((r) => (r.answered ? r.body.toString('utf8') : ''))));
   await Promise.all(pcs.map((p) => p.destroy()));
   rows.push(['JSON.parse alone', await cost(async (i) => JSON.parse(bodies[i]!))]);

@@ -32,7 +32,11 @@ export interface Summary {
   readonly byFile: readonly [string, number][];
 }
 
-const short = (url: string): string => url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, 'node_modules/').replace(/^.*\/(dist|src)\//, '$1/');
+const short = (url: string): string =>
+  url
+    .replace(/^file:\/\//, '')
+    .replace(/^.*\/node_modules\//, 'node_modules/')
+    .replace(/^.*\/(dist|src)\//, '$1/');
 
 export function summarise(p: Profile, skipMs = 0): Summary {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
@@ -61,7 +65,10 @@ export function summarise(p: Profile, skipMs = 0): Summary {
 }
 
 if (process.argv[1] && import.meta.url.endsWith(basename(process.argv[1]))) {
-  const { values, positionals } = parseArgs({ options: { top: { type: 'string', default: '20' }, 'skip-ms': { type: 'string', default: '0' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    options: { top: { type: 'string', default: '20' }, 'skip-ms': { type: 'string', default: '0' } },
+    allowPositionals: true,
+  });
   const n = Number(values.top);
   for (const path of positionals) {
     const s = summarise(JSON.parse(readFileSync(path, 'utf8')) as Profile, Number(values['skip-ms']));

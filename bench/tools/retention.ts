@@ -45,10 +45,15 @@ async function poll(i: number): Promise<void> {
 }
 const fire = (i: number): void => void poll(i).catch(() => undefined);
 for (let i = 0; i < P; i++) {
-  timers.push(setTimeout(() => {
-    fire(i);
-    timers.push(setInterval(() => fire(i), 1000));
-  }, (i * 1000) / P));
+  timers.push(
+    setTimeout(
+      () => {
+        fire(i);
+        timers.push(setInterval(() => fire(i), 1000));
+      },
+      (i * 1000) / P,
+    ),
+  );
 }
 await new Promise((r) => setTimeout(r, 10_000));
 const c0 = process.cpuUsage();

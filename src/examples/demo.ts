@@ -18,11 +18,7 @@ const root = await mkdtemp(join(tmpdir(), 'scope-demo-'));
 const { config } = await loadConfigOrExit(['--plugins-root', root, ...process.argv.slice(2)]);
 const logger = createLogger({ level: config.logLevel });
 
-const plugins = await Promise.all([
-  startIowaitPlugin({ root }),
-  startContainerTablePlugin({ root }),
-  startHandshakeEraPlugin({ root }),
-]);
+const plugins = await Promise.all([startIowaitPlugin({ root }), startContainerTablePlugin({ root }), startHandshakeEraPlugin({ root })]);
 
 let service: RunningService | undefined;
 try {

@@ -9,16 +9,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
-import {
-  activeControls,
-  hostNodeId,
-  metric,
-  servePlugin,
-  timestamp,
-  type ControlRequest,
-  type ControlResponse,
-  type PluginServer,
-} from '../kit/index.js';
+import { activeControls, hostNodeId, metric, servePlugin, timestamp, type ControlRequest, type ControlResponse, type PluginServer } from '../kit/index.js';
 
 /** Cumulative CPU time counters from /proc/stat, in USER_HZ ticks. */
 export interface CpuTimes {

@@ -27,14 +27,7 @@ import {
   type SocketPlace,
 } from './socket-place.js';
 import { BodyTooLarge, parseControlRequest, readBody } from './control-request.js';
-import type {
-  ControlRequest,
-  ControlResponse,
-  PluginServer,
-  PluginSpecWire,
-  RequestContext,
-  ServePluginOptions,
-} from './types.js';
+import type { ControlRequest, ControlResponse, PluginServer, PluginSpecWire, RequestContext, ServePluginOptions } from './types.js';
 
 const gzip = promisify(gzipCallback);
 
@@ -70,7 +63,9 @@ export async function servePlugin(options: ServePluginOptions): Promise<PluginSe
   const pathBytes = Buffer.byteLength(socketPath, 'utf8');
   if (pathBytes > MAX_SOCKET_PATH_BYTES) {
     // Node would cut the path to 108 bytes and listen somewhere else; hosts never dial it.
-    throw new RangeError(`socket path ${socketPath} is ${pathBytes} bytes; a unix socket address holds at most ${MAX_SOCKET_PATH_BYTES}: use a shorter root or id`);
+    throw new RangeError(
+      `socket path ${socketPath} is ${pathBytes} bytes; a unix socket address holds at most ${MAX_SOCKET_PATH_BYTES}: use a shorter root or id`,
+    );
   }
   const removeOnExit = options.removeOnExit ?? true;
   const endpoint: Endpoint = {

@@ -18,10 +18,7 @@ import type { ConfigOverrides } from './config/resolve.js';
 
 export { ConfigError };
 
-export type LoadResult =
-  | { kind: 'run'; config: HostConfig; configPath?: string }
-  | { kind: 'help'; text: string }
-  | { kind: 'version'; text: string };
+export type LoadResult = { kind: 'run'; config: HostConfig; configPath?: string } | { kind: 'help'; text: string } | { kind: 'version'; text: string };
 
 export interface LoadEnv {
   /** Default worker count; `os.availableParallelism()` if not given. */
@@ -64,9 +61,7 @@ export async function loadConfig(argv: string[], env: LoadEnv = {}): Promise<Loa
     availableParallelism: env.availableParallelism ?? availableParallelism(),
   });
   if (!resolved.ok) throw new ConfigError(resolved.issue.key, resolved.issue.value, prefix + resolved.issue.message);
-  return configPath === undefined
-    ? { kind: 'run', config: resolved.config }
-    : { kind: 'run', config: resolved.config, configPath };
+  return configPath === undefined ? { kind: 'run', config: resolved.config } : { kind: 'run', config: resolved.config, configPath };
 }
 
 /**
@@ -111,16 +106,12 @@ async function readConfigFile(shown: string, path: string): Promise<ConfigFile> 
     value = JSON.parse(text);
   } catch (err) {
     const at = findJsonSyntaxError(text);
-    const detail = at === undefined
-      ? oneLine(err instanceof Error ? err.message : String(err))
-      : `line ${at.line} column ${at.column}: ${at.problem}`;
+    const detail = at === undefined ? oneLine(err instanceof Error ? err.message : String(err)) : `line ${at.line} column ${at.column}: ${at.problem}`;
     throw new ConfigError('config', shown, `config ${shown}: invalid JSON at ${detail}`);
   }
   const check = validateConfigFile(value);
   if (!check.ok) {
-    throw ConfigError.all(
-      check.issues.map(({ key, value: bad, message }) => new ConfigError(key === '' ? 'config' : key, bad, `config ${shown}: ${message}`)),
-    );
+    throw ConfigError.all(check.issues.map(({ key, value: bad, message }) => new ConfigError(key === '' ? 'config' : key, bad, `config ${shown}: ${message}`)));
   }
   return check.file;
 }

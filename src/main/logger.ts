@@ -46,9 +46,7 @@ export function createLogger(options: LoggerSetup): Logger {
   };
 
   if (options.destination !== undefined) {
-    const stream = wantPretty
-      ? pretty({ ...PRETTY_OPTIONS, colorize: false, sync: true, destination: options.destination })
-      : options.destination;
+    const stream = wantPretty ? pretty({ ...PRETTY_OPTIONS, colorize: false, sync: true, destination: options.destination }) : options.destination;
     return pino(base, stream);
   }
   if (wantPretty) {

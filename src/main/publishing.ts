@@ -20,9 +20,8 @@ export interface Publishing {
 export function newPublishing(config: HostConfig, core: HostCore, logger: Logger): Publishing | null {
   if (config.publish.apps.length === 0) return null;
   const appControls = new AppControls({
-    handle: appClickHandler(
-      { probeId: config.probeId, besideProbe: config.publish.besideProbe, relayTimeoutMs: config.publish.timeoutMs },
-      (request) => core.control(request),
+    handle: appClickHandler({ probeId: config.probeId, besideProbe: config.publish.besideProbe, relayTimeoutMs: config.publish.timeoutMs }, (request) =>
+      core.control(request),
     ),
     logger,
     identityTimeoutMs: config.publish.timeoutMs,

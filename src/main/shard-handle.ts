@@ -159,10 +159,7 @@ export class ShardHandle {
     }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new HostError(ErrorCode.INTERNAL, `shard ${this.index} did not answer within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
+      timer = setTimeout(() => reject(new HostError(ErrorCode.INTERNAL, `shard ${this.index} did not answer within ${timeoutMs} ms`)), timeoutMs);
     });
     return Promise.race([fn(this.#api), this.#death, timeout]).finally(() => clearTimeout(timer));
   }

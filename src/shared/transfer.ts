@@ -19,12 +19,7 @@ const isMarkedAsUntransferable: UntransferableCheck =
  */
 export function canMove(view: ArrayBufferView): boolean {
   const buffer = view.buffer;
-  return (
-    buffer instanceof ArrayBuffer &&
-    view.byteOffset === 0 &&
-    view.byteLength === buffer.byteLength &&
-    !isMarkedAsUntransferable(buffer)
-  );
+  return buffer instanceof ArrayBuffer && view.byteOffset === 0 && view.byteLength === buffer.byteLength && !isMarkedAsUntransferable(buffer);
 }
 
 /** `bytes` itself when its memory can be moved, else a copy that owns its memory. */

@@ -12,15 +12,7 @@
 import { STATUS_CODES } from 'node:http';
 import { ErrorCode, errorData, type ErrorData } from '../shared/errors.js';
 import type { ControlBody } from '../shared/control-body.js';
-import {
-  ReportError,
-  decodeReport,
-  encodeReport,
-  nowTimestamp,
-  rewriteControls,
-  stampReport,
-  type Report,
-} from '../shared/report/index.js';
+import { ReportError, decodeReport, encodeReport, nowTimestamp, rewriteControls, stampReport, type Report } from '../shared/report/index.js';
 import type { PluginClient } from './plugin-client.js';
 
 export interface ShortcutReport {
@@ -38,12 +30,7 @@ export type ControlCallResult =
     }
   | { readonly ok: false; readonly error: ErrorData };
 
-export async function callControl(
-  client: PluginClient,
-  body: ControlBody,
-  pluginId: string,
-  maxNodes: number,
-): Promise<ControlCallResult> {
+export async function callControl(client: PluginClient, body: ControlBody, pluginId: string, maxNodes: number): Promise<ControlCallResult> {
   const result = await client.postControl(body);
   if (!result.answered) return { ok: false, error: result.error };
   if (result.statusCode !== 200) {

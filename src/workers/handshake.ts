@@ -67,8 +67,7 @@ interface HandshakeFields {
 
 function readFields(answer: Record<string, unknown>): HandshakeFields {
   const out: HandshakeFields = { description: '', interfaces: null, apiVersion: '', error: null };
-  const wrongType = (field: string, want: string): ErrorData =>
-    errorData(ErrorCode.DECODE, `decoding error: handshake field "${field}" must be ${want}`);
+  const wrongType = (field: string, want: string): ErrorData => errorData(ErrorCode.DECODE, `decoding error: handshake field "${field}" must be ${want}`);
 
   const description = answer['description'];
   if (typeof description === 'string') out.description = description;
@@ -88,10 +87,7 @@ function readFields(answer: Record<string, unknown>): HandshakeFields {
 function validate(name: string, fields: HandshakeFields, ctx: HandshakeContext): ErrorData | null {
   if (name === '') return errorData(ErrorCode.HANDSHAKE, 'handshake must contain a name');
   if (fields.apiVersion !== ctx.apiVersion) {
-    return errorData(
-      ErrorCode.API_VERSION,
-      `incorrect API version: expected ${JSON.stringify(ctx.apiVersion)}, got ${JSON.stringify(fields.apiVersion)}`,
-    );
+    return errorData(ErrorCode.API_VERSION, `incorrect API version: expected ${JSON.stringify(ctx.apiVersion)}, got ${JSON.stringify(fields.apiVersion)}`);
   }
   if (!(fields.interfaces ?? []).includes('reporter')) {
     return errorData(ErrorCode.NOT_REPORTER, 'spec must implement the "reporter" interface');

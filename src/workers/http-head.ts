@@ -171,7 +171,11 @@ export function goQuote(latin1: string): string {
       out += `\\x${hex2(b)}`;
       i++;
     } else {
-      out += /[\p{L}\p{M}\p{N}\p{P}\p{S}\u0020]/u.test(decoded) ? decoded : cp > 0xffff ? `\\U${cp.toString(16).padStart(8, '0')}` : `\\u${cp.toString(16).padStart(4, '0')}`;
+      out += /[\p{L}\p{M}\p{N}\p{P}\p{S}\u0020]/u.test(decoded)
+        ? decoded
+        : cp > 0xffff
+          ? `\\U${cp.toString(16).padStart(8, '0')}`
+          : `\\u${cp.toString(16).padStart(4, '0')}`;
       i += len;
     }
   }

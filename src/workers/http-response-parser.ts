@@ -232,7 +232,10 @@ export class ResponseParser {
     if (contentLength !== undefined && contentLength.length > 1) {
       const first = trimString(contentLength[0]!);
       if (contentLength.some((v) => trimString(v) !== first)) {
-        throw malformed(`http: message cannot contain multiple Content-Length headers; got ${goQuoteList(contentLength)}`, `Content-Length: ${contentLength[1]}`);
+        throw malformed(
+          `http: message cannot contain multiple Content-Length headers; got ${goQuoteList(contentLength)}`,
+          `Content-Length: ${contentLength[1]}`,
+        );
       }
       contentLength = [first];
     }
@@ -242,7 +245,11 @@ export class ResponseParser {
       if (++this.#interim > MAX_INTERIM_RESPONSES) throw malformed('net/http: too many 1xx informational responses', status.line);
       return; // the real answer follows; still in 'head'
     }
-    this.#keepAlive = status.http09 ? false : status.http10 ? connection.includes('keep-alive') && !connection.includes('close') : !connection.includes('close');
+    this.#keepAlive = status.http09
+      ? false
+      : status.http10
+        ? connection.includes('keep-alive') && !connection.includes('close')
+        : !connection.includes('close');
 
     let length: number | undefined;
     let state: State;

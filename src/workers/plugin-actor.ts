@@ -13,7 +13,18 @@
  * - Control requests use their own connection, so a click never waits behind a poll.
  */
 import { ErrorCode, errorData, statusOf, type ErrorData } from '../shared/errors.js';
-import type { ActorPhase, LargeReportResult, LargeReportTask, LargeSummaryTask, ControlReply, PluginCounters, PluginDetailData, PluginEra, PluginState, ShardConfig } from '../shared/protocol.js';
+import type {
+  ActorPhase,
+  LargeReportResult,
+  LargeReportTask,
+  LargeSummaryTask,
+  ControlReply,
+  PluginCounters,
+  PluginDetailData,
+  PluginEra,
+  PluginState,
+  ShardConfig,
+} from '../shared/protocol.js';
 import { sameSpec, sameState } from '../shared/plugin-state.js';
 import { PartBuffer, type PartPacker } from '../shared/parts.js';
 import { encodeReport, nowTimestamp, rewriteControls, type PluginSpec, type TopologyContribution } from '../shared/report/index.js';
@@ -181,15 +192,20 @@ export class PluginActor {
     let contributionError: ErrorData | null = null;
     if (parts.length > 0) {
       try {
-        const topologies = bytes > LARGE_BODY_BYTES
-          ? await this.#ctx.summarizeLarge({ parts: parts.map((p) => new Uint8Array(p)) })
-          : summarizeParts(parts);
+        const topologies = bytes > LARGE_BODY_BYTES ? await this.#ctx.summarizeLarge({ parts: parts.map((p) => new Uint8Array(p)) }) : summarizeParts(parts);
         contribution = { bytes, topologies };
       } catch (err) {
         contributionError = errorData(ErrorCode.INTERNAL, `the stored report could not be summarised: ${(err as Error).message}`);
       }
     }
-    return { state: this.state, counters: this.counters, contribution, contributionError, lastFailure: this.#lastFailure && this.#lastErrorAt !== null ? { error: this.#lastFailure, atMs: this.#lastErrorAt } : null, history: this.#history.data() };
+    return {
+      state: this.state,
+      counters: this.counters,
+      contribution,
+      contributionError,
+      lastFailure: this.#lastFailure && this.#lastErrorAt !== null ? { error: this.#lastFailure, atMs: this.#lastErrorAt } : null,
+      history: this.#history.data(),
+    };
   }
 
   /**
@@ -274,9 +290,7 @@ export class PluginActor {
       ...(this.#handshakeSpec ? { handshakeSpec: this.#handshakeSpec } : {}),
     };
     const large = result.answered && result.statusCode === 200 && result.body.length > LARGE_BODY_BYTES;
-    const outcome = large
-      ? await this.#ctx.validateLarge({ body: result.body, ctx: validation })
-      : validatePoll(result, validation);
+    const outcome = large ? await this.#ctx.validateLarge({ body: result.body, ctx: validation }) : validatePoll(result, validation);
     if (this.#stopped) return;
     this.#polls++;
     this.#ctx.polled(outcome.ok ? 'ok' : outcome.error.code, result.latencyMs);
@@ -398,9 +412,7 @@ export class PluginActor {
       }
     }
     this.#announce();
-    return reply.ok
-      ? { ok: true, response: reply.response, shortcut: reply.shortcutReport?.encoded ?? null, shortcutError: reply.shortcutError }
-      : reply;
+    return reply.ok ? { ok: true, response: reply.response, shortcut: reply.shortcutReport?.encoded ?? null, shortcutError: reply.shortcutError } : reply;
   }
 
   /**
@@ -452,15 +464,18 @@ export class PluginActor {
   #arm(delayMs: number, run: () => Promise<void>): void {
     if (this.#phase === 'stopped') return;
     if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      run().catch((err: unknown) => {
-        // A bug, not a plugin failure: keep the actor alive on a slow retry and say so.
-        this.#fail(errorData(ErrorCode.INTERNAL, `internal error: ${String(err)}`), 0);
-        this.#announce();
-        this.#arm(this.#ctx.config.failureBackoffMaxMs, run);
-      });
-    }, Math.max(0, delayMs));
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = null;
+        run().catch((err: unknown) => {
+          // A bug, not a plugin failure: keep the actor alive on a slow retry and say so.
+          this.#fail(errorData(ErrorCode.INTERNAL, `internal error: ${String(err)}`), 0);
+          this.#announce();
+          this.#arm(this.#ctx.config.failureBackoffMaxMs, run);
+        });
+      },
+      Math.max(0, delayMs),
+    );
   }
 
   #logFields(): Record<string, string> {

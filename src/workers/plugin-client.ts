@@ -215,10 +215,7 @@ function requestBytes(method: 'GET' | 'POST', target: string, body: string): Buf
   const head = `${method} ${target} HTTP/1.1\r\nHost: plugin\r\nAccept-Encoding: gzip\r\nConnection: keep-alive\r\n`;
   if (method === 'GET') return Buffer.from(`${head}\r\n`, 'latin1');
   const payload = Buffer.from(body, 'utf8');
-  return Buffer.concat([
-    Buffer.from(`${head}Content-Type: application/json\r\nContent-Length: ${payload.length}\r\n\r\n`, 'latin1'),
-    payload,
-  ]);
+  return Buffer.concat([Buffer.from(`${head}Content-Type: application/json\r\nContent-Length: ${payload.length}\r\n\r\n`, 'latin1'), payload]);
 }
 
 function withLatency(end: AttemptEnd, latencyMs: number): HttpResult {

@@ -78,9 +78,7 @@ export function validatePoll(result: HttpResult, ctx: PollContext): PollOutcome 
     spec = stripStatus(report.Plugins[0]!);
     // 6
     if (spec.id !== ctx.pluginId) {
-      return keep(
-        errorData(ErrorCode.ID_CHANGED, `plugin must not change its id (is ${goQuote(spec.id)}, should be ${goQuote(ctx.pluginId)})`),
-      );
+      return keep(errorData(ErrorCode.ID_CHANGED, `plugin must not change its id (is ${goQuote(spec.id)}, should be ${goQuote(ctx.pluginId)})`));
     }
   }
 

@@ -94,7 +94,9 @@ class Shard implements ShardApi {
       summarizeLarge(task: LargeSummaryTask): Promise<TopologyContribution[]> {
         shard.#largePool ??= backgroundPool('large-report-task', { nice: data.config.backgroundNice });
         // The parts are copies (never the actor's own buffer), so each owns its memory and moves.
-        return shard.#largePool.run(task, { name: 'summarizeLargeReport', transferList: task.parts.map((t) => t.buffer as ArrayBuffer) }) as Promise<TopologyContribution[]>;
+        return shard.#largePool.run(task, { name: 'summarizeLargeReport', transferList: task.parts.map((t) => t.buffer as ArrayBuffer) }) as Promise<
+          TopologyContribution[]
+        >;
       },
       polled(outcome, latencyMs) {
         shard.#outcomes[outcome] = (shard.#outcomes[outcome] ?? 0) + 1;

@@ -70,9 +70,7 @@ function where(s: ExchangeState): string {
     case 'connect':
       return `while dialing unix ${s.socketPath}`;
     case 'headers':
-      return s.responseBegun
-        ? `while reading response headers from unix ${s.socketPath}`
-        : `while awaiting headers from unix ${s.socketPath}`;
+      return s.responseBegun ? `while reading response headers from unix ${s.socketPath}` : `while awaiting headers from unix ${s.socketPath}`;
     case 'body':
       return `while reading body from unix ${s.socketPath} (${bodyProgress(s)} so far)`;
     case 'gunzip':
@@ -81,9 +79,7 @@ function where(s: ExchangeState): string {
 }
 
 function bodyProgress(s: ExchangeState): string {
-  return s.expectedBytes === undefined
-    ? `${s.bodyBytes} body bytes`
-    : `${s.bodyBytes} of ${s.expectedBytes} body bytes`;
+  return s.expectedBytes === undefined ? `${s.bodyBytes} body bytes` : `${s.bodyBytes} of ${s.expectedBytes} body bytes`;
 }
 
 /** Where a connection died, after the request was written. */
@@ -95,10 +91,7 @@ function closedWhere(s: ExchangeState): string {
 
 /** The deadline fired: upstream's `context deadline exceeded`, plus how far we got. */
 export function timeoutError(s: ExchangeState): ErrorData {
-  return errorData(
-    ErrorCode.TIMEOUT,
-    `${prefix(s)}context deadline exceeded (no complete answer within ${s.timeoutMs} ms) ${where(s)}`,
-  );
+  return errorData(ErrorCode.TIMEOUT, `${prefix(s)}context deadline exceeded (no complete answer within ${s.timeoutMs} ms) ${where(s)}`);
 }
 
 /** Go's words for a path that does not fit `sun_path`, which it refuses before any system call. */
@@ -145,7 +138,10 @@ export function transportError(err: unknown, s: ExchangeState): ErrorData {
   }
   switch (code) {
     case 'HTTP_EOF':
-      return errorData(ErrorCode.PROTOCOL, `${prefix(s)}read unix ${s.socketPath}: ${s.responseBegun ? 'unexpected EOF' : 'EOF'} (connection closed ${closedWhere(s)})`);
+      return errorData(
+        ErrorCode.PROTOCOL,
+        `${prefix(s)}read unix ${s.socketPath}: ${s.responseBegun ? 'unexpected EOF' : 'EOF'} (connection closed ${closedWhere(s)})`,
+      );
     case 'ECONNRESET':
     case 'EPIPE':
       return errorData(ErrorCode.PROTOCOL, `${prefix(s)}read unix ${s.socketPath}: ${errnoText(code)} (${closedWhere(s)})`);
@@ -162,8 +158,5 @@ export function transportError(err: unknown, s: ExchangeState): ErrorData {
   if (code !== undefined && ERRNO_TEXT[code] !== undefined) {
     return errorData(ErrorCode.PROTOCOL, `${prefix(s)}read unix ${s.socketPath}: ${errnoText(code)} (${closedWhere(s)})`);
   }
-  return errorData(
-    ErrorCode.PROTOCOL,
-    `${prefix(s)}unix ${s.socketPath}: ${code ?? e.name ?? 'Error'}: ${e.message ?? String(err)} ${where(s)}`,
-  );
+  return errorData(ErrorCode.PROTOCOL, `${prefix(s)}unix ${s.socketPath}: ${code ?? e.name ?? 'Error'}: ${e.message ?? String(err)} ${where(s)}`);
 }

@@ -11,16 +11,7 @@ import { describe, it } from 'node:test';
 import { checkSpec, emptyFold, foldInto } from '../../bench/baseline/fold.js';
 import type { RequestLogEntry } from '../../bench/fleet/request-log.js';
 import { analysePolls, lateness, pollRate, reportArrivals } from '../../bench/measure/polls.js';
-import {
-  clockTicksPerSecond,
-  cpuSeconds,
-  openFileLimit,
-  parseMachineStat,
-  parseStat,
-  parseStatus,
-  readMemory,
-  threadTicks,
-} from '../../bench/measure/proc.js';
+import { clockTicksPerSecond, cpuSeconds, openFileLimit, parseMachineStat, parseStat, parseStatus, readMemory, threadTicks } from '../../bench/measure/proc.js';
 import { parsePromText, pick, sum } from '../../bench/measure/prom-text.js';
 import { ReportAgeSampler, newestSamples } from '../../bench/measure/report-age.js';
 import { closeHttp } from '../../bench/measure/http.js';
@@ -242,9 +233,14 @@ describe('baseline fold', () => {
     });
     foldInto(acc, node('2026-01-01T00:00:02Z', 'new', '2026-01-01T00:00:02Z'));
     foldInto(acc, node('2026-01-01T00:00:01Z', 'old', '2026-01-01T00:00:01Z'));
-    const h = (acc['Host'] as { nodes: Record<string, { latest: Record<string, { value: string }>; metrics: Record<string, { samples: { date: string }[] }> }> }).nodes['h']!;
+    const h = (
+      acc['Host'] as { nodes: Record<string, { latest: Record<string, { value: string }>; metrics: Record<string, { samples: { date: string }[] }> }> }
+    ).nodes['h']!;
     assert.equal(h.latest['k']!.value, 'new');
-    assert.deepEqual(h.metrics['m']!.samples.map((s) => s.date), ['2026-01-01T00:00:01Z', '2026-01-01T00:00:02Z']);
+    assert.deepEqual(
+      h.metrics['m']!.samples.map((s) => s.date),
+      ['2026-01-01T00:00:01Z', '2026-01-01T00:00:02Z'],
+    );
   });
 });
 
@@ -271,6 +267,12 @@ describe('scenarios and tables', () => {
     assert.equal(fmt(Number.NaN), 'n/a');
     assert.equal(fmt(null), 'n/a');
     assert.equal(fmt(1.234, 2), '1.23');
-    assert.equal(markdownTable([['a', 'b'], ['x|y', '1']]), '| a | b |\n|---|---:|\n| x\\|y | 1 |');
+    assert.equal(
+      markdownTable([
+        ['a', 'b'],
+        ['x|y', '1'],
+      ]),
+      '| a | b |\n|---|---:|\n| x\\|y | 1 |',
+    );
   });
 });

@@ -39,7 +39,8 @@ describe('without the scope binary', () => {
 
 describe('the upstream probe process', () => {
   it('reads the probe ID from its start line', () => {
-    const log = '<probe> INFO: 2026/12/07 10:12:40.531121 Basic authentication disabled\n' +
+    const log =
+      '<probe> INFO: 2026/12/07 10:12:40.531121 Basic authentication disabled\n' +
       '<probe> INFO: 2026/12/07 10:12:40.532088 probe starting, version 12175b96a, ID 64b707f2d199ddc0\n';
     assert.equal(parseProbeId(log), '64b707f2d199ddc0');
     assert.equal(parseProbeId('<probe> INFO: publishing to: http://127.0.0.1:1\n'), undefined);
@@ -47,8 +48,19 @@ describe('the upstream probe process', () => {
 
   it('polls the fleet root with its own collectors off and publishes every 3 s to the app', () => {
     const args = probeArgs({ root: '/tmp/fleet', listen: '127.0.0.1:9', appUrl: 'http://127.0.0.1:8' });
-    for (const a of ['--mode=probe', '--no-app', '--weave=false', '--probe.plugins.root=/tmp/fleet', '--probe.docker=false', '--probe.conntrack=false',
-      '--probe.ebpf.connections=false', '--probe.proc.spy=false', '--probe.processes=false', '--probe.publish.interval=3s', '--probe.http.listen=127.0.0.1:9']) {
+    for (const a of [
+      '--mode=probe',
+      '--no-app',
+      '--weave=false',
+      '--probe.plugins.root=/tmp/fleet',
+      '--probe.docker=false',
+      '--probe.conntrack=false',
+      '--probe.ebpf.connections=false',
+      '--probe.proc.spy=false',
+      '--probe.processes=false',
+      '--probe.publish.interval=3s',
+      '--probe.http.listen=127.0.0.1:9',
+    ]) {
       assert.ok(args.includes(a), a);
     }
     assert.equal(args.at(-1), 'http://127.0.0.1:8', 'the app URL is the last (positional) argument');
@@ -145,7 +157,10 @@ describe('targets and ratios against upstream', () => {
     const table = ratiosTable([withUp, hostOnly]);
     const rows = table.split('\n');
     assert.equal(rows.length, 3, table);
-    assert.match(rows[0]!, /\| scenario \| CPU \| RSS peak \| worst plugin rate \| lateness p99 \| report age p99 \| discovery p99 \| control round trip p99 \|/);
+    assert.match(
+      rows[0]!,
+      /\| scenario \| CPU \| RSS peak \| worst plugin rate \| lateness p99 \| report age p99 \| discovery p99 \| control round trip p99 \|/,
+    );
     assert.equal(rows[2], '| n10 | 4.0× | 2.0× | 1.0× | 1.0× | 0.25× | n/a | n/a |');
     assert.match(figuresTable([withUp]), /\| n10 \| 2\.0 \/ 0\.5 \| 150 \/ 75 \| 1\.000 \/ 1\.000 \|/);
     const sbs = sideBySide(withUp);
@@ -175,7 +190,10 @@ describe('a scenario without the scope binary', () => {
       const progress = new Progress();
       const r = await runScenario(s, { workDir, baselineScript: '', progress, skipBaseline: true, scopeBinary: null });
       progress.done();
-      assert.deepEqual(r.sides.map((x) => x.kind), ['host']);
+      assert.deepEqual(
+        r.sides.map((x) => x.kind),
+        ['host'],
+      );
       const host = r.sides[0]!;
       assert.equal(host.app, undefined);
       assert.equal(host.reportAgeFrom, 'target');
@@ -214,7 +232,7 @@ describe('memory budget parsing', () => {
     assert.equal(b.otherAnonMB, 300 / 1024);
   });
 
-  it('accounts for all of this process\'s RSS', () => {
+  it("accounts for all of this process's RSS", () => {
     const b = classifySmaps(readFileSync('/proc/self/smaps', 'utf8'));
     const total = b.fileMB + b.stacksMB + b.mallocMB + b.otherAnonMB;
     const rssMB = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))![1]) / 1024;
@@ -222,13 +240,13 @@ describe('memory budget parsing', () => {
     assert.ok(b.fileMB > 10, 'the node binary is mapped');
   });
 
-  it('reads a thread\'s context switches from its status', () => {
+  it("reads a thread's context switches from its status", () => {
     assert.deepEqual(parseSwitches('Name:\tnode\nvoluntary_ctxt_switches:\t1234\nnonvoluntary_ctxt_switches:\t56\n'), { voluntary: 1234, involuntary: 56 });
     const self = parseSwitches(readFileSync('/proc/thread-self/status', 'utf8'));
     assert.ok(Number.isInteger(self.voluntary) && self.voluntary >= 0);
   });
 
-  it('a thread\'s V8 heap: committed = used + slack; CPU by role names helpers', () => {
+  it("a thread's V8 heap: committed = used + slack; CPU by role names helpers", () => {
     const h = heapBudget({
       threadId: 1,
       tid: 42,
@@ -244,6 +262,16 @@ describe('memory budget parsing', () => {
       { c: h.committedMB, u: h.usedMB, s: h.slackMB, n: h.newSpaceMB, code: h.codeMB, e: h.externalMB },
       { c: 10, u: 6, s: 4, n: 2, code: 2, e: 2 },
     );
-    assert.deepEqual(cpuByRole([{ tid: 42, pct: 3 }, { tid: 7, pct: 1 }, { tid: 8, pct: 0.5 }], [h]), { shard: 3, helpers: 1.5 });
+    assert.deepEqual(
+      cpuByRole(
+        [
+          { tid: 42, pct: 3 },
+          { tid: 7, pct: 1 },
+          { tid: 8, pct: 0.5 },
+        ],
+        [h],
+      ),
+      { shard: 3, helpers: 1.5 },
+    );
   });
 });

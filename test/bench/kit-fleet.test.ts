@@ -45,7 +45,14 @@ describe('fleet parts', () => {
     for (let i = 0; i < 5; i++) log.push(i, i + 0.5, i % 2 ? '/control' : '/report', 200);
     const { flat, dropped } = log.take(true);
     assert.equal(dropped, 2);
-    assert.deepEqual(entriesOf(flat).map((e) => [e.arrive, e.path]), [[2, '/report'], [3, '/control'], [4, '/report']]);
+    assert.deepEqual(
+      entriesOf(flat).map((e) => [e.arrive, e.path]),
+      [
+        [2, '/report'],
+        [3, '/control'],
+        [4, '/report'],
+      ],
+    );
     assert.equal(log.take(false).flat.length, 0);
     const big = new RequestLog(1000);
     for (let i = 0; i < 100; i++) big.push(i, i, '/', 0);
@@ -95,7 +102,10 @@ describe('fleet process', () => {
     assert.deepEqual(ready.failed, []);
     assert.equal(ready.stats.plugins, 10);
     assert.ok(ready.stats.rssBytes > 0 && ready.listenMs >= 0);
-    assert.deepEqual((await readdir(root)).sort(), plugins.map((p) => p.id));
+    assert.deepEqual(
+      (await readdir(root)).sort(),
+      plugins.map((p) => p.id),
+    );
     for (const p of plugins) assert.ok(existsSync(sock(p.id)), p.id);
   });
 
@@ -184,7 +194,10 @@ describe('fleet over two processes', () => {
       assert.equal(ready.stats.plugins, 6);
       for (const id of ready.ids) assert.equal((await getReport(join(tmp.path, id, `${id}.sock`))).status, 200);
       const logs = await fleet.collectLogs();
-      assert.deepEqual([...logs.keys()].sort(), fakePlugins(6).map((p) => p.id));
+      assert.deepEqual(
+        [...logs.keys()].sort(),
+        fakePlugins(6).map((p) => p.id),
+      );
       assert.ok([...logs.values()].every((l) => l.length === 1 && l[0]!.status === 200));
       const removed = await fleet.removePlugins(['fake-0001', 'fake-0004', 'nope']);
       assert.deepEqual([...removed.ids].sort(), ['fake-0001', 'fake-0004']);

@@ -51,7 +51,9 @@ test('every test title the list quotes exists in the test file it names', () => 
 
 test('every uc-N a test title names is an item of the list', () => {
   const listed = new Set(items().map((i) => i.n));
-  for (const file of readdirSync(join(root, 'test'), { recursive: true }).map(String).filter((f) => f.endsWith('.test.ts'))) {
+  for (const file of readdirSync(join(root, 'test'), { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.test.ts'))) {
     const source = readFileSync(join(root, 'test', file), 'utf8');
     for (const [, title] of source.matchAll(/\b(?:test|it|describe)\('([^']*\buc-\d+[^']*)'/g)) {
       for (const [, n] of title!.matchAll(/\buc-(\d+)/g)) {

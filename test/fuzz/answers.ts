@@ -49,18 +49,7 @@ export function validReport(id: string): Record<string, unknown> {
   };
 }
 
-const WEIRD_STRINGS = [
-  '',
-  '\u0000',
-  '\ud800',
-  '\udc00x\ud800',
-  '\u202e\u200b\ufeff',
-  '😀'.repeat(50),
-  'x'.repeat(70_000),
-  '<script>',
-  '"\\',
-  '\u2028\u2029',
-];
+const WEIRD_STRINGS = ['', '\u0000', '\ud800', '\udc00x\ud800', '\u202e\u200b\ufeff', '😀'.repeat(50), 'x'.repeat(70_000), '<script>', '"\\', '\u2028\u2029'];
 /** Numbers as JSON text, including ones JavaScript and Go read differently. */
 const WEIRD_NUMBERS = ['1e308', '-1e308', '1e400', '-1e-400', '9007199254740993', '18446744073709551616', '-0', '0.1', '1E5', '123456789012345678901234567890'];
 
@@ -173,7 +162,12 @@ function body(r: Rand, id: string, m: string[]): Buffer {
       case 10: {
         const topo = pick(r, ['Endpoint', 'Process', 'Container', 'Pod', 'Overlay', 'Unknown']);
         m.push(`topology ${topo} with many nodes`);
-        const nodes = Object.fromEntries(Array.from({ length: pick(r, [10, 5000]) }, (_, i) => [`n${i};<${topo.toLowerCase()}>`, { latest: { k: { timestamp: '2026-12-07T10:00:00Z', value: String(i) } } }]));
+        const nodes = Object.fromEntries(
+          Array.from({ length: pick(r, [10, 5000]) }, (_, i) => [
+            `n${i};<${topo.toLowerCase()}>`,
+            { latest: { k: { timestamp: '2026-12-07T10:00:00Z', value: String(i) } } },
+          ]),
+        );
         text = text.replace('{"Plugins":', `{"${topo}":${JSON.stringify({ nodes })},"Plugins":`);
         break;
       }
@@ -205,7 +199,20 @@ export function fuzzCase(seed: number, index: number, id: string): FuzzCase {
 
   let status = 'HTTP/1.1 200 OK';
   if (r() < 0.15) {
-    status = pick(r, ['HTTP/1.0 200 OK', 'HTTP/1.1 200', 'HTTP/1.1 500 Internal Server Error', 'HTTP/1.1 204 No Content', 'HTTP/1.1 304 Not Modified', 'HTTP/1.1 404 Not Found', 'HTTP/1.1 2000 OK', 'HTTP/2 200 OK', 'HTTP/1.1 200 OK\x00', 'ICY 200 OK', 'HTTP/1.1 199 Odd', 'HTTP/1.1 101 Switching Protocols']);
+    status = pick(r, [
+      'HTTP/1.0 200 OK',
+      'HTTP/1.1 200',
+      'HTTP/1.1 500 Internal Server Error',
+      'HTTP/1.1 204 No Content',
+      'HTTP/1.1 304 Not Modified',
+      'HTTP/1.1 404 Not Found',
+      'HTTP/1.1 2000 OK',
+      'HTTP/2 200 OK',
+      'HTTP/1.1 200 OK\x00',
+      'ICY 200 OK',
+      'HTTP/1.1 199 Odd',
+      'HTTP/1.1 101 Switching Protocols',
+    ]);
     m.push(`status line ${JSON.stringify(status)}`);
   }
   if (r() < 0.1) {
@@ -271,7 +278,7 @@ function chunked(r: Rand, payload: Buffer, m: string[]): Buffer {
   const parts: Buffer[] = [];
   const broken = r() < 0.3 ? int(r, 5) : -1;
   if (broken >= 0) m.push(`chunking broken (${broken})`);
-  for (let off = 0; off < payload.length; ) {
+  for (let off = 0; off < payload.length;) {
     const size = Math.min(payload.length - off, 1 + int(r, 4096));
     let line = size.toString(16);
     if (broken === 0) line = ` ${line}`;

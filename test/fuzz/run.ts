@@ -117,7 +117,11 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
       const rows = (await h.get<PluginRow[]>('/api/plugins')).body;
       const now = Date.now();
       const restarts = h.service.core.workerRestarts();
-      if (restarts.some((n) => n > 0)) fail(`a shard worker died and was restarted (${restarts.join(', ')})`, served.filter((x) => now - x.at < 2000));
+      if (restarts.some((n) => n > 0))
+        fail(
+          `a shard worker died and was restarted (${restarts.join(', ')})`,
+          served.filter((x) => now - x.at < 2000),
+        );
       for (const row of rows) {
         const isHealthy = row.id.startsWith('healthy-');
         if (!isHealthy && row.status !== undefined && row.polls !== pollsSeen.get(row.id)) {
@@ -126,10 +130,16 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
           outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
         }
         if (row.status !== undefined && row.status !== 'ok' && !row.status.startsWith('error: ')) {
-          fail(`plugin ${row.id} has a malformed status ${JSON.stringify(row.status)}`, served.filter((x) => x.plugin === row.id));
+          fail(
+            `plugin ${row.id} has a malformed status ${JSON.stringify(row.status)}`,
+            served.filter((x) => x.plugin === row.id),
+          );
         }
         if (isHealthy && row.polls > 0 && row.status !== 'ok' && row.errorCode !== ErrorCode.TIMEOUT) {
-          fail(`healthy plugin ${row.id} is not ok: ${row.status}`, served.filter((x) => now - x.at < 2000));
+          fail(
+            `healthy plugin ${row.id} is not ok: ${row.status}`,
+            served.filter((x) => now - x.at < 2000),
+          );
         }
         const mine = served.filter((x) => x.plugin === row.id);
         if (!isHealthy && mine.length > 0 && now - mine[0]!.at > 2000 && row.status === undefined) {
@@ -144,7 +154,10 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
           if (report.status !== 200) throw new Error(`HTTP ${report.status}`);
           JSON.parse(text);
         } catch (err) {
-          fail(`GET /api/report is unreadable: ${(err as Error).message}: ${text.slice(0, 200)}`, served.filter((x) => now - x.at < 2000));
+          fail(
+            `GET /api/report is unreadable: ${(err as Error).message}: ${text.slice(0, 200)}`,
+            served.filter((x) => now - x.at < 2000),
+          );
         }
       }
       const left = [...queues.values()].reduce((n, q) => n + q.length, 0);
@@ -153,7 +166,11 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
         if (++finalRound > 8) {
           for (const row of rows) {
             if (row.id.startsWith('healthy-') && row.status !== 'ok') fail(`healthy plugin ${row.id} ended as ${row.status}`, served.slice(-4));
-            if (row.id.startsWith('fuzz-') && row.status === undefined) fail(`plugin ${row.id} ended without a status`, served.filter((x) => x.plugin === row.id));
+            if (row.id.startsWith('fuzz-') && row.status === undefined)
+              fail(
+                `plugin ${row.id} ended without a status`,
+                served.filter((x) => x.plugin === row.id),
+              );
           }
           const replayed = rows.find((r) => r.id.startsWith('fuzz-'));
           if (o.only !== undefined && served[0]) log(`${describeCase(served[0])}\n  status: ${replayed?.status ?? '(none)'}`);
@@ -176,7 +193,10 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
 /** The case, enough to see what it was and to regenerate it. */
 export function describeCase(s: Served): string {
   const { c } = s;
-  const bytes = c.bytes.length <= 4096 ? c.bytes.toString('base64') : `${c.bytes.subarray(0, 4096).toString('base64')}… (${c.bytes.length} bytes; --only regenerates them all)`;
+  const bytes =
+    c.bytes.length <= 4096
+      ? c.bytes.toString('base64')
+      : `${c.bytes.subarray(0, 4096).toString('base64')}… (${c.bytes.length} bytes; --only regenerates them all)`;
   return [
     `  case ${c.index} of seed ${c.seed}, served to ${s.plugin}${c.close ? ', then closed' : ''}: ${c.mutations.join('; ')}`,
     `    reproduce: npm run fuzz -- --seed ${c.seed} --only ${c.index}`,

@@ -25,9 +25,10 @@ export function prlimitMissing(): string | undefined {
 
 export async function startHostProcess(args: readonly string[], options: { nofile?: number; readyTimeoutMs?: number } = {}): Promise<HostProcess> {
   const node = [process.execPath, '--max-semi-space-size=1', CLI, '--listen', '127.0.0.1:0', ...args];
-  const child: ChildProcess = options.nofile === undefined
-    ? spawn(node[0]!, node.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn('prlimit', [`--nofile=${options.nofile}:${options.nofile}`, ...node], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess =
+    options.nofile === undefined
+      ? spawn(node[0]!, node.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('prlimit', [`--nofile=${options.nofile}:${options.nofile}`, ...node], { stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: LogLine[] = [];
   let stderr = '';
   let pending = '';

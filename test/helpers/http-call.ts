@@ -18,4 +18,3 @@ export function call(port: number, method: string, path: string, body?: Buffer |
     req.end(body);
   });
 }
-

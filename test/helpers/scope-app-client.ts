@@ -1,13 +1,22 @@
 /** Reading a real Scope app the way its UI does, for tests of controls and node details. */
 import type { ScopeApp } from './scope-binary.js';
 
-export interface UiControl { probeId: string; nodeId: string; id: string; human: string }
+export interface UiControl {
+  probeId: string;
+  nodeId: string;
+  id: string;
+  human: string;
+}
 
 export async function appJson<T>(app: ScopeApp, path: string): Promise<{ status: number; body: T }> {
   const res = await fetch(app.url + path);
   const text = await res.text();
   let body: unknown = text;
-  try { body = JSON.parse(text); } catch { /* a plain-text answer */ }
+  try {
+    body = JSON.parse(text);
+  } catch {
+    /* a plain-text answer */
+  }
   return { status: res.status, body: body as T };
 }
 
@@ -30,6 +39,10 @@ export async function uiClick(app: ScopeApp, probe: string, node: string, contro
   });
   const text = await res.text();
   let body: unknown = text;
-  try { body = JSON.parse(text); } catch { /* a plain-text answer */ }
+  try {
+    body = JSON.parse(text);
+  } catch {
+    /* a plain-text answer */
+  }
   return { status: res.status, body: body as Record<string, unknown> | string };
 }

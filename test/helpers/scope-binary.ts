@@ -69,7 +69,7 @@ export async function freePort(host: string): Promise<number> {
 
 /** Starts `scope --mode=app` on a free port of `host` and waits until `GET /api` answers 200. */
 export async function startScopeApp(binary: string, host = '127.0.0.1', timeoutMs = 20_000, options: ScopeAppOptions = {}): Promise<ScopeApp> {
-  const port = options.port ?? await freePort(host);
+  const port = options.port ?? (await freePort(host));
   const child: ChildProcess = spawn(binary, ['--mode=app', '--weave=false', `--app.http.address=${host}:${port}`, ...(options.args ?? [])], {
     env: { ...process.env, CHECKPOINT_DISABLE: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -118,11 +118,24 @@ export interface ScopeProbe {
  */
 export async function startScopeProbe(binary: string, appUrl: string, timeoutMs = 20_000): Promise<ScopeProbe> {
   const listen = await freePort('127.0.0.1');
-  const child: ChildProcess = spawn(binary, [
-    '--mode=probe', '--no-app', '--weave=false', '--probe.plugins.root=', '--probe.docker=false', '--probe.conntrack=false',
-    '--probe.ebpf.connections=false', '--probe.proc.spy=false', '--probe.processes=false', '--probe.publish.interval=1s',
-    `--probe.http.listen=127.0.0.1:${listen}`, appUrl,
-  ], { env: { ...process.env, CHECKPOINT_DISABLE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(
+    binary,
+    [
+      '--mode=probe',
+      '--no-app',
+      '--weave=false',
+      '--probe.plugins.root=',
+      '--probe.docker=false',
+      '--probe.conntrack=false',
+      '--probe.ebpf.connections=false',
+      '--probe.proc.spy=false',
+      '--probe.processes=false',
+      '--probe.publish.interval=1s',
+      `--probe.http.listen=127.0.0.1:${listen}`,
+      appUrl,
+    ],
+    { env: { ...process.env, CHECKPOINT_DISABLE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));

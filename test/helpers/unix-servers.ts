@@ -39,11 +39,7 @@ export interface RawOptions {
   pauseOnConnect?: boolean;
 }
 
-export async function serveRaw(
-  socketPath: string,
-  onConnection: (socket: Socket, index: number) => void,
-  options: RawOptions = {},
-): Promise<Running> {
+export async function serveRaw(socketPath: string, onConnection: (socket: Socket, index: number) => void, options: RawOptions = {}): Promise<Running> {
   const sockets = new Set<Socket>();
   let connections = 0;
   const server = createNetServer({ pauseOnConnect: options.pauseOnConnect ?? false }, (socket) => {
@@ -92,11 +88,9 @@ function listen(server: Server, socketPath: string): Promise<void> {
 
 /** A real socket file whose listener died without unlinking it (SIGKILL skips Node's cleanup). */
 export async function leaveStaleSocket(path: string): Promise<void> {
-  const child = spawn(
-    process.execPath,
-    ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, 'SIGKILL'))`],
-    { stdio: 'ignore' },
-  );
+  const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, 'SIGKILL'))`], {
+    stdio: 'ignore',
+  });
   await new Promise((resolve) => child.once('exit', resolve));
   if (!(await stat(path)).isSocket()) throw new Error(`no stale socket file at ${path}`);
 }

@@ -34,7 +34,10 @@ describe('a real Scope app, this host alone', { skip }, () => {
     plugin = await appTestPlugin({ root: dir.path, id: 'iow', hostname: 'plughost-a', tag: 'iow_metric' });
     for (let i = 0; i < 10; i++) hung.push(await rawPlugin(join(dir.path, `hung-${i}`, `hung-${i}.sock`), () => {}));
     host = await startTestHost({
-      pluginsRoot: dir.path, pollIntervalMs: 200, workers: 1, probeId: PROBE,
+      pluginsRoot: dir.path,
+      pollIntervalMs: 200,
+      workers: 1,
+      probeId: PROBE,
       publish: { apps: [app.url], intervalMs: 1000 },
     });
   });
@@ -48,16 +51,23 @@ describe('a real Scope app, this host alone', { skip }, () => {
   });
 
   test('our publishes are accepted and rendered; the plugin controls are listed with our probe ID', async () => {
-    const controls = await waitFor('the node and its controls in the app', async () => {
-      const c = await hostControls(app, NODE);
-      return c !== undefined && c.length === 2 ? c : undefined;
-    }, 15_000);
-    assert.deepEqual(
-      controls.map((c) => [c.id, c.probeId, c.nodeId]).sort(),
-      [[`${PROBE}~iow~fail`, PROBE, NODE], [`${PROBE}~iow~toB`, PROBE, NODE]],
+    const controls = await waitFor(
+      'the node and its controls in the app',
+      async () => {
+        const c = await hostControls(app, NODE);
+        return c !== undefined && c.length === 2 ? c : undefined;
+      },
+      15_000,
     );
+    assert.deepEqual(controls.map((c) => [c.id, c.probeId, c.nodeId]).sort(), [
+      [`${PROBE}~iow~fail`, PROBE, NODE],
+      [`${PROBE}~iow~toB`, PROBE, NODE],
+    ]);
     const hosts = (await appJson<{ nodes: Record<string, { metrics?: { id: string }[] }> }>(app, '/api/topology/hosts')).body;
-    assert.ok(hosts.nodes[NODE]?.metrics?.some((m) => m.id === 'iow_metric'), JSON.stringify(hosts.nodes[NODE]));
+    assert.ok(
+      hosts.nodes[NODE]?.metrics?.some((m) => m.id === 'iow_metric'),
+      JSON.stringify(hosts.nodes[NODE]),
+    );
     const metrics = await (await fetch(`${host.url}/metrics`)).text();
     assert.match(metrics, new RegExp(`app_control_connected\\{app="${app.url.replace(/\./g, '\\.')}",app_id="${await appId(app)}"\\} 1`));
   });
@@ -110,16 +120,21 @@ describe('a real Scope app, this host alone', { skip }, () => {
     await new Promise((r) => setTimeout(r, 3_000));
     app = await startScopeApp((binary as { path: string }).path, '127.0.0.1', 20_000, { port });
     const up = performance.now();
-    const r = await waitFor('a click answered', async () => {
-      const answer = await uiClick(app, PROBE, NODE, `${PROBE}~iow~toA`);
-      return answer.status === 200 ? answer : undefined;
-    }, 5_000, 50);
+    const r = await waitFor(
+      'a click answered',
+      async () => {
+        const answer = await uiClick(app, PROBE, NODE, `${PROBE}~iow~toA`);
+        return answer.status === 200 ? answer : undefined;
+      },
+      5_000,
+      50,
+    );
     const elapsed = performance.now() - up;
     assert.ok(elapsed < 5_000, `${elapsed} ms`);
     assert.equal((r.body as { value: { node: string } }).value.node, NODE);
     const newId = await appId(app);
     assert.notEqual(newId, oldId);
-    assert.equal((r.body as { value: { appId: string } }).value.appId, newId, 'clicks carry the restarted app\'s id');
+    assert.equal((r.body as { value: { appId: string } }).value.appId, newId, "clicks carry the restarted app's id");
     await waitFor('the node back in the app', async () => (await hostControls(app, NODE))?.length === 2, 10_000);
   });
 });
@@ -135,7 +150,10 @@ describe('a hung app beside a healthy one', { skip }, () => {
     const app = await startScopeApp((binary as { path: string }).path);
     const plugin = await appTestPlugin({ root: dir.path, id: 'iow', hostname: 'plughost-h', tag: 'iow_h' });
     const host = await startTestHost({
-      pluginsRoot: dir.path, pollIntervalMs: 200, workers: 1, probeId: PROBE,
+      pluginsRoot: dir.path,
+      pollIntervalMs: 200,
+      workers: 1,
+      probeId: PROBE,
       publish: { apps: [hungUrl, app.url], intervalMs: 500 },
     });
     try {

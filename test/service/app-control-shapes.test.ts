@@ -40,19 +40,25 @@ describe('(b) beside a real probe publishing the same host node', { skip }, () =
     cleanups.push(() => app.stop());
     probe = await startScopeProbe(bin(), app.url);
     cleanups.push(() => probe.stop());
-    await waitFor('the probe\'s host node with its own control', async () =>
-      (await hostControls(app, NODE))?.some((c) => c.id === 'host_exec' && c.probeId === probe.id), 20_000);
+    await waitFor(
+      "the probe's host node with its own control",
+      async () => (await hostControls(app, NODE))?.some((c) => c.id === 'host_exec' && c.probeId === probe.id),
+      20_000,
+    );
     plugin = await appTestPlugin({ root: dir.path, id: 'iowait', hostname: hostname(), tag: 'iow_b' });
     cleanups.push(() => plugin.close());
     host = await startTestHost({
-      pluginsRoot: dir.path, pollIntervalMs: 200, workers: 1, probeId: PROBE,
+      pluginsRoot: dir.path,
+      pollIntervalMs: 200,
+      workers: 1,
+      probeId: PROBE,
       publish: { apps: [app.url], intervalMs: 1000, besideProbe: true },
     });
     cleanups.push(() => host.close());
   });
   after(() => cleanupAll(cleanups));
 
-  test('one host node: the probe\'s data and the plugin\'s metric; the node stays the probe\'s, our controls route to us', async (t) => {
+  test("one host node: the probe's data and the plugin's metric; the node stays the probe's, our controls route to us", async (t) => {
     await waitFor('our controls on the shared node', async () => (await hostControls(app, NODE))?.length === 3, 15_000);
     // The app re-merges its window on every new report and its listing order is random: sample it.
     let hostExecUnderOurs = 0;
@@ -67,14 +73,18 @@ describe('(b) beside a real probe publishing the same host node', { skip }, () =
       await new Promise((r) => setTimeout(r, 250));
     }
     t.diagnostic(`host_exec offered under our probe ID (the app's listing bug) in ${hostExecUnderOurs} of ${samples} reads`);
-    const node = (await appJson<{ nodes: Record<string, { metrics?: { id: string }[] } > }>(app, '/api/topology/hosts')).body.nodes[NODE];
+    const node = (await appJson<{ nodes: Record<string, { metrics?: { id: string }[] }> }>(app, '/api/topology/hosts')).body.nodes[NODE];
     const metrics = node?.metrics?.map((m) => m.id) ?? [];
     assert.ok(metrics.includes('host_cpu_usage_percent') && metrics.includes('iow_b'), metrics.join(', '));
     const probes = (await appJson<{ id: string; hostname: string }[]>(app, '/api/probes')).body;
-    assert.deepEqual(probes.filter((p) => p.hostname === hostname()).map((p) => p.id), [probe.id], 'the node stays the probe\'s');
+    assert.deepEqual(
+      probes.filter((p) => p.hostname === hostname()).map((p) => p.id),
+      [probe.id],
+      "the node stays the probe's",
+    );
   });
 
-  test('a click on the plugin control reaches this host; the probe\'s own control reaches the probe whichever ID the app shows', async () => {
+  test("a click on the plugin control reaches this host; the probe's own control reaches the probe whichever ID the app shows", async () => {
     await waitFor('control connection up', () => host.service.appControls!.stats[0]?.connected === true);
     const before = plugin.clicks.length;
     const r = await uiClick(app, PROBE, NODE, `${PROBE}~iowait~toB`);
@@ -106,7 +116,10 @@ describe('(c) three hosts, three probe IDs, the same plugin, one app', { skip },
 
   const startHost = async (name: string) => {
     const host = await startTestHost({
-      pluginsRoot: roots.get(name)!, pollIntervalMs: 200, workers: 1, probeId: probeOf(name),
+      pluginsRoot: roots.get(name)!,
+      pollIntervalMs: 200,
+      workers: 1,
+      probeId: probeOf(name),
       publish: { apps: [app.url], intervalMs: 1000 },
     });
     hosts.set(name, host);
@@ -129,14 +142,21 @@ describe('(c) three hosts, three probe IDs, the same plugin, one app', { skip },
   });
   after(() => cleanupAll(cleanups));
 
-  test('each node offers its own host\'s controls and a click on it reaches that host only', async () => {
+  test("each node offers its own host's controls and a click on it reaches that host only", async () => {
     for (const name of names) {
       const node = `${name};<host>`;
-      const controls = await waitFor(`${node}'s controls`, async () => {
-        const c = await hostControls(app, node);
-        return c?.length === 2 ? c : undefined;
-      }, 15_000);
-      assert.ok(controls.every((c) => c.probeId === probeOf(name) && c.id.startsWith(`${probeOf(name)}~iowait~`)), JSON.stringify(controls));
+      const controls = await waitFor(
+        `${node}'s controls`,
+        async () => {
+          const c = await hostControls(app, node);
+          return c?.length === 2 ? c : undefined;
+        },
+        15_000,
+      );
+      assert.ok(
+        controls.every((c) => c.probeId === probeOf(name) && c.id.startsWith(`${probeOf(name)}~iowait~`)),
+        JSON.stringify(controls),
+      );
     }
     await waitFor('all three control connections', () => [...hosts.values()].every((h) => h.service.appControls!.stats[0]?.connected));
     for (const name of names) {
@@ -144,7 +164,10 @@ describe('(c) three hosts, three probe IDs, the same plugin, one app', { skip },
       const r = await uiClick(app, probeOf(name), `${name};<host>`, `${probeOf(name)}~iowait~toB`);
       assert.equal(r.status, 200, JSON.stringify(r.body));
       assert.equal((r.body as { value: { tag: string } }).value.tag, `tag_${name}`);
-      assert.deepEqual(names.map((n) => plugins.get(n)!.clicks.length), counts.map((c, i) => (names[i] === name ? c + 1 : c)));
+      assert.deepEqual(
+        names.map((n) => plugins.get(n)!.clicks.length),
+        counts.map((c, i) => (names[i] === name ? c + 1 : c)),
+      );
     }
   });
 
@@ -158,7 +181,7 @@ describe('(c) three hosts, three probe IDs, the same plugin, one app', { skip },
     await waitFor('node-b gone', async () => !(await present('node-b;<host>')), (WINDOW_S + 4) * 1000, 100);
     const goneAfter = performance.now() - stopped;
     assert.ok(goneAfter < (WINDOW_S + 2) * 1000, `${goneAfter.toFixed(0)} ms`);
-    assert.ok(await present('node-a;<host>') && await present('node-c;<host>'));
+    assert.ok((await present('node-a;<host>')) && (await present('node-c;<host>')));
     const host = await startHost('node-b');
     await waitFor('node-b back with its controls', async () => (await hostControls(app, 'node-b;<host>'))?.length === 2, 15_000);
     await waitFor('its control connection', () => host.service.appControls!.stats[0]?.connected === true);
@@ -173,14 +196,21 @@ describe('the app offers no controls on a node without control_probe_id', { skip
     const app = await startScopeApp(bin());
     const plugin = await appTestPlugin({ root: dir.path, id: 'iowait', hostname: 'lonely', tag: 'tag_lonely' });
     const host = await startTestHost({
-      pluginsRoot: dir.path, pollIntervalMs: 200, workers: 1, probeId: 'd0d0d0d0d0d0d0d0',
+      pluginsRoot: dir.path,
+      pollIntervalMs: 200,
+      workers: 1,
+      probeId: 'd0d0d0d0d0d0d0d0',
       publish: { apps: [app.url], intervalMs: 500, besideProbe: true },
     });
     try {
-      const report = await waitFor('our node in the app', async () => {
-        const r = (await appJson<{ Host: { nodes: Record<string, { latest: Record<string, { value: string }> }> } }>(app, '/api/report')).body;
-        return r.Host.nodes['lonely;<host>'];
-      }, 15_000);
+      const report = await waitFor(
+        'our node in the app',
+        async () => {
+          const r = (await appJson<{ Host: { nodes: Record<string, { latest: Record<string, { value: string }> }> } }>(app, '/api/report')).body;
+          return r.Host.nodes['lonely;<host>'];
+        },
+        15_000,
+      );
       assert.equal(report.latest['active_controls']?.value, 'd0d0d0d0d0d0d0d0~iowait~fail;d0d0d0d0d0d0d0d0~iowait~toB');
       assert.equal(report.latest['control_probe_id'], undefined);
       assert.deepEqual(await hostControls(app, 'lonely;<host>'), []);

@@ -75,7 +75,12 @@ const BROKEN: { id: string; handler: RawHandler; status: string | RegExp; code: 
   },
   {
     id: 'twins',
-    handler: reportHandler({ Plugins: [{ id: 'twins', label: 'a', api_version: '1', interfaces: ['reporter'] }, { id: 'other', label: 'b', api_version: '1', interfaces: ['reporter'] }] }),
+    handler: reportHandler({
+      Plugins: [
+        { id: 'twins', label: 'a', api_version: '1', interfaces: ['reporter'] },
+        { id: 'other', label: 'b', api_version: '1', interfaces: ['reporter'] },
+      ],
+    }),
     status: 'error: report must contain exactly one plugin (found 2)',
     code: 'PLUGIN_SPEC_COUNT',
   },
@@ -132,7 +137,10 @@ test('check-plugin: nothing on the socket, a hung plugin, an invalid id, a bad c
   try {
     const missing = await runCli(['check-plugin', join(dir.path, 'absent.sock')]);
     assert.equal(missing.code, 1);
-    assert.match(fields(missing.stdout).get('status')![0]!, /^error: Get "http:\/\/plugin\/\?api_version=1&probe_id=[0-9a-f]+": dial unix .*absent\.sock: connect: no such file or directory$/);
+    assert.match(
+      fields(missing.stdout).get('status')![0]!,
+      /^error: Get "http:\/\/plugin\/\?api_version=1&probe_id=[0-9a-f]+": dial unix .*absent\.sock: connect: no such file or directory$/,
+    );
     assert.match(fields(missing.stdout).get('era')![0]!, /^undecided/);
 
     const slow = await runCli(['check-plugin', hung.socketPath]);

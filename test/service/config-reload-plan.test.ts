@@ -19,7 +19,16 @@ test('changedKeys names nested keys by dotted path; listen and publish.apps comp
 
 test('planReload keeps every restart-only key at its running value and lists it apart', () => {
   const running = testConfig({ pluginsRoot: '/a', workers: 2, backgroundNice: 10 });
-  const loaded = testConfig({ pluginsRoot: '/b', workers: 4, backgroundNice: 0, apiVersion: '2', probeId: '1', listen: { host: '127.0.0.2', port: 1 }, timeoutMs: 100, logLevel: 'warn' });
+  const loaded = testConfig({
+    pluginsRoot: '/b',
+    workers: 4,
+    backgroundNice: 0,
+    apiVersion: '2',
+    probeId: '1',
+    listen: { host: '127.0.0.2', port: 1 },
+    timeoutMs: 100,
+    logLevel: 'warn',
+  });
   const plan = planReload(running, loaded);
   assert.deepEqual([...plan.live].sort(), ['logLevel', 'timeoutMs']);
   assert.deepEqual([...plan.restart].sort(), ['apiVersion', 'backgroundNice', 'listen', 'pluginsRoot', 'probeId', 'workers']);

@@ -17,7 +17,13 @@ import { waitFor } from '../helpers/wait.js';
 
 const CLI = fileURLToPath(new URL('../../dist/main/cli.js', import.meta.url));
 
-interface Row { id: string; status: string; errorCode: string | null; polls: number; lastOkAt: string | null }
+interface Row {
+  id: string;
+  status: string;
+  errorCode: string | null;
+  polls: number;
+  lastOkAt: string | null;
+}
 
 async function rows(host: HostProcess): Promise<Row[]> {
   return (await (await fetch(`${host.url}/api/plugins`)).json()) as Row[];
@@ -63,10 +69,15 @@ test('SIGHUP and POST /-/reload: live keys change, plugins keep their state, res
   await writeFile(file, JSON.stringify(changed));
   process.kill(host.pid, 'SIGHUP');
   const reloaded = await waitFor('config reloaded', () => host.logs.find((l) => l.msg === 'config reloaded'));
-  assert.deepEqual(
-    [...(reloaded['changed'] as string[])].sort(),
-    ['logLevel', 'maxConcurrentPollsPerWorker', 'metrics.perPlugin', 'pollIntervalMs', 'publish.apps', 'publish.intervalMs', 'timeoutMs'],
-  );
+  assert.deepEqual([...(reloaded['changed'] as string[])].sort(), [
+    'logLevel',
+    'maxConcurrentPollsPerWorker',
+    'metrics.perPlugin',
+    'pollIntervalMs',
+    'publish.apps',
+    'publish.intervalMs',
+    'timeoutMs',
+  ]);
   const restart = host.logs.filter((l) => String(l.msg).includes('change only at restart'));
   assert.equal(restart.length, 1, 'one line for the restart-only keys');
   assert.deepEqual(restart[0]!['keys'], ['pluginsRoot', 'workers']);

@@ -23,8 +23,8 @@ import { waitFor } from '../helpers/wait.js';
 
 const IDLE_CONNECTIONS = 1100;
 const ownLimit = readOpenFileLimit()?.soft ?? 0;
-const skip = prlimitMissing() ??
-  (ownLimit < IDLE_CONNECTIONS + 200 ? `the test process needs ${IDLE_CONNECTIONS + 200} descriptors and has ${ownLimit}` : undefined);
+const skip =
+  prlimitMissing() ?? (ownLimit < IDLE_CONNECTIONS + 200 ? `the test process needs ${IDLE_CONNECTIONS + 200} descriptors and has ${ownLimit}` : undefined);
 
 /** `GET path` on a connection of its own (no keep-alive pool), within `timeoutMs`. */
 function getFresh(url: string, path: string, timeoutMs = 5_000): Promise<{ status: number; body: string }> {
@@ -82,10 +82,14 @@ describe('more plugins than descriptors (400 plugins, nofile 256)', { skip }, ()
     const budget = plan['pluginDescriptors'] as number;
     assert.ok(budget > 50 && budget < COUNT, `plugin descriptors: ${budget}`);
 
-    const rows = await waitFor('the polled plugins to be ok', async () => {
-      const r = await plugins(host);
-      return r.filter((p) => p.status === 'ok').length === budget ? r : false;
-    }, 20_000);
+    const rows = await waitFor(
+      'the polled plugins to be ok',
+      async () => {
+        const r = await plugins(host);
+        return r.filter((p) => p.status === 'ok').length === budget ? r : false;
+      },
+      20_000,
+    );
     assert.equal(rows.length, COUNT);
     const bySocket = [...rows].sort((a, b) => (a.socket < b.socket ? -1 : 1));
     const refusal =
@@ -105,7 +109,11 @@ describe('more plugins than descriptors (400 plugins, nofile 256)', { skip }, ()
 
     const requests = await fleet.collectLogs();
     const refused = bySocket.slice(budget).map((r) => r.id);
-    assert.deepEqual(refused.filter((id) => (requests.get(id)?.length ?? 0) > 0), [], 'refused plugins were contacted');
+    assert.deepEqual(
+      refused.filter((id) => (requests.get(id)?.length ?? 0) > 0),
+      [],
+      'refused plugins were contacted',
+    );
     assert.equal(host.logs.filter((l) => /too many plugins for the open-file limit/.test(l.msg)).length, 1, 'said once');
     assert.ok(!host.logs.some((l) => /too many open files/.test(JSON.stringify(l))), 'no plugin met EMFILE');
     assert.ok(openDescriptors(host.pid) < 256);
@@ -146,20 +154,29 @@ describe('1,100 idle TCP connections to the API (nofile 1024)', { skip }, () => 
     }
     // Connections beyond the kernel's accept queue arrive a SYN retry later: wait until none do.
     let seen = -1;
-    await waitFor('the flood to settle', () => {
-      const settled = closedByHost === seen;
-      seen = closedByHost;
-      return settled;
-    }, 15_000, 1_500);
+    await waitFor(
+      'the flood to settle',
+      () => {
+        const settled = closedByHost === seen;
+        seen = closedByHost;
+        return settled;
+      },
+      15_000,
+      1_500,
+    );
 
     for (let i = 0; i < 5; i++) assert.equal((await getFresh(host.url, '/healthz', 3_000)).status, 200);
     assert.ok(openDescriptors(host.pid) < 1024, 'descriptors left');
     // 20 more plugins, each needing a new connection while the idle clients are still there.
     await fleet.addPlugins(fakePlugins(40).slice(20));
-    const rows = await waitFor('all 40 plugins to be ok', async () => {
-      const r = await plugins(host);
-      return r.length === 40 && r.every((p) => p.status === 'ok') ? r : false;
-    }, 15_000);
+    const rows = await waitFor(
+      'all 40 plugins to be ok',
+      async () => {
+        const r = await plugins(host);
+        return r.length === 40 && r.every((p) => p.status === 'ok') ? r : false;
+      },
+      15_000,
+    );
     assert.equal(rows.length, 40);
     const metrics = (await getFresh(host.url, '/metrics')).body;
     assert.match(metrics, /^scope_plugin_host_api_connections_dropped_total\{reason="evicted"\} \d+$/m);

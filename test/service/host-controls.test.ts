@@ -73,7 +73,13 @@ describe('controls through the host', () => {
     const plugins = await Promise.all([
       controller(dir.path, 'testPlugin', { topology: 'Pod', controls: ['ctrl1'], node: 'node1', nodeControls: ['ctrl1', 'ctrl2'] }),
       controller(dir.path, 'testPlugin2', { topology: 'Pod', controls: ['ctrl1', 'ctrl2'], node: 'node2', nodeControls: ['ctrl1'] }),
-      controller(dir.path, 'testPluginReporterOnly', { topology: 'Host', controls: ['ctrl1'], node: 'node1', nodeControls: ['ctrl1', 'ctrl2'] }, undefined, true),
+      controller(
+        dir.path,
+        'testPluginReporterOnly',
+        { topology: 'Host', controls: ['ctrl1'], node: 'node1', nodeControls: ['ctrl1', 'ctrl2'] },
+        undefined,
+        true,
+      ),
     ]);
     await withHost(dir.path, async (host) => {
       const report = await waitFor('all ok', async () => {

@@ -77,7 +77,10 @@ test('two sockets with one id: the first by path serves it, a failing second one
       await new Promise((r) => setTimeout(r, 100));
     }
     const report = (await host.get<Report>('/api/report')).body;
-    assert.deepEqual(report.Plugins.filter((p) => p.id === 'dup'), [{ id: 'dup', label: 'Dup', interfaces: ['reporter', 'controller'], api_version: '1', status: 'ok' }]);
+    assert.deepEqual(
+      report.Plugins.filter((p) => p.id === 'dup'),
+      [{ id: 'dup', label: 'Dup', interfaces: ['reporter', 'controller'], api_version: '1', status: 'ok' }],
+    );
     assert.ok(report.Host.controls?.['dup~c'], 'dup~c advertised');
 
     // a failing: its controls go (nothing advertises dup~c any more), b does not step in while a exists.

@@ -94,7 +94,10 @@ test('serving and polling, then plugins failing (how many): ready either way, th
     assert.deepEqual([live, ready, health.status, health.summary], [200, 200, 'ok', 'serving; polling 1 plugins']);
     assert.equal(health.root.state, 'present');
 
-    const bad = [await rawPlugin(join(dir.path, 'bad1.sock'), (_q, r) => r.writeHead(500).end()), await rawPlugin(join(dir.path, 'bad2.sock'), (_q, r) => r.writeHead(200).end('{'))];
+    const bad = [
+      await rawPlugin(join(dir.path, 'bad1.sock'), (_q, r) => r.writeHead(500).end()),
+      await rawPlugin(join(dir.path, 'bad2.sock'), (_q, r) => r.writeHead(200).end('{')),
+    ];
     t.after(() => Promise.all(bad.map((b) => b.close())));
     await waitFor('two plugins failing', async () => (await probes(host)).health.pluginsFailing === 2);
     ({ live, ready, health } = await probes(host));

@@ -60,7 +60,10 @@ describe('publishing through the host', () => {
       assert.match(String(req.headers['user-agent']), /^Scope_Probe\//);
       assert.equal(req.headers['authorization'], 'Scope-Probe token=s3cret');
       const body = decodeBody(req) as Published;
-      assert.deepEqual(body.Plugins.map((p) => [p.id, p.status]), [['ticker', 'ok']]);
+      assert.deepEqual(
+        body.Plugins.map((p) => [p.id, p.status]),
+        [['ticker', 'ok']],
+      );
       assert.equal(body.Shortcut, false);
       // Window = time since the previous publication, in ns.
       assert.ok(body.Window > 300e6 && body.Window < 3e9, `Window ${body.Window}`);
@@ -68,10 +71,14 @@ describe('publishing through the host', () => {
       const samples = body.Host.nodes!['h;<host>']!.metrics!['ticker_polls']!.samples;
       assert.ok(samples.length >= 3, `only ${samples.length} samples in one publication`);
       const values = samples.map((s) => s.value);
-      assert.deepEqual(values, [...values].sort((a, b) => a - b));
+      assert.deepEqual(
+        values,
+        [...values].sort((a, b) => a - b),
+      );
       // Consecutive publications do not overlap and leave no gap in the counter.
-      const next = (decodeBody(app.received[3] ?? (await waitFor('4th', () => app.received[3]))) as Published).Host.nodes!['h;<host>']!
-        .metrics!['ticker_polls']!.samples.map((s) => s.value);
+      const next = (decodeBody(app.received[3] ?? (await waitFor('4th', () => app.received[3]))) as Published).Host.nodes!['h;<host>']!.metrics![
+        'ticker_polls'
+      ]!.samples.map((s) => s.value);
       assert.equal(next[0], values[values.length - 1]! + 1, `${values.join(',')} then ${next.join(',')}`);
     } finally {
       await host.close();
@@ -105,7 +112,10 @@ describe('publishing through the host', () => {
       // The hung app holds one request forever; the healthy one keeps its cadence meanwhile.
       const periodic = healthy.received.filter((r) => !(decodeBody(r) as Published).Shortcut);
       const gaps = periodic.slice(1).map((r, i) => r.at - periodic[i]!.at);
-      assert.ok(gaps.slice(1).every((g) => g < 1_500), `gaps ${gaps.map((g) => g.toFixed(0)).join(', ')} ms`);
+      assert.ok(
+        gaps.slice(1).every((g) => g < 1_500),
+        `gaps ${gaps.map((g) => g.toFixed(0)).join(', ')} ms`,
+      );
 
       await waitFor('control registered', async () => (await host.get<{ controls: string[] }[]>('/api/plugins')).body[0]?.controls.length === 1);
       const before = healthy.received.length;

@@ -83,8 +83,7 @@ describe('upstream registry checks (current era)', () => {
 
   test('uc-15: rejects erroneous plugin responses with upstream status strings', async () => {
     const root = join(dir.path, 'c15');
-    const ok = (id: string, extra: Record<string, unknown> = {}) =>
-      reportHandler(specReport({ id, label: id, interfaces: ['reporter'], ...extra }));
+    const ok = (id: string, extra: Record<string, unknown> = {}) => reportHandler(specReport({ id, label: id, interfaces: ['reporter'], ...extra }));
     plugins.push(
       await rawPlugin(join(root, 'changedID.sock'), ok('differentID')),
       await rawPlugin(
@@ -131,10 +130,21 @@ describe('upstream registry checks (current era)', () => {
         { id: 'moreThanOnePlugin', label: 'moreThanOnePlugin', interfaces: null, status: 'error: report must contain exactly one plugin (found 2)' },
         { id: 'noInterface', label: 'noInterface', interfaces: [], api_version: '1', status: 'error: spec must implement the "reporter" interface' },
         { id: 'noLabel', label: '', interfaces: ['reporter'], api_version: '1', status: 'error: spec must contain a label' },
-        { id: 'non200ResponseCode', label: 'non200ResponseCode', interfaces: null, status: 'error: plugin returned non-200 status code: 500 Internal Server Error' },
+        {
+          id: 'non200ResponseCode',
+          label: 'non200ResponseCode',
+          interfaces: null,
+          status: 'error: plugin returned non-200 status code: 500 Internal Server Error',
+        },
         { id: 'nonJSONResponseBody', label: 'nonJSONResponseBody', interfaces: null, status: 'checked above' },
         { id: 'okPlugin', label: 'okPlugin', interfaces: ['reporter'], api_version: '1', status: 'ok' },
-        { id: 'wrongApiVersion', label: 'wrongApiVersion', interfaces: ['reporter'], api_version: 'foo', status: 'error: incorrect API version: expected "1", got "foo"' },
+        {
+          id: 'wrongApiVersion',
+          label: 'wrongApiVersion',
+          interfaces: ['reporter'],
+          api_version: 'foo',
+          status: 'error: incorrect API version: expected "1", got "foo"',
+        },
       ],
     );
     // Only okPlugin's data is merged: no topology data from the failing ones.
@@ -151,11 +161,14 @@ describe('upstream registry checks (current era)', () => {
     }
     host = await startTestHost({ pluginsRoot: root, ...FAST });
     const list = await settledPlugins(host, ['P-L-U-G-I-N', 'another-testPlugin', 'testPlugin']);
-    assert.deepEqual(list.map((p) => [p.id, p.status]), [
-      ['P-L-U-G-I-N', 'ok'],
-      ['another-testPlugin', 'ok'],
-      ['testPlugin', 'ok'],
-    ]);
+    assert.deepEqual(
+      list.map((p) => [p.id, p.status]),
+      [
+        ['P-L-U-G-I-N', 'ok'],
+        ['another-testPlugin', 'ok'],
+        ['testPlugin', 'ok'],
+      ],
+    );
     await host.close();
   });
 });
@@ -167,12 +180,19 @@ describe('discovery and life cycle through the service', () => {
     try {
       assert.deepEqual((await reportOf(host)).Plugins, []);
       let label = 'testPlugin';
-      const plugin = await servePlugin({ id: 'testPlugin', root: dir.path, spec: { label: 'x' }, report: () => ({ Plugins: [{ id: 'testPlugin', label, interfaces: ['reporter'], api_version: '1' }] }) });
+      const plugin = await servePlugin({
+        id: 'testPlugin',
+        root: dir.path,
+        spec: { label: 'x' },
+        report: () => ({ Plugins: [{ id: 'testPlugin', label, interfaces: ['reporter'], api_version: '1' }] }),
+      });
       // Found by the watcher long before the 60 s rescan.
       await settledPlugins(host, ['testPlugin']);
       label = 'updatedPlugin';
       await waitFor('the new label', async () => (await reportOf(host)).Plugins[0]?.label === 'updatedPlugin');
-      assert.deepEqual((await reportOf(host)).Plugins, [{ id: 'testPlugin', label: 'updatedPlugin', interfaces: ['reporter'], api_version: '1', status: 'ok' }]);
+      assert.deepEqual((await reportOf(host)).Plugins, [
+        { id: 'testPlugin', label: 'updatedPlugin', interfaces: ['reporter'], api_version: '1', status: 'ok' },
+      ]);
       await plugin.close();
       await waitFor('plugin removed', async () => (await reportOf(host)).Plugins.length === 0);
       assert.deepEqual((await host.get<Row[]>('/api/plugins')).body, []);
@@ -211,9 +231,7 @@ describe('discovery and life cycle through the service', () => {
       await waitFor('second server polled', async () => (await reportOf(host)).Plugins[0]?.label === 'second');
       // The new server gets a handshake of its own: a new actor, not just the old one re-dialling.
       // (The old actor may poll it once before discovery sees the new inode.)
-      await waitFor('handshake on the new server', () =>
-        second.requests.some((r) => r.url === '/?api_version=1&probe_id=abcdef0123456789'),
-      );
+      await waitFor('handshake on the new server', () => second.requests.some((r) => r.url === '/?api_version=1&probe_id=abcdef0123456789'));
       assert.equal((await host.get<Row[]>('/api/plugins')).body.length, 1);
       await second.close();
     } finally {
@@ -228,7 +246,10 @@ describe('discovery and life cycle through the service', () => {
     const host = await startTestHost({ pluginsRoot: dir.path, ...FAST });
     try {
       await settledPlugins(host, ['q']);
-      assert.ok(plugin.requests.some((r) => r.url === '/report?api_version=1&probe_id=abcdef0123456789'), JSON.stringify(plugin.requests));
+      assert.ok(
+        plugin.requests.some((r) => r.url === '/report?api_version=1&probe_id=abcdef0123456789'),
+        JSON.stringify(plugin.requests),
+      );
     } finally {
       await host.close();
     }
@@ -236,7 +257,10 @@ describe('discovery and life cycle through the service', () => {
     try {
       assert.equal((await disabled.get('/healthz')).status, 200);
       assert.deepEqual((await reportOf(disabled)).Plugins, []);
-      assert.deepEqual(disabled.logs.filter((l) => l.level >= 40), []);
+      assert.deepEqual(
+        disabled.logs.filter((l) => l.level >= 40),
+        [],
+      );
     } finally {
       await disabled.close();
       await plugin.close();
@@ -246,7 +270,10 @@ describe('discovery and life cycle through the service', () => {
 
   test('a symlink to a socket is a plugin under the symlink name', async () => {
     const dir = await tempDir();
-    const target = await rawPlugin(join(dir.path, 'real', 'hidden.sock'), reportHandler(specReport({ id: 'linked', label: 'linked', interfaces: ['reporter'] })));
+    const target = await rawPlugin(
+      join(dir.path, 'real', 'hidden.sock'),
+      reportHandler(specReport({ id: 'linked', label: 'linked', interfaces: ['reporter'] })),
+    );
     const root = join(dir.path, 'root');
     await mkdir(root);
     await symlink(target.socketPath, join(root, 'linked.sock'));

@@ -91,7 +91,12 @@ describe('resilience', () => {
     // A server that dies without removing its socket, as a crashed plugin does.
     await mkdir(join(dir.path, 'stale'));
     await leaveStaleSocket(stale);
-    const host = await startTestHost({ pluginsRoot: dir.path, pollIntervalMs: 100, failureBackoffMaxMs: 800, handshake: { retryInitialMs: 100, retryMaxMs: 800 } });
+    const host = await startTestHost({
+      pluginsRoot: dir.path,
+      pollIntervalMs: 100,
+      failureBackoffMaxMs: 800,
+      handshake: { retryInitialMs: 100, retryMaxMs: 800 },
+    });
     try {
       const row = await waitFor('stale status', async () => (await host.get<Row[]>('/api/plugins')).body.find((r) => r.status));
       assert.equal(row.errorCode, 'PLUGIN_CONNECT');
@@ -166,7 +171,10 @@ describe('resilience', () => {
       const polls = plugin.stats.reports;
       await new Promise((r) => setTimeout(r, 500));
       assert.equal(plugin.stats.reports, polls, 'no polls after exit');
-      assert.ok(lines.some((l) => l.includes('"stopped"')), lines.join('\n'));
+      assert.ok(
+        lines.some((l) => l.includes('"stopped"')),
+        lines.join('\n'),
+      );
     } finally {
       child.kill('SIGKILL');
       await plugin.close();

@@ -45,7 +45,9 @@ test(`${DIRS} empty directories: bounded RSS, returned after deletion, the watch
   // Watches go with their directories; any whose event was lost expire within a minute.
   await waitFor('no directory watched', async () => (await metric(host.url, 'scope_plugin_host_discovery_watched_directories')) === 0, 90_000, 500);
   // The heap shrinks at the host's own pace (V8 gives pages back after idle collections).
-  const emptied = await waitFor('RSS back within 50 MB of idle', () => rss(host.pid) - idle < 50 * MB && rss(host.pid), 120_000, 1000).catch(() => rss(host.pid));
+  const emptied = await waitFor('RSS back within 50 MB of idle', () => rss(host.pid) - idle < 50 * MB && rss(host.pid), 120_000, 1000).catch(() =>
+    rss(host.pid),
+  );
   t.diagnostic(`RSS after deleting them ${(emptied / MB).toFixed(0)} MB`);
   assert.ok(emptied - idle < 50 * MB, `RSS still ${((emptied - idle) / MB).toFixed(0)} MB above idle after the directories were deleted`);
 });

@@ -223,7 +223,6 @@ async function startHostile(): Promise<Map<string, Expect>> {
   return expect;
 }
 
-
 before(async () => {
   dir = await tempDir('sph-hp-');
   root = join(dir.path, 'p');
@@ -275,10 +274,14 @@ async function warmLargeReportThreads(): Promise<void> {
     warmed.add(added['shard'] as number);
     warmers.push(plugin);
   }
-  await waitFor('large reports accepted on every shard', async () => {
-    const all = await rows();
-    return warmers.every((w) => all.some((r) => r.id === w.id && r.status === 'ok'));
-  }, 30_000);
+  await waitFor(
+    'large reports accepted on every shard',
+    async () => {
+      const all = await rows();
+      return warmers.every((w) => all.some((r) => r.id === w.id && r.status === 'ok'));
+    },
+    30_000,
+  );
   await Promise.all(warmers.map((w) => w.close()));
   await waitFor('warm-up plugins gone', async () => !(await rows()).some((r) => r.id.startsWith('warm-')), 30_000);
 }
@@ -326,7 +329,10 @@ describe('hostile plugins next to healthy ones, in one host', () => {
     for (const r of settled) t.diagnostic(`${r.id}: ${r.errorCode ?? '-'} ${r.status?.slice(0, 240)} (phase ${r.phase}, ${r.polls} polls)`);
     // Every socket listed exactly once, under its real path: no loop path, no duplicate, nothing else.
     const want = [...healthy.map((p) => p.id), ...expect.keys()].sort();
-    assert.deepEqual(settled.map((r) => r.id), want);
+    assert.deepEqual(
+      settled.map((r) => r.id),
+      want,
+    );
     const looped = settled.find((r) => r.id === 'looped')!;
     assert.equal(looped.socket, join(root, 'loop', 'looped.sock'));
     for (const id of ['self', 'pong']) {
@@ -442,7 +448,12 @@ describe('a socket without permission', () => {
       }
       prefix.push(SETPRIV, '--reuid=65534', '--regid=65534', '--clear-groups', '--');
       // The checkout itself may be unreadable for nobody (e.g. cloned into a 0700 `mktemp -d`).
-      const probe = spawnSync(SETPRIV, [...prefix.slice(1, -1), process.execPath, '-e', `require('fs').accessSync(${JSON.stringify(join(REPO, 'node_modules', 'tsx', 'package.json'))})`]);
+      const probe = spawnSync(SETPRIV, [
+        ...prefix.slice(1, -1),
+        process.execPath,
+        '-e',
+        `require('fs').accessSync(${JSON.stringify(join(REPO, 'node_modules', 'tsx', 'package.json'))})`,
+      ]);
       if (probe.status !== 0) {
         t.skip(`running as root, and nobody (uid 65534) cannot read this checkout at ${REPO} to run the host: permission denial not testable here`);
         return;
@@ -463,7 +474,19 @@ describe('a socket without permission', () => {
 
     const child = spawn(
       prefix[0] ?? process.execPath,
-      [...prefix.slice(1), ...(prefix.length ? [process.execPath] : []), '--import', 'tsx', 'src/main/cli.ts', '--plugins-root', pr, '--listen', '127.0.0.1:0', '--log-level', 'info'],
+      [
+        ...prefix.slice(1),
+        ...(prefix.length ? [process.execPath] : []),
+        '--import',
+        'tsx',
+        'src/main/cli.ts',
+        '--plugins-root',
+        pr,
+        '--listen',
+        '127.0.0.1:0',
+        '--log-level',
+        'info',
+      ],
       { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const logs: Record<string, unknown>[] = [];
@@ -478,7 +501,11 @@ describe('a socket without permission', () => {
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const exited = new Promise((resolve) => child.once('exit', resolve));
     try {
-      const ready = await waitFor('unprivileged host ready', () => (child.exitCode !== null ? Promise.reject(new Error(stderr)) : logs.find((l) => l['msg'] === 'scope-plugin-host ready')), 30_000);
+      const ready = await waitFor(
+        'unprivileged host ready',
+        () => (child.exitCode !== null ? Promise.reject(new Error(stderr)) : logs.find((l) => l['msg'] === 'scope-plugin-host ready')),
+        30_000,
+      );
       const url = ready['url'] as string;
       const listed = await waitFor(
         'open ok and locked failing',
@@ -490,7 +517,11 @@ describe('a socket without permission', () => {
         30_000,
         100,
       );
-      assert.deepEqual(listed.map((r) => r.id), ['locked', 'open'], 'the unreadable directory is skipped');
+      assert.deepEqual(
+        listed.map((r) => r.id),
+        ['locked', 'open'],
+        'the unreadable directory is skipped',
+      );
       const row = listed.find((r) => r.id === 'locked')!;
       assert.equal(row.errorCode, ErrorCode.CONNECT);
       assert.match(row.status ?? '', new RegExp(`^error: Get ".*": dial unix ${locked.socketPath}: connect: permission denied$`));
@@ -532,4 +563,3 @@ function streamBytes(res: ServerResponse, total: number, fill: number): void {
   };
   pump();
 }
-

@@ -81,14 +81,22 @@ async function rows(): Promise<Map<string, PluginRow>> {
 }
 
 function tooLong(path: string): string {
-  return `error: Get "http://plugin/?api_version=1&probe_id=abcdef0123456789": dial unix ${path}: connect: invalid argument ` +
-    `(socket path is ${bytes(path)} bytes; a unix socket address holds at most ${MAX_SOCKET_PATH_BYTES})`;
+  return (
+    `error: Get "http://plugin/?api_version=1&probe_id=abcdef0123456789": dial unix ${path}: connect: invalid argument ` +
+    `(socket path is ${bytes(path)} bytes; a unix socket address holds at most ${MAX_SOCKET_PATH_BYTES})`
+  );
 }
 
-test('a path longer than sun_path gets Go\'s EINVAL status and is never dialled; 107 bytes still work', async () => {
+test("a path longer than sun_path gets Go's EINVAL status and is never dialled; 107 bytes still work", async () => {
   const settled = await waitFor('all four plugins to get their status', async () => {
     const r = await rows();
-    return r.size === 4 && r.get(fits)?.status === 'ok' && r.get(evil)?.errorCode !== undefined && r.get(decoy.socketPath)?.errorCode !== undefined && r.get(wide)?.errorCode !== undefined ? r : false;
+    return r.size === 4 &&
+      r.get(fits)?.status === 'ok' &&
+      r.get(evil)?.errorCode !== undefined &&
+      r.get(decoy.socketPath)?.errorCode !== undefined &&
+      r.get(wide)?.errorCode !== undefined
+      ? r
+      : false;
   });
   assert.equal(settled.get(fits)!.status, 'ok');
   for (const path of [evil, decoy.socketPath, wide]) {
@@ -104,8 +112,8 @@ test('a path longer than sun_path gets Go\'s EINVAL status and is never dialled;
 
 test('the kit refuses to listen on a path longer than 107 bytes instead of binding a cut one', async () => {
   const long = pathOfBytes(join(dir.path, 'kit'), '/kit-long.sock', MAX_SOCKET_PATH_BYTES + 1);
-  await assert.rejects(
-    servePlugin({ id: 'kit-long', socketPath: long, spec: { label: 'kit-long' }, report: () => ({}) }),
-    { name: 'RangeError', message: `socket path ${long} is 108 bytes; a unix socket address holds at most 107: use a shorter root or id` },
-  );
+  await assert.rejects(servePlugin({ id: 'kit-long', socketPath: long, spec: { label: 'kit-long' }, report: () => ({}) }), {
+    name: 'RangeError',
+    message: `socket path ${long} is 108 bytes; a unix socket address holds at most 107: use a shorter root or id`,
+  });
 });

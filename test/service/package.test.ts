@@ -130,20 +130,36 @@ test('package: packed from a clean copy, installed into a prefix, the command ru
 
     const host = await pack(copy, tmp.path);
     const hostFiles = host.files.map((f) => f.path);
-    for (const file of ['LICENSE', 'README.md', 'package.json', 'dist/main/cli.js', 'dist/main/index.js', 'dist/main/index.d.ts',
-      'dist/kit/index.js', 'dist/kit/index.d.ts', 'schema/config.schema.json']) {
+    for (const file of [
+      'LICENSE',
+      'README.md',
+      'package.json',
+      'dist/main/cli.js',
+      'dist/main/index.js',
+      'dist/main/index.d.ts',
+      'dist/kit/index.js',
+      'dist/kit/index.d.ts',
+      'schema/config.schema.json',
+    ]) {
       assert.ok(hostFiles.includes(file), `host package lacks ${file}`);
     }
     const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
     const linked = [...readme.matchAll(/\]\((docs\/[^)#\s]+)/g)].map((m) => m[1]!);
     assert.ok(linked.length >= 3, 'README links docs');
     for (const doc of linked) assert.ok(hostFiles.includes(doc), `host package lacks ${doc}, which the README links`);
-    assert.deepEqual(hostFiles.filter((f) => /^(src|test|bench)\/|\.map$/.test(f)), [], 'sources, tests and maps stay out');
+    assert.deepEqual(
+      hostFiles.filter((f) => /^(src|test|bench)\/|\.map$/.test(f)),
+      [],
+      'sources, tests and maps stay out',
+    );
 
     const kit = await pack(join(copy, KIT_DIR), tmp.path);
     const kitFiles = kit.files.map((f) => f.path).sort();
     assert.ok(kitFiles.includes('dist/kit/index.js') && kitFiles.includes('dist/kit/index.d.ts') && kitFiles.includes('LICENSE'), kitFiles.join(' '));
-    assert.deepEqual(kitFiles.filter((f) => !/^(dist\/(kit|shared)\/[a-z-]+\.(js|d\.ts)|LICENSE|README\.md|package\.json)$/.test(f)), []);
+    assert.deepEqual(
+      kitFiles.filter((f) => !/^(dist\/(kit|shared)\/[a-z-]+\.(js|d\.ts)|LICENSE|README\.md|package\.json)$/.test(f)),
+      [],
+    );
     const kitManifest = JSON.parse(await readFile(join(ROOT, KIT_DIR, 'package.json'), 'utf8')) as Record<string, unknown>;
     const hostManifest = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
     assert.equal(kitManifest.dependencies, undefined, 'the kit needs nothing but Node');
@@ -162,11 +178,22 @@ test('package: packed from a clean copy, installed into a prefix, the command ru
     assert.match(help.stdout, /^Usage: scope-plugin-host /);
 
     await writeFile(join(prefix, 'check.ts'), TYPED);
-    await writeFile(join(prefix, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, skipLibCheck: true,
-        types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')] },
-      files: ['check.ts'],
-    }));
+    await writeFile(
+      join(prefix, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2022',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: ['node'],
+          typeRoots: [join(ROOT, 'node_modules/@types')],
+        },
+        files: ['check.ts'],
+      }),
+    );
     const typed = await runCommand(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(prefix, 'tsconfig.json')]);
     assert.equal(typed.code, 0, `types of the installed packages: ${typed.stdout}${typed.stderr}`);
 
@@ -187,11 +214,19 @@ test('package: packed from a clean copy, installed into a prefix, the command ru
     children.push(service);
     const ended = collect(service, 60_000);
     let rows: { id: string; status: string; label: string }[] = [];
-    await waitFor('the packed plugin listed ok on /api/plugins', async () => {
-      rows = (await (await fetch(`http://127.0.0.1:${port}/api/plugins`)).json()) as typeof rows;
-      return rows.some((r) => r.id === 'packed' && r.status === 'ok');
-    }, 20_000, 100);
-    assert.deepEqual(rows.map((r) => [r.id, r.label, r.status]), [['packed', 'Packed', 'ok']]);
+    await waitFor(
+      'the packed plugin listed ok on /api/plugins',
+      async () => {
+        rows = (await (await fetch(`http://127.0.0.1:${port}/api/plugins`)).json()) as typeof rows;
+        return rows.some((r) => r.id === 'packed' && r.status === 'ok');
+      },
+      20_000,
+      100,
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.id, r.label, r.status]),
+      [['packed', 'Packed', 'ok']],
+    );
 
     service.kill('SIGTERM');
     const end = await ended;

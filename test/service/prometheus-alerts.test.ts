@@ -45,7 +45,10 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-interface Alert { labels: Record<string, string>; state: string }
+interface Alert {
+  labels: Record<string, string>;
+  state: string;
+}
 
 test('a real Prometheus scraping a real host sees each alert fire', { skip: missing('prometheus'), timeout: 90_000 }, async (t) => {
   const dir = await tempDir();
@@ -89,9 +92,10 @@ test('a real Prometheus scraping a real host sees each alert fire', { skip: miss
     const body = (await res.json()) as { data: { alerts: Alert[] } };
     return body.data.alerts.find((a) => a.labels['alertname'] === name && a.state === 'firing' && a.labels['instance'] === target);
   };
-  const fired = (name: string) => waitFor(`${name} firing`, () => firing(name), 30_000, 250).catch((err: Error) => {
-    throw new Error(`${err.message}\nprometheus said:\n${output.slice(-2000)}`);
-  });
+  const fired = (name: string) =>
+    waitFor(`${name} firing`, () => firing(name), 30_000, 250).catch((err: Error) => {
+      throw new Error(`${err.message}\nprometheus said:\n${output.slice(-2000)}`);
+    });
 
   // No plugins root.
   const noRoot = await fired('ScopePluginHostNoPluginsRoot');

@@ -106,7 +106,10 @@ test('nodes nested in children count against maxNodesPerReport; the refused plug
     }
     const merged = JSON.parse(report) as { Host: { nodes: Record<string, { children: { id: string }[] | null }> } };
     assert.deepEqual(Object.keys(merged.Host.nodes).sort(), ['fine-1;<host>', 'fine-2;<host>']);
-    assert.deepEqual(merged.Host.nodes['fine-1;<host>']!.children!.map((c) => c.id), ['one-child']);
+    assert.deepEqual(
+      merged.Host.nodes['fine-1;<host>']!.children!.map((c) => c.id),
+      ['one-child'],
+    );
     assert.ok(report.length < 64 * 1024, `GET /api/report is ${report.length} bytes`);
     assert.ok(peak - before < 150 * MiB, `RSS grew by ${((peak - before) / MiB).toFixed(0)} MiB`);
   } finally {

@@ -50,8 +50,13 @@ describe('sums fit their Go types', () => {
 
   it('legacy counters add up exactly and stay within Go int', () => {
     const node = (counters: string) =>
-      JSON.parse(encodeReport(r(`{"Host":{"nodes":{"h;<host>":{"latest":{"count_x":{"timestamp":"2020-01-01T00:00:00Z","value":"9223372036854775000"}},"counters":{"x":${counters}}}}}}`)))
-        .Host.nodes['h;<host>'].latest.count_x.value as string;
+      JSON.parse(
+        encodeReport(
+          r(
+            `{"Host":{"nodes":{"h;<host>":{"latest":{"count_x":{"timestamp":"2020-01-01T00:00:00Z","value":"9223372036854775000"}},"counters":{"x":${counters}}}}}}`,
+          ),
+        ),
+      ).Host.nodes['h;<host>'].latest.count_x.value as string;
     assert.equal(node('9223372036854775000'), '9223372036854775807');
     assert.equal(node('7'), '9223372036854775007');
   });
@@ -59,13 +64,17 @@ describe('sums fit their Go types', () => {
 
 describe('integers written exactly, within their Go types', () => {
   it('the int64 minimum is written as its digits, not as a rounded -9223372036854776000', () => {
-    const text = encodeReport(r('{"Host":{"controls":{"c":{"id":"c","rank":-9223372036854775808}},"metadata_templates":{"t":{"id":"t","truncate":9223372036854775000}}}}'));
+    const text = encodeReport(
+      r('{"Host":{"controls":{"c":{"id":"c","rank":-9223372036854775808}},"metadata_templates":{"t":{"id":"t","truncate":9223372036854775000}}}}'),
+    );
     assert.equal(written(text, 'rank'), '-9223372036854775808');
     assert.equal(written(text, 'truncate'), '9223372036854774784');
   });
 
   it('the largest Go literals (which round up to 2^63 / 2^64 as doubles) are held at the largest value that fits', () => {
-    const text = encodeReport(r('{"Sampling":{"Count":18446744073709551615,"Total":1},"Window":9223372036854775807,"Host":{"controls":{"c":{"id":"c","rank":9223372036854775807}}}}'));
+    const text = encodeReport(
+      r('{"Sampling":{"Count":18446744073709551615,"Total":1},"Window":9223372036854775807,"Host":{"controls":{"c":{"id":"c","rank":9223372036854775807}}}}'),
+    );
     assert.equal(written(text, 'Count'), '18446744073709549568');
     assert.equal(written(text, 'Window'), '9223372036854774784');
     assert.equal(written(text, 'rank'), '9223372036854774784');
@@ -73,7 +82,10 @@ describe('integers written exactly, within their Go types', () => {
 
   it('integral values in other notations are written as plain integers (the app refuses 1.0 and 1e3 for an int)', () => {
     const text = encodeReport(r('{"Sampling":{"Count":1e3,"Total":2.0},"Window":1.5e9,"Host":{"controls":{"c":{"id":"c","rank":1.0}}}}'));
-    assert.deepEqual(['Count', 'Total', 'Window', 'rank'].map((k) => written(text, k)), ['1000', '2', '1500000000', '1']);
+    assert.deepEqual(
+      ['Count', 'Total', 'Window', 'rank'].map((k) => written(text, k)),
+      ['1000', '2', '1500000000', '1'],
+    );
   });
 
   const refused: [string, string, string][] = [
@@ -129,7 +141,10 @@ test('through the host: published sums saturate, a plugin with a non-integer Cou
     assert.equal(written(published, 'Count'), '18446744073709549568');
     assert.equal(written(published, 'Total'), '18446744073709549568');
     const plugged = (JSON.parse(published) as { Plugins: { id: string; status: string }[] }).Plugins.map((p) => [p.id, p.status]);
-    assert.deepEqual(plugged.slice(1), [['huge-a', 'ok'], ['huge-b', 'ok']]);
+    assert.deepEqual(plugged.slice(1), [
+      ['huge-a', 'ok'],
+      ['huge-b', 'ok'],
+    ]);
     const api = await (await fetch(`${host.url}/api/report`)).text();
     t.diagnostic(`GET /api/report Window ${written(api, 'Window')}`);
     assert.equal(written(api, 'Window'), '9223372036854775807');

@@ -122,7 +122,10 @@ describe('the real Scope app and the largest numbers plugins may send', { skip: 
     const shortcuts = schedule().shortcuts;
     const reply = await host.post('/api/control', { AppID: 'app', NodeID: 'huge-ctl;<host>', Control: 'huge-ctl~huge-ctl-low', ControlArgs: null });
     assert.equal(reply.status, 200, JSON.stringify(reply.body));
-    assert.equal(host.logs.find((l) => l.msg === 'shortcut report rejected'), undefined);
+    assert.equal(
+      host.logs.find((l) => l.msg === 'shortcut report rejected'),
+      undefined,
+    );
     await waitFor('the shortcut report handed to the app', () => schedule().shortcuts > shortcuts, 10_000, 20);
     await waitFor('the shortcut report answered', () => (stats().queued === 0 && !stats().inFlight) || stats().failed > 0, 10_000, 20);
     assert.equal(stats().failed, 0, `the app refused a report: ${stats().lastError ?? ''}`);
@@ -141,4 +144,3 @@ describe('the real Scope app and the largest numbers plugins may send', { skip: 
     assert.ok(posted.status >= 200 && posted.status < 300, `app answered ${posted.status}: ${answer}`);
   });
 });
-

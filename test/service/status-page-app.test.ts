@@ -55,7 +55,10 @@ describe('status page header with a real Scope app', { skip }, () => {
         },
         15_000,
       ).catch(() => assert.fail(`apps shown: ${shown}`));
-      assert.match(shown, new RegExp(`^app ${app.url.replace(/[.]/g, '\\.')} \\(app ${id}\\) · publish ok \\(\\d+ sent, last \\d+ s ago\\) · control connected for \\d+ s$`));
+      assert.match(
+        shown,
+        new RegExp(`^app ${app.url.replace(/[.]/g, '\\.')} \\(app ${id}\\) · publish ok \\(\\d+ sent, last \\d+ s ago\\) · control connected for \\d+ s$`),
+      );
       assert.deepEqual(problems, []);
     } finally {
       await page.close();

@@ -92,7 +92,11 @@ describe('status page header and plugin detail in headless Chromium', { skip: BR
       await rawPlugin(join(root, 'broken-a.sock'), failing(500, 'boom')),
       await rawPlugin(join(root, 'team-networking', 'a-rather-long-directory', 'broken-b.sock'), (req, res) => {
         if (!req.url?.startsWith('/report')) return void res.writeHead(404).end();
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"Plugins": [{"id": "broken-b", "label": "B", "interfaces": ["reporter"], "api_version": "1"}], "Host": {"nodes": {"h": {"latest": {"x": {"timestamp": "yesterday, at about the time the coffee machine on the third floor broke down again", "value": "1"}}}}}}');
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(
+            '{"Plugins": [{"id": "broken-b", "label": "B", "interfaces": ["reporter"], "api_version": "1"}], "Host": {"nodes": {"h": {"latest": {"x": {"timestamp": "yesterday, at about the time the coffee machine on the third floor broke down again", "value": "1"}}}}}}',
+          );
       }),
       await rawPlugin(join(root, 'zeta.sock'), (req, res) => {
         if (!req.url?.startsWith('/report')) return void res.writeHead(404).end();
@@ -141,17 +145,24 @@ describe('status page header and plugin detail in headless Chromium', { skip: BR
       let rows: PluginRow[] = [];
       let shown: string[] = [];
       await waitFor(
-        'page shows the API\'s whole texts',
+        "page shows the API's whole texts",
         async () => {
           rows = (await host.get<PluginRow[]>('/api/plugins')).body;
-          shown = await Promise.all(rows.map(async (r) => {
-            const tr = await row(page, r.id);
-            return `${await tr.locator('td.status').textContent()} | ${await tr.locator('td.socket').textContent()}`;
-          }));
+          shown = await Promise.all(
+            rows.map(async (r) => {
+              const tr = await row(page, r.id);
+              return `${await tr.locator('td.status').textContent()} | ${await tr.locator('td.socket').textContent()}`;
+            }),
+          );
           return JSON.stringify(shown) === JSON.stringify(rows.map((r) => `${r.status} | ${r.socket}`));
         },
         10_000,
-      ).catch(() => assert.deepEqual(shown, rows.map((r) => `${r.status} | ${r.socket}`)));
+      ).catch(() =>
+        assert.deepEqual(
+          shown,
+          rows.map((r) => `${r.status} | ${r.socket}`),
+        ),
+      );
       const longest = rows.reduce((a, b) => ((a.status ?? '').length >= (b.status ?? '').length ? a : b));
       assert.ok((longest.status ?? '').length > 100, `a long status to show: ${longest.status}`);
       // Nothing hidden: every status and socket cell shows all its text (wrapped onto more lines, not clipped).
@@ -179,8 +190,12 @@ describe('status page header and plugin detail in headless Chromium', { skip: BR
       // (these stand-in apps refuse it; test/service/status-page-app.test.ts has a real app connected).
       const esc = (t: string) => t.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
       const want = [
-        new RegExp(`^app ${esc(goodApp.url)} \\(app [0-9a-f]+\\) · publish ok \\(\\d+ sent, last \\d+ s ago\\) · control disconnected: app answered HTTP 404 to the control websocket$`),
-        new RegExp(`^app ${esc(sadApp.url)} \\(app [0-9a-f]+\\) · publish failing \\(0 sent\\): app answered HTTP 503: app is down for maintenance · control disconnected: .+$`),
+        new RegExp(
+          `^app ${esc(goodApp.url)} \\(app [0-9a-f]+\\) · publish ok \\(\\d+ sent, last \\d+ s ago\\) · control disconnected: app answered HTTP 404 to the control websocket$`,
+        ),
+        new RegExp(
+          `^app ${esc(sadApp.url)} \\(app [0-9a-f]+\\) · publish failing \\(0 sent\\): app answered HTTP 503: app is down for maintenance · control disconnected: .+$`,
+        ),
       ];
       let apps: string[] = [];
       await waitFor(
@@ -224,7 +239,9 @@ describe('status page header and plugin detail in headless Chromium', { skip: BR
       assert.match((await hostBox.locator('td.metric-value').first().textContent()) ?? '', /^\d+\.\d\d %$/);
       // The chart: one bar per exchange, all ok here.
       await waitFor('chart', async () => Number(await page.locator('#chart').getAttribute('data-points')) >= 3, 10_000);
-      const bars = await page.evaluate("[document.querySelectorAll('#chart rect.ok').length, document.querySelectorAll('#chart rect.error').length, Number(document.querySelector('#chart').getAttribute('data-points'))]");
+      const bars = await page.evaluate(
+        "[document.querySelectorAll('#chart rect.ok').length, document.querySelectorAll('#chart rect.error').length, Number(document.querySelector('#chart').getAttribute('data-points'))]",
+      );
       const [okBars, errorBars, points] = bars as [number, number, number];
       assert.equal(okBars + errorBars, points, 'one bar per exchange');
       assert.ok(okBars >= 1);
@@ -240,7 +257,11 @@ describe('status page header and plugin detail in headless Chromium', { skip: BR
       assert.equal(iowait.mode, 'iowait');
       await toIdle.click();
       await waitFor('plugin switched', () => iowait.mode === 'idle', 10_000);
-      await waitFor('result shown', async () => (await hostBox.locator('.ctl-result.ok').count()) === 1 || (await detail.locator('.ctl-result.ok').count()) === 1, 10_000);
+      await waitFor(
+        'result shown',
+        async () => (await hostBox.locator('.ctl-result.ok').count()) === 1 || (await detail.locator('.ctl-result.ok').count()) === 1,
+        10_000,
+      );
       // The shortcut report swaps the active control: now the other one has the button.
       await waitFor(
         'switchToIOWait active',

@@ -141,7 +141,11 @@ describe('status page in headless Chromium', { skip: BROWSER_SKIP }, () => {
         zetaFails = false;
         await waitFor(
           'zeta ok on the page',
-          async () => (await page.locator('#rows tr', { has: page.locator('td.id', { hasText: /^zeta$/ }) }).locator('td.status').textContent()) === 'ok',
+          async () =>
+            (await page
+              .locator('#rows tr', { has: page.locator('td.id', { hasText: /^zeta$/ }) })
+              .locator('td.status')
+              .textContent()) === 'ok',
           15_000,
         );
         assert.ok(Number(await attr(page, 'data-refreshes')) > before);
@@ -275,7 +279,15 @@ describe('status page in headless Chromium', { skip: BROWSER_SKIP }, () => {
   });
 });
 
-const HOST = { probeId: 'abcdef0123456789', version: '0.1.0', startedAt: new Date().toISOString(), uptimeSeconds: 5, pluginsRoot: '/var/run/scope/plugins', workers: 2, apps: [] };
+const HOST = {
+  probeId: 'abcdef0123456789',
+  version: '0.1.0',
+  startedAt: new Date().toISOString(),
+  uptimeSeconds: 5,
+  pluginsRoot: '/var/run/scope/plugins',
+  workers: 2,
+  apps: [],
+};
 
 /** A detail as `GET /api/plugins/<socket>` answers it: 40 metrics on 1000 nodes, a control, 120 polls. */
 function detailOf(row: PluginRow): PluginDetail {
@@ -292,7 +304,11 @@ function detailOf(row: PluginRow): PluginDetail {
           key: 'Host',
           nodes: 1000,
           metrics: Array.from({ length: 40 }, (_, i) => ({
-            id: `metric-${i}`, label: `Metric ${i}`, format: 'percent', nodes: 1000, latest: { node: 'host-1;<host>', date: new Date(now).toISOString(), value: i * 1.5 },
+            id: `metric-${i}`,
+            label: `Metric ${i}`,
+            format: 'percent',
+            nodes: 1000,
+            latest: { node: 'host-1;<host>', date: new Date(now).toISOString(), value: i * 1.5 },
           })),
           metricsOmitted: 0,
           controls: [{ id: `${row.id}~restart`, human: 'Restart', icon: 'fa-refresh', confirmation: '', activeOn: 1000, nodes: ['host-1;<host>'] }],

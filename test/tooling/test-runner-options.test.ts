@@ -29,7 +29,10 @@ function testRunArgs(): string[] {
 
 test('the test script bounds each test, ends each file process and keeps the closing line', async () => {
   const args = testRunArgs();
-  assert.ok(args.some((a) => /^--test-timeout=\d+$/.test(a)), 'a per-test timeout is set');
+  assert.ok(
+    args.some((a) => /^--test-timeout=\d+$/.test(a)),
+    'a per-test timeout is set',
+  );
   assert.ok(args.includes('./scripts/test-file-exit.mjs'), 'file processes that do not end are failed');
   // The same options with shorter bounds, so that this test stays short.
   const nested = args.map((a) => (a.startsWith('--test-timeout=') ? `--test-timeout=${TIMEOUT_MS}` : a));

@@ -84,9 +84,10 @@ export class ApiServer {
     try {
       const prefixed = byMethod ? undefined : this.#prefixes.find(([prefix]) => path.startsWith(prefix) && path.length > prefix.length);
       if (prefixed) {
-        reply = req.method === 'GET' || req.method === 'HEAD'
-          ? await prefixed[1](decodePath(path.slice(prefixed[0].length)), req)
-          : { ...json(405, { error: `${req.method} not allowed on ${path}; use GET`, code: 'API_METHOD' }), headers: { allow: 'GET' } };
+        reply =
+          req.method === 'GET' || req.method === 'HEAD'
+            ? await prefixed[1](decodePath(path.slice(prefixed[0].length)), req)
+            : { ...json(405, { error: `${req.method} not allowed on ${path}; use GET`, code: 'API_METHOD' }), headers: { allow: 'GET' } };
       } else if (!byMethod) {
         reply = json(404, { error: `no such endpoint: ${path}`, code: 'API_NOT_FOUND' });
       } else {
@@ -96,9 +97,10 @@ export class ApiServer {
           reply = { ...json(405, { error: `${req.method} not allowed on ${path}; use ${allow}`, code: 'API_METHOD' }), headers: { allow } };
         } else {
           const body = req.method === 'POST' || req.method === 'PUT' ? await readBody(req) : null;
-          reply = body === 'too-large'
-            ? json(413, { error: `request body must be shorter than ${MAX_BODY_BYTES} bytes`, code: 'API_TOO_LARGE' })
-            : await handler(req, body);
+          reply =
+            body === 'too-large'
+              ? json(413, { error: `request body must be shorter than ${MAX_BODY_BYTES} bytes`, code: 'API_TOO_LARGE' })
+              : await handler(req, body);
         }
       }
     } catch (err) {

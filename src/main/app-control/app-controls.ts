@@ -14,7 +14,10 @@ export interface AppControlsOptions {
   /** Deadline of the `GET /api` asked before each redial. */
   readonly identityTimeoutMs: number;
   /** Timing overrides (tests); upstream's values by default. */
-  readonly timing?: Pick<ControlConnectionOptions, 'retryInitialMs' | 'retryMaxMs' | 'pingIntervalMs' | 'idleTimeoutMs' | 'handshakeTimeoutMs' | 'stableAfterMs'>;
+  readonly timing?: Pick<
+    ControlConnectionOptions,
+    'retryInitialMs' | 'retryMaxMs' | 'pingIntervalMs' | 'idleTimeoutMs' | 'handshakeTimeoutMs' | 'stableAfterMs'
+  >;
 }
 
 export class AppControls {

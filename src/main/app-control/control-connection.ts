@@ -183,14 +183,17 @@ export class ControlConnection {
 
   #startPing(socket: WebSocket): void {
     this.#stopPing();
-    this.#pingTimer = setInterval(() => {
-      if (performance.now() - this.#lastHeard > this.#o.idleTimeoutMs) {
-        this.#lastError = `app silent for ${this.#o.idleTimeoutMs} ms`;
-        socket.terminate();
-        return;
-      }
-      if (socket.readyState === WebSocket.OPEN) socket.ping();
-    }, Math.min(this.#o.pingIntervalMs, this.#o.idleTimeoutMs / 2));
+    this.#pingTimer = setInterval(
+      () => {
+        if (performance.now() - this.#lastHeard > this.#o.idleTimeoutMs) {
+          this.#lastError = `app silent for ${this.#o.idleTimeoutMs} ms`;
+          socket.terminate();
+          return;
+        }
+        if (socket.readyState === WebSocket.OPEN) socket.ping();
+      },
+      Math.min(this.#o.pingIntervalMs, this.#o.idleTimeoutMs / 2),
+    );
     this.#pingTimer.unref();
   }
 

@@ -28,7 +28,7 @@ export function checkHelpText(): string {
     '',
     '  -w, --watch         check again every poll interval (1 s) until interrupted',
     '  -c, --config FILE   take apiVersion, timeoutMs, maxResponseBytes, maxNodesPerReport,',
-    '                      pollIntervalMs and probeId from the host\'s config file',
+    "                      pollIntervalMs and probeId from the host's config file",
     '  -h, --help          print this help and exit',
     '',
     'Exit status: 0 when the plugin is ok (with --watch: at the last check), 1 when it is not, 2 for',

@@ -23,8 +23,7 @@ class Stop {
 export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
   let i = 0;
 
-  const unexpected = (): Stop =>
-    i >= text.length ? new Stop(i, 'unexpected end of input') : new Stop(i, `unexpected ${JSON.stringify(text[i])}`);
+  const unexpected = (): Stop => (i >= text.length ? new Stop(i, 'unexpected end of input') : new Stop(i, `unexpected ${JSON.stringify(text[i])}`));
   const ws = (): void => {
     while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
   };

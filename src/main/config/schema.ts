@@ -113,9 +113,7 @@ export const ConfigFileSchema = Type.Object(
       Type.String({
         pattern: LISTEN_PATTERN,
         default: DEFAULT_LISTEN,
-        description:
-          "Address of the host's HTTP API, HOST:PORT. HOST is an IPv4 address, a hostname or [IPv6]; " +
-          'PORT is 0-65535 (0 picks a free port).',
+        description: "Address of the host's HTTP API, HOST:PORT. HOST is an IPv4 address, a hostname or [IPv6]; " + 'PORT is 0-65535 (0 picks a free port).',
       }),
     ),
     probeId: Type.Optional(
@@ -135,19 +133,26 @@ export const ConfigFileSchema = Type.Object(
     ),
     pollIntervalMs: Type.Optional(int(DEFAULTS.pollIntervalMs, 'How often each plugin is polled with GET /report, in ms.')),
     pollSlotMs: Type.Optional(
-      int(DEFAULTS.pollSlotMs, 'Granularity of the per-plugin poll offsets inside the interval, in ms: plugins sharing a slot are polled in one burst, which costs less CPU than one wake-up per plugin.'),
+      int(
+        DEFAULTS.pollSlotMs,
+        'Granularity of the per-plugin poll offsets inside the interval, in ms: plugins sharing a slot are polled in one burst, which costs less CPU than one wake-up per plugin.',
+      ),
     ),
-    timeoutMs: Type.Optional(
-      int(DEFAULTS.timeoutMs, 'Deadline of one plugin exchange (connect, request and the whole body), in ms.'),
-    ),
+    timeoutMs: Type.Optional(int(DEFAULTS.timeoutMs, 'Deadline of one plugin exchange (connect, request and the whole body), in ms.')),
     maxResponseBytes: Type.Optional(
-      int(DEFAULTS.maxResponseBytes, "Largest accepted plugin reply body in bytes, counted after gzip decoding; a larger one fails the poll."),
+      int(DEFAULTS.maxResponseBytes, 'Largest accepted plugin reply body in bytes, counted after gzip decoding; a larger one fails the poll.'),
     ),
     maxNodesPerReport: Type.Optional(
-      int(DEFAULTS.maxNodesPerReport, "Most nodes (all topologies together) accepted in one plugin report; a larger report fails the poll before it is normalised, which bounds the memory and CPU one plugin can cost."),
+      int(
+        DEFAULTS.maxNodesPerReport,
+        'Most nodes (all topologies together) accepted in one plugin report; a larger report fails the poll before it is normalised, which bounds the memory and CPU one plugin can cost.',
+      ),
     ),
     rescanIntervalMs: Type.Optional(
-      int(DEFAULTS.rescanIntervalMs, 'How often the plugins root is rescanned for sockets, in ms, at most: rescans are spaced so that they take at most 1 % of the time (the file watcher finds new sockets sooner).'),
+      int(
+        DEFAULTS.rescanIntervalMs,
+        'How often the plugins root is rescanned for sockets, in ms, at most: rescans are spaced so that they take at most 1 % of the time (the file watcher finds new sockets sooner).',
+      ),
     ),
     maxWatchedDirs: Type.Optional(
       int(
@@ -174,12 +179,7 @@ export const ConfigFileSchema = Type.Object(
       ),
     ),
     maxConcurrentPollsPerWorker: Type.Optional(
-      int(
-        DEFAULTS.maxConcurrentPollsPerWorker,
-        'Most polls one worker thread runs at the same time; further polls wait their turn.',
-        1,
-        null,
-      ),
+      int(DEFAULTS.maxConcurrentPollsPerWorker, 'Most polls one worker thread runs at the same time; further polls wait their turn.', 1, null),
     ),
     backgroundNice: Type.Optional(
       int(
@@ -195,18 +195,13 @@ export const ConfigFileSchema = Type.Object(
           retryInitialMs: Type.Optional(
             int(DEFAULTS.handshake.retryInitialMs, 'First retry delay after a failed plugin handshake, in ms; doubles after each failure.'),
           ),
-          retryMaxMs: Type.Optional(
-            int(DEFAULTS.handshake.retryMaxMs, 'Largest handshake retry delay, in ms; must be >= handshake.retryInitialMs.'),
-          ),
+          retryMaxMs: Type.Optional(int(DEFAULTS.handshake.retryMaxMs, 'Largest handshake retry delay, in ms; must be >= handshake.retryInitialMs.')),
         },
         { ...strict, description: 'Retries of the plugin handshake.' },
       ),
     ),
     failureBackoffMaxMs: Type.Optional(
-      int(
-        DEFAULTS.failureBackoffMaxMs,
-        "A failing plugin's poll interval doubles after each consecutive failure, up to this many ms; a success resets it.",
-      ),
+      int(DEFAULTS.failureBackoffMaxMs, "A failing plugin's poll interval doubles after each consecutive failure, up to this many ms; a success resets it."),
     ),
     logLevel: Type.Optional(
       Type.Union(
@@ -226,24 +221,17 @@ export const ConfigFileSchema = Type.Object(
             }),
           ),
           intervalMs: Type.Optional(int(DEFAULTS.publish.intervalMs, 'How often the merged report is published to each app, in ms.')),
-          token: Type.Optional(
-            Type.String({ minLength: 1, description: 'If set, sent to apps as Authorization: Scope-Probe token=<token>.' }),
-          ),
+          token: Type.Optional(Type.String({ minLength: 1, description: 'If set, sent to apps as Authorization: Scope-Probe token=<token>.' })),
           timeoutMs: Type.Optional(int(DEFAULTS.publish.timeoutMs, 'Timeout of one publish request, in ms.')),
           queueSize: Type.Optional(
-            int(
-              DEFAULTS.publish.queueSize,
-              'Reports queued per app while it is slow or down; the oldest is dropped when full.',
-              1,
-              null,
-            ),
+            int(DEFAULTS.publish.queueSize, 'Reports queued per app while it is slow or down; the oldest is dropped when full.', 1, null),
           ),
           besideProbe: Type.Optional(
             Type.Boolean({
               default: DEFAULTS.publish.besideProbe,
               description:
-                "A real Scope probe on this machine publishes to the same apps: leave control_probe_id of host, container and " +
-                "orchestrator nodes to it (plugin controls still reach this host through their own probeId).",
+                'A real Scope probe on this machine publishes to the same apps: leave control_probe_id of host, container and ' +
+                'orchestrator nodes to it (plugin controls still reach this host through their own probeId).',
             }),
           ),
         },

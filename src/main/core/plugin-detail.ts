@@ -44,11 +44,12 @@ export async function pluginDetail(table: PluginTable, supervisor: Supervisor, r
   }
   const lastFailure = data?.lastFailure ?? null;
   const tableError = record.state.lastError;
-  const lastError = lastFailure !== null
-    ? { code: lastFailure.error.code, message: lastFailure.error.message, at: iso(lastFailure.atMs)! }
-    : tableError !== null
-      ? { code: tableError.code, message: tableError.message, at: iso(record.counters.lastErrorAt) ?? '' }
-      : null;
+  const lastError =
+    lastFailure !== null
+      ? { code: lastFailure.error.code, message: lastFailure.error.message, at: iso(lastFailure.atMs)! }
+      : tableError !== null
+        ? { code: tableError.code, message: tableError.message, at: iso(record.counters.lastErrorAt) ?? '' }
+        : null;
   return {
     ...rowOf(record),
     serving: record.serving,

@@ -54,7 +54,11 @@ export class ReportService {
     const windowNs = now - this.#windowStart;
     const { parts, specs } = await this.#options.supervisor.snapshot('drain');
     const gzipped = await this.#options.builder.gzipped(parts, {
-      specs, tsEpochNs: epochNs(), windowNs: windowNs.toString(), shortcut: false, ...this.#appOptions(),
+      specs,
+      tsEpochNs: epochNs(),
+      windowNs: windowNs.toString(),
+      shortcut: false,
+      ...this.#appOptions(),
     });
     this.#windowStart = now;
     return gzipped;

@@ -88,7 +88,10 @@ export class Supervisor {
     if (this.#started) {
       this.#log.info({ shard: index, plugins: this.#table.size }, 'starting another shard worker');
       // A failed first start is retried by the handle itself, like a crash.
-      void shard.start().then(() => this.#log.info({ shard: index }, 'shard worker ready'), () => {});
+      void shard.start().then(
+        () => this.#log.info({ shard: index }, 'shard worker ready'),
+        () => {},
+      );
     }
     return shard;
   }
@@ -135,8 +138,14 @@ export class Supervisor {
     if (this.#closed) return;
     const diff = this.#admission?.apply(found) ?? found;
     const removed = diff.removed.filter((s) => this.#table.get(s.path) !== undefined);
-    const added = this.#assign(diff.added, removed.map((s) => s.path));
-    const { start, stop } = this.#table.update(added, removed.map((s) => s.path));
+    const added = this.#assign(
+      diff.added,
+      removed.map((s) => s.path),
+    );
+    const { start, stop } = this.#table.update(
+      added,
+      removed.map((s) => s.path),
+    );
     this.#logChange(added, removed, start, stop);
     const removals = new Map<number, string[]>();
     for (const record of stop) push(removals, record.shard, record.key);
@@ -162,13 +171,19 @@ export class Supervisor {
     const starting = new Set(start.map((r) => r.key));
     for (const record of stop) {
       if (gone.has(record.key)) continue;
-      this.#log.warn({ pluginId: record.id, socket: record.key, servedBy: this.#table.serving(record.id)?.key }, 'plugin id now served by another socket; this one is no longer polled');
+      this.#log.warn(
+        { pluginId: record.id, socket: record.key, servedBy: this.#table.serving(record.id)?.key },
+        'plugin id now served by another socket; this one is no longer polled',
+      );
     }
     for (const socket of removed) this.#log.info({ pluginId: socket.id, socket: socket.path }, 'plugin removed');
     for (const p of added) {
       if (starting.has(p.key)) this.#log.info({ pluginId: p.id, socket: p.key, shard: p.shard }, 'plugin added');
       else if (this.#table.get(p.key)) {
-        this.#log.warn({ pluginId: p.id, socket: p.key, servedBy: this.#table.serving(p.id)?.key }, 'plugin id already served by another socket; this one is not polled');
+        this.#log.warn(
+          { pluginId: p.id, socket: p.key, servedBy: this.#table.serving(p.id)?.key },
+          'plugin id already served by another socket; this one is not polled',
+        );
       }
     }
     const fresh = new Set(added.map((p) => p.key));

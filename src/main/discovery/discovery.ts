@@ -182,11 +182,14 @@ export class Discovery {
   #schedulePeriodic(): void {
     if (this.#closed) return;
     // Timers are unref'd: discovery must never be what keeps a process alive.
-    this.#periodic = setTimeout(() => {
-      this.rescanNow()
-        .catch((err: unknown) => this.#log.error({ err }, 'periodic plugin rescan failed'))
-        .finally(() => this.#schedulePeriodic());
-    }, rescanDelay(this.#rescanIntervalMs, this.#lastScanMs)).unref();
+    this.#periodic = setTimeout(
+      () => {
+        this.rescanNow()
+          .catch((err: unknown) => this.#log.error({ err }, 'periodic plugin rescan failed'))
+          .finally(() => this.#schedulePeriodic());
+      },
+      rescanDelay(this.#rescanIntervalMs, this.#lastScanMs),
+    ).unref();
   }
 
   /**

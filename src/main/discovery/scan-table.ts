@@ -32,11 +32,7 @@ export interface TableUpdate {
 
 const GONE_CODES: ReadonlySet<string> = new Set(['ENOENT', 'ENOTDIR']);
 
-export function nextTable(
-  previous: ReadonlyMap<string, DiscoveredSocket>,
-  scan: ScanResult,
-  rootPath: string,
-): TableUpdate {
+export function nextTable(previous: ReadonlyMap<string, DiscoveredSocket>, scan: ScanResult, rootPath: string): TableUpdate {
   if (scan.rootMissing) return { table: new Map(), diff: diffTables(previous, new Map()), rootFailed: false };
   if (scan.problems.some((p) => p.path === rootPath)) {
     return { table: previous, diff: { added: [], removed: [] }, rootFailed: true };
@@ -54,10 +50,7 @@ export function nextTable(
   return { table: sorted, diff: diffTables(previous, sorted), rootFailed: false };
 }
 
-export function diffTables(
-  before: ReadonlyMap<string, DiscoveredSocket>,
-  after: ReadonlyMap<string, DiscoveredSocket>,
-): DiscoveryDiff {
+export function diffTables(before: ReadonlyMap<string, DiscoveredSocket>, after: ReadonlyMap<string, DiscoveredSocket>): DiscoveryDiff {
   const added: DiscoveredSocket[] = [];
   const removed: DiscoveredSocket[] = [];
   for (const [path, old] of before) {

@@ -67,7 +67,12 @@ export class HostMetrics implements CoreObserver, BuildObserver {
       registers,
     });
     this.#discovery = new Counter({ name: `${PREFIX}discovery_events_total`, help: 'Plugin sockets added and removed.', labelNames: ['event'], registers });
-    this.#controls = new Counter({ name: `${PREFIX}control_requests_total`, help: 'Control requests by outcome: ok or the error code.', labelNames: ['outcome'], registers });
+    this.#controls = new Counter({
+      name: `${PREFIX}control_requests_total`,
+      help: 'Control requests by outcome: ok or the error code.',
+      labelNames: ['outcome'],
+      registers,
+    });
     // The largest cost with thousands of plugins after polling itself (docs/benchmarks.md).
     this.#builds = new Histogram({
       name: `${PREFIX}report_build_seconds`,
@@ -76,7 +81,12 @@ export class HostMetrics implements CoreObserver, BuildObserver {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
-    this.#buildErrors = new Counter({ name: `${PREFIX}report_build_errors_total`, help: 'Builds of the merged report that failed, by purpose.', labelNames: ['purpose'], registers });
+    this.#buildErrors = new Counter({
+      name: `${PREFIX}report_build_errors_total`,
+      help: 'Builds of the merged report that failed, by purpose.',
+      labelNames: ['purpose'],
+      registers,
+    });
   }
 
   shardStats(worker: number, event: StatsEvent): void {

@@ -104,7 +104,11 @@ export class AppClient {
   constructor(options: AppClientOptions) {
     const retryInitialMs = options.retryInitialMs ?? DEFAULT_RETRY_INITIAL_MS;
     const retryMaxMs = options.retryMaxMs ?? DEFAULT_RETRY_MAX_MS;
-    for (const [name, value] of [['timeoutMs', options.timeoutMs], ['retryInitialMs', retryInitialMs], ['retryMaxMs', retryMaxMs]] as const) {
+    for (const [name, value] of [
+      ['timeoutMs', options.timeoutMs],
+      ['retryInitialMs', retryInitialMs],
+      ['retryMaxMs', retryMaxMs],
+    ] as const) {
       if (!Number.isFinite(value) || value <= 0) {
         throw new HostError(ErrorCode.CONFIG_INVALID, `${name} must be a positive number, got ${value}`);
       }
@@ -243,10 +247,7 @@ export class AppClient {
     this.#lastOkAt = Date.now();
     this.#lastLatencyMs = latencyMs;
     if (this.#failingSince !== null) {
-      this.#logger.info(
-        { url: this.url, failures: this.#consecutiveFailures, failingForMs: Date.now() - this.#failingSince },
-        'app publish recovered',
-      );
+      this.#logger.info({ url: this.url, failures: this.#consecutiveFailures, failingForMs: Date.now() - this.#failingSince }, 'app publish recovered');
       this.#failingSince = null;
     }
     this.#consecutiveFailures = 0;

@@ -71,9 +71,12 @@ export interface ProbeIdentity {
  */
 export function probeHeaders(target: AppTarget, probe: ProbeIdentity): Record<string, string> {
   const token = target.token ?? probe.token;
-  const authorization = target.basic !== undefined
-    ? `Basic ${Buffer.from(target.basic, 'utf8').toString('base64')}`
-    : token !== undefined && token !== '' ? `Scope-Probe token=${token}` : undefined;
+  const authorization =
+    target.basic !== undefined
+      ? `Basic ${Buffer.from(target.basic, 'utf8').toString('base64')}`
+      : token !== undefined && token !== ''
+        ? `Scope-Probe token=${token}`
+        : undefined;
   return {
     'x-scope-probe-id': probe.probeId,
     'x-scope-probe-version': probe.version,

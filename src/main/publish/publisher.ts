@@ -93,7 +93,14 @@ export class Publisher {
   /** Aborts identity requests still waiting on an app when the publisher closes. */
   readonly #closed = new AbortController();
   readonly #counters: PublishScheduleStats = {
-    ticks: 0, published: 0, empty: 0, skippedBusy: 0, skippedLate: 0, buildErrors: 0, shortcuts: 0, lastBuildMs: null,
+    ticks: 0,
+    published: 0,
+    empty: 0,
+    skippedBusy: 0,
+    skippedLate: 0,
+    buildErrors: 0,
+    shortcuts: 0,
+    lastBuildMs: null,
   };
 
   constructor(options: PublisherOptions) {
@@ -111,8 +118,15 @@ export class Publisher {
         continue;
       }
       unique.set(target.display, {
-        url, target, headers: probeHeaders(target, options),
-        identity: null, client: null, sameAppAs: null, failures: 0, lastError: null, timer: null,
+        url,
+        target,
+        headers: probeHeaders(target, options),
+        identity: null,
+        client: null,
+        sameAppAs: null,
+        failures: 0,
+        lastError: null,
+        timer: null,
       });
     }
     this.#slots = [...unique.values()];
@@ -170,7 +184,10 @@ export class Publisher {
         const owner = this.#slots.find((other) => other !== slot && other.client !== null && other.identity?.id === identity.id);
         if (owner !== undefined) {
           slot.sameAppAs = owner.target.display;
-          this.#logger.warn({ url: slot.target.display, sameAs: owner.target.display, appId: identity.id }, 'two app URLs are the same app; publishing to it once');
+          this.#logger.warn(
+            { url: slot.target.display, sameAs: owner.target.display, appId: identity.id },
+            'two app URLs are the same app; publishing to it once',
+          );
           return;
         }
         slot.client = new AppClient({ ...this.#clientOptions(), url: slot.url });
@@ -253,8 +270,16 @@ export class Publisher {
 
 function unresolvedStats(slot: AppSlot): AppStats {
   return {
-    url: slot.target.display, sent: 0, failed: 0, dropped: 0, queued: 0, lastOkAt: null,
-    lastError: slot.lastError?.message ?? null, lastErrorCode: slot.lastError?.code ?? null,
-    lastLatencyMs: null, consecutiveFailures: slot.failures, inFlight: false,
+    url: slot.target.display,
+    sent: 0,
+    failed: 0,
+    dropped: 0,
+    queued: 0,
+    lastOkAt: null,
+    lastError: slot.lastError?.message ?? null,
+    lastErrorCode: slot.lastError?.code ?? null,
+    lastLatencyMs: null,
+    consecutiveFailures: slot.failures,
+    inFlight: false,
   };
 }

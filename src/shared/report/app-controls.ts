@@ -19,9 +19,25 @@ export const CONTROL_PROBE_ID = 'control_probe_id';
 
 /** Topologies whose nodes upstream's probe stamps with its own `control_probe_id` and gives controls. */
 export const PROBE_OWNED_TOPOLOGIES: ReadonlySet<TopologyKey> = new Set<TopologyKey>([
-  'Host', 'Container', 'Pod', 'Service', 'Deployment', 'ReplicaSet', 'DaemonSet', 'StatefulSet', 'CronJob',
-  'Namespace', 'PersistentVolume', 'PersistentVolumeClaim', 'StorageClass', 'VolumeSnapshot', 'VolumeSnapshotData', 'Job',
-  'ECSTask', 'ECSService', 'SwarmService',
+  'Host',
+  'Container',
+  'Pod',
+  'Service',
+  'Deployment',
+  'ReplicaSet',
+  'DaemonSet',
+  'StatefulSet',
+  'CronJob',
+  'Namespace',
+  'PersistentVolume',
+  'PersistentVolumeClaim',
+  'StorageClass',
+  'VolumeSnapshot',
+  'VolumeSnapshotData',
+  'Job',
+  'ECSTask',
+  'ECSService',
+  'SwarmService',
 ]);
 
 export interface AppControlsOptions {

@@ -244,4 +244,3 @@ export function sortSamples(samples: Sample[]): Sample[] {
   samples.length = w;
   return samples;
 }
-

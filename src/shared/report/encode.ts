@@ -176,12 +176,18 @@ export function encodeFixedRows(rows: TableTemplate['fixedRows']): string {
 
 export function encodeTableTemplate(t: TableTemplate): string {
   return (
-    '{"id":' + q(t.id) +
-    ',"label":' + q(t.label) +
-    ',"prefix":' + q(t.prefix) +
-    ',"type":' + q(t.type) +
-    ',"columns":' + encodeColumns(t.columns) +
-    ',"fixedRows":' + encodeFixedRows(t.fixedRows) +
+    '{"id":' +
+    q(t.id) +
+    ',"label":' +
+    q(t.label) +
+    ',"prefix":' +
+    q(t.prefix) +
+    ',"type":' +
+    q(t.type) +
+    ',"columns":' +
+    encodeColumns(t.columns) +
+    ',"fixedRows":' +
+    encodeFixedRows(t.fixedRows) +
     '}'
   );
 }

@@ -58,15 +58,7 @@ export { emptyReport, stampReport, type StampOptions } from './report.js';
 export { rewriteControls, type RewrittenControls } from './controls.js';
 export { readyControlsForApp, type AppControlsOptions } from './app-controls.js';
 export { ReportError, ReportErrorCode } from './report-error.js';
-export {
-  ZERO_TIME,
-  compareTimestamps,
-  nowTimestamp,
-  parseTimestamp,
-  timestampFromEpochNs,
-  timestampToEpochNs,
-  type Timestamp,
-} from './timestamp.js';
+export { ZERO_TIME, compareTimestamps, nowTimestamp, parseTimestamp, timestampFromEpochNs, timestampToEpochNs, type Timestamp } from './timestamp.js';
 export { compareStrings } from './strings.js';
 export { ACTIVE_CONTROLS } from './decode-legacy.js';
 export {

@@ -70,11 +70,7 @@ export function mergeTwoMaps<V>(a: ReadonlyMap<string, V>, b: ReadonlyMap<string
  * would copy its growing `latest` map). A key seen in exactly two maps, the usual collision, goes
  * to `combine2` without an array.
  */
-export function mergeMapsGrouped<V>(
-  maps: readonly ReadonlyMap<string, V>[],
-  combine: (values: V[]) => V,
-  combine2: (a: V, b: V) => V,
-): ReadonlyMap<string, V> {
+export function mergeMapsGrouped<V>(maps: readonly ReadonlyMap<string, V>[], combine: (values: V[]) => V, combine2: (a: V, b: V) => V): ReadonlyMap<string, V> {
   const [base, nonEmpty] = largest(maps);
   if (base === undefined) return EMPTY_MAP;
   if (nonEmpty === 1) return base;

@@ -130,7 +130,17 @@ function reuse(nodes: readonly Node[], merged: Node): Node {
   return merged;
 }
 
-function sameFields(n: Node, id: string, topology: string, sets: Node['sets'], adjacency: Node['adjacency'], latest: Node['latest'], metrics: Node['metrics'], parents: Node['parents'], children: Node['children']): boolean {
+function sameFields(
+  n: Node,
+  id: string,
+  topology: string,
+  sets: Node['sets'],
+  adjacency: Node['adjacency'],
+  latest: Node['latest'],
+  metrics: Node['metrics'],
+  parents: Node['parents'],
+  children: Node['children'],
+): boolean {
   return (
     n.id === id &&
     n.topology === topology &&

@@ -9,15 +9,7 @@
  * inputs and each is merged once, instead of folding reports pairwise (quadratic in copies).
  */
 import { EMPTY_MAP } from './decode-values.js';
-import {
-  canonicalPlugins,
-  encodeColumns,
-  encodeControl,
-  encodeFixedRows,
-  encodeMetadataTemplate,
-  encodeMetricTemplate,
-  encodeSpec,
-} from './encode.js';
+import { canonicalPlugins, encodeColumns, encodeControl, encodeFixedRows, encodeMetadataTemplate, encodeMetricTemplate, encodeSpec } from './encode.js';
 import { membersOf, totalsOf, unionMembers } from './members.js';
 import { byEncoding, mergeMaps, mergeMapsGrouped } from './merge-maps.js';
 import { mergeNodes, mergeTwoNodes } from './merge-node.js';

@@ -100,8 +100,7 @@ export function exceedsNodeCount(bytes: Uint8Array, max: number): NodeScan {
         else if (parent === Kind.Node && !object && key === 'children') {
           if (++childLevel > MAX_CHILD_DEPTH) return 'too-deep';
           kind = Kind.Children;
-        }
-        else if (parent === Kind.Children && object) {
+        } else if (parent === Kind.Children && object) {
           kind = Kind.Node;
           if (++count > max) return 'children';
         }

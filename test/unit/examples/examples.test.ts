@@ -5,13 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import {
-  COUNT_KEY,
-  DEMO_CONTAINERS,
-  TABLE_PREFIX,
-  containerTableReport,
-  startContainerTablePlugin,
-} from '../../../src/examples/container-table-plugin.js';
+import { COUNT_KEY, DEMO_CONTAINERS, TABLE_PREFIX, containerTableReport, startContainerTablePlugin } from '../../../src/examples/container-table-plugin.js';
 import { handshakeEraReport, startHandshakeEraPlugin } from '../../../src/examples/handshake-era-plugin.js';
 import { cpuPercents, iowaitReport, parseProcStat, startIowaitPlugin } from '../../../src/examples/iowait-plugin.js';
 import { tempDir } from '../../helpers/tmp.js';

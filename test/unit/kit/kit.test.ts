@@ -148,7 +148,13 @@ describe('servePlugin', () => {
     assert.deepEqual(res.json(), { error: 'disk on fire' });
     await unixRequest(s.socketPath, '/elsewhere');
     await waitFor('two request events', () => events.length === 2);
-    assert.deepEqual(events.map((e) => [e.method, e.path, e.status]), [['GET', '/report', 500], ['GET', '/elsewhere', 404]]);
+    assert.deepEqual(
+      events.map((e) => [e.method, e.path, e.status]),
+      [
+        ['GET', '/report', 500],
+        ['GET', '/elsewhere', 404],
+      ],
+    );
     for (const e of events) assert.ok(e.arrive <= e.finish && e.arrive > Date.now() - 60_000, JSON.stringify(e));
   });
 
@@ -170,8 +176,7 @@ describe('servePlugin', () => {
       root,
       id: 'hang',
       spec: { label: 'x' },
-      report: (ctx) =>
-        new Promise<object>((resolve) => ctx.signal.addEventListener('abort', () => ((aborted = true), resolve({})))),
+      report: (ctx) => new Promise<object>((resolve) => ctx.signal.addEventListener('abort', () => ((aborted = true), resolve({})))),
       onRequest: (e) => events.push(e),
     });
     await assert.rejects(unixRequest(s.socketPath, '/report', { timeoutMs: 200 }), { code: 'TIMEOUT' });

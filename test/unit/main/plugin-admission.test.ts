@@ -20,8 +20,14 @@ test('the first paths in sorted order are polled; a change moves only the bounda
   const first = admission.apply({ added: ['e', 'b', 'd', 'a', 'c'].map(socket), removed: [] });
   assert.deepEqual(paths(first.added), paths(['a', 'b', 'c', 'd', 'e'].map(socket)), 'the first diff passes as is');
   assert.deepEqual(first.removed, []);
-  assert.deepEqual(['a', 'b', 'c', 'd', 'e'].map((n) => admission.refusal(`/r/${n}.sock`)?.code), [undefined, undefined, undefined, ErrorCode.FD_LIMIT, ErrorCode.FD_LIMIT]);
-  assert.match(admission.refusal('/r/e.sock')!.message, /^too many plugins for the open-file limit \(nofile 64\): the host polls the first 3 plugins in socket-path order/);
+  assert.deepEqual(
+    ['a', 'b', 'c', 'd', 'e'].map((n) => admission.refusal(`/r/${n}.sock`)?.code),
+    [undefined, undefined, undefined, ErrorCode.FD_LIMIT, ErrorCode.FD_LIMIT],
+  );
+  assert.match(
+    admission.refusal('/r/e.sock')!.message,
+    /^too many plugins for the open-file limit \(nofile 64\): the host polls the first 3 plugins in socket-path order/,
+  );
   assert.equal(admission.refusedCount, 2);
 
   // `0` sorts first: `c` loses its place and restarts refused; nothing else moves.

@@ -49,7 +49,12 @@ describe('builderHeapLimitMb', () => {
 describe('ReportBuilder thread heap', () => {
   test('the builder thread has the old-generation limit its input needs', async () => {
     const events: HeapLimitEvent[] = [];
-    const builder = new ReportBuilder({ nice: 0, inlineMaxBytes: 0, heapLimitMb: (bytes) => (bytes > 100_000 ? 768 : 512), onHeapLimit: (e) => events.push(e) });
+    const builder = new ReportBuilder({
+      nice: 0,
+      inlineMaxBytes: 0,
+      heapLimitMb: (bytes) => (bytes > 100_000 ? 768 : 512),
+      onHeapLimit: (e) => events.push(e),
+    });
     try {
       const small = await build(builder, reports(3, 4));
       assert.equal(Object.keys(small['Host'].nodes).length, 3);

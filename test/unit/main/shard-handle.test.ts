@@ -12,7 +12,6 @@ import { ShardHandle, type ShardListener } from '../../../src/main/shard-handle.
 import { shardConfig } from '../../helpers/shard-config.js';
 import { watchShardWorkers } from '../../helpers/shard-workers.js';
 
-
 /** Records what the handle tells its owner; `next(kind)` waits for that call. */
 class ScriptedListener implements ShardListener {
   readonly calls: Array<{ kind: string; args: unknown[] }> = [];
@@ -68,7 +67,10 @@ describe('ShardHandle', () => {
     const handle = new ShardHandle(3, { ...shardConfig, shardIndex: 3 }, listener);
     handles.push(handle);
     assert.equal(handle.ready, false);
-    await assert.rejects(handle.call((api) => api.readout(0)), (err: HostError) => err.code === ErrorCode.WORKER_CRASHED);
+    await assert.rejects(
+      handle.call((api) => api.readout(0)),
+      (err: HostError) => err.code === ErrorCode.WORKER_CRASHED,
+    );
     await handle.start();
     assert.equal(handle.ready, true);
     assert.deepEqual(listener.calls.find((c) => c.kind === 'assignments')?.args, [3]);
@@ -96,7 +98,10 @@ describe('ShardHandle', () => {
         assert.match(reason, /exited/);
         delays.push(delay);
         assert.equal(handle.ready, false);
-        await assert.rejects(handle.call((api) => api.readout(0)), (err: HostError) => err.code === ErrorCode.WORKER_CRASHED);
+        await assert.rejects(
+          handle.call((api) => api.readout(0)),
+          (err: HostError) => err.code === ErrorCode.WORKER_CRASHED,
+        );
         // One millisecond short of the delay, nothing restarts.
         mock.timers.tick(delay - 1);
         assert.equal(listener.count('restarted'), crash);

@@ -15,7 +15,10 @@ test('packParts keeps every text byte for byte, strings and bytes alike', () => 
   const texts = ['{"a":1}', '', '{"ü":"日本語 ✓ \u{1F600}"}', '{}'];
   const packed = packParts([texts[0]!, Buffer.from(texts[1]!), texts[2]!, new TextEncoder().encode(texts[3]!)]);
   assert.deepEqual(textsOf([packed]), texts);
-  assert.equal(packed.bytes.byteLength, texts.reduce((n, t) => n + Buffer.byteLength(t), 0));
+  assert.equal(
+    packed.bytes.byteLength,
+    texts.reduce((n, t) => n + Buffer.byteLength(t), 0),
+  );
   assert.equal(packed.bytes.buffer.byteLength, packed.bytes.byteLength, 'an owned buffer, never a pool slab');
   assert.deepEqual(textsOf([packed, packParts(['x'])]), [...texts, 'x']);
 });

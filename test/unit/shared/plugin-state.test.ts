@@ -53,10 +53,13 @@ test('counters survive packing, nulls included', () => {
   assert.equal(packed.values.length, 10);
   const out = new Map<string, PluginCounters>();
   unpackCounters(packed, (key, c) => out.set(key, c));
-  assert.deepEqual([...out], [
-    ['a', a],
-    ['b', b],
-  ]);
+  assert.deepEqual(
+    [...out],
+    [
+      ['a', a],
+      ['b', b],
+    ],
+  );
   assert.throws(() => unpackCounters({ keys: ['a'], values: new Float64Array(4) }, () => {}), /4 values for 1 plugins/);
 });
 

@@ -35,7 +35,7 @@ const immediate = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** After a tick: let a started request finish for real and the actor arm its next timer. */
 async function settle(slots: WatchedSlots): Promise<void> {
   const giveUp = performance.now() + 5_000;
-  for (let quiet = 0; quiet < 3; ) {
+  for (let quiet = 0; quiet < 3;) {
     await immediate();
     quiet = slots.pending === 0 ? quiet + 1 : 0;
     if (performance.now() > giveUp) throw new Error('a request did not finish within 5 s of real time');

@@ -48,10 +48,7 @@ const json = (v: unknown): Answer => ({ body: JSON.stringify(v) });
 
 describe('handshake-era plugins', () => {
   test('uc-1: a valid handshake makes a handshake-era plugin: id from the socket, label from name', async () => {
-    const outcome = await handshake(
-      'testPlugin',
-      json({ name: 'testPlugin', description: 'does things', interfaces: ['reporter'], api_version: '1' }),
-    );
+    const outcome = await handshake('testPlugin', json({ name: 'testPlugin', description: 'does things', interfaces: ['reporter'], api_version: '1' }));
     assert.deepEqual(outcome, {
       kind: 'handshake',
       spec: { id: 'testPlugin', label: 'testPlugin', description: 'does things', interfaces: ['reporter'], api_version: '1' },

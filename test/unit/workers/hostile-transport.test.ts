@@ -241,9 +241,7 @@ describe('hostile plugins', () => {
 
   test('connection closed in the middle of the body → PLUGIN_PROTOCOL unexpected EOF', async () => {
     const path = sock();
-    const server = await serveRaw(path, (s) =>
-      onRequestHeads(s, () => s.end(`HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n${'x'.repeat(10)}`)),
-    );
+    const server = await serveRaw(path, (s) => onRequestHeads(s, () => s.end(`HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n${'x'.repeat(10)}`)));
     const { result, ms } = await pollOnce(server, path);
     assertFailure(result, ErrorCode.PROTOCOL, 'unexpected EOF (connection closed after 10 of 1000 body bytes)');
     assertWithinDeadline(ms);
@@ -318,9 +316,7 @@ describe('hostile plugins', () => {
   test('HTTP/1.0 close-delimited body is accepted', async () => {
     const path = sock();
     const body = JSON.stringify({ Plugins: [{ id: 'x', label: 'x', interfaces: ['reporter'] }] });
-    const server = await serveRaw(path, (s) =>
-      onRequestHeads(s, () => s.end(`HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n${body}`)),
-    );
+    const server = await serveRaw(path, (s) => onRequestHeads(s, () => s.end(`HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n${body}`)));
     const { result } = await pollOnce(server, path);
     assert.ok(result.answered, JSON.stringify(result));
     assert.equal(result.statusCode, 200);
@@ -329,9 +325,7 @@ describe('hostile plugins', () => {
 
   test('HTTP/1.1 Connection: close body without length is accepted', async () => {
     const path = sock();
-    const server = await serveRaw(path, (s) =>
-      onRequestHeads(s, () => s.end('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{"ok":true}')),
-    );
+    const server = await serveRaw(path, (s) => onRequestHeads(s, () => s.end('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{"ok":true}')));
     const { result } = await pollOnce(server, path);
     assert.ok(result.answered, JSON.stringify(result));
     assert.equal(result.body.toString(), '{"ok":true}');
@@ -363,9 +357,7 @@ describe('hostile plugins', () => {
   test('bytes after a complete answer → the answer stands, the connection is not trusted again', async () => {
     const path = sock();
     // Content-Length says 2, the server sends more: its framing cannot be trusted for a next answer.
-    const server = await serveRaw(path, (s) =>
-      onRequestHeads(s, () => s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}HTTP/1.1 200 OK\r\n')),
-    );
+    const server = await serveRaw(path, (s) => onRequestHeads(s, () => s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}HTTP/1.1 200 OK\r\n')));
     const c = client(path);
     try {
       for (let i = 0; i < 2; i++) {
@@ -421,7 +413,6 @@ function streamZeros(res: import('node:http').ServerResponse, total: number, pro
   res.on('error', () => {});
   pump();
 }
-
 
 function canConnect(path: string): Promise<boolean> {
   return new Promise((resolve) => {

@@ -156,7 +156,10 @@ describe('HttpAttempt', () => {
     const { attempt, ends } = start();
     attempt.onHead(head(404));
     attempt.onError(new Error('socket hang up'));
-    assert.deepEqual(ends.map((e) => e.kind === 'response' && e.statusCode), [404]);
+    assert.deepEqual(
+      ends.map((e) => e.kind === 'response' && e.statusCode),
+      [404],
+    );
 
     const aborted = start();
     aborted.attempt.abort();

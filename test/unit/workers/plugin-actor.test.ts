@@ -59,13 +59,23 @@ describe('PluginActor', () => {
           Host: {
             nodes: {
               'h1;<host>': {
-                metrics: { watts: { samples: [{ date: ts, value: 40 }, { date: new Date(Date.now() + 1).toISOString(), value: 60 }] } },
+                metrics: {
+                  watts: {
+                    samples: [
+                      { date: ts, value: 40 },
+                      { date: new Date(Date.now() + 1).toISOString(), value: 60 },
+                    ],
+                  },
+                },
                 latest: { active_controls: { timestamp: ts, value: 'off' } },
               },
               'h2;<host>': { metrics: { watts: { samples: [{ date: ts, value: 7 }] } } },
             },
             metric_templates: { watts: { id: 'watts', label: 'Power', format: '', priority: 1 } },
-            controls: { off: { id: 'off', human: 'Switch off', icon: 'fa-power-off', rank: 1 }, on: { id: 'on', human: 'Switch on', icon: 'fa-bolt', rank: 2 } },
+            controls: {
+              off: { id: 'off', human: 'Switch off', icon: 'fa-power-off', rank: 1 },
+              on: { id: 'on', human: 'Switch on', icon: 'fa-bolt', rank: 2 },
+            },
           },
           Container: { nodes: { c1: {}, c2: {}, c3: {} } },
         };
@@ -79,22 +89,39 @@ describe('PluginActor', () => {
       const ok = await actor.detail();
       assert.equal(ok.lastFailure, null);
       assert.ok(ok.contribution !== null && ok.contribution.bytes > 0);
-      assert.deepEqual(ok.contribution.topologies, [
-        {
-          key: 'Container', nodes: 3, metrics: [], metricsOmitted: 0, controls: [], controlsOmitted: 0,
-        },
-        {
-          key: 'Host',
-          nodes: 2,
-          metrics: [{ id: 'watts', label: 'Power', format: '', nodes: 2, latest: { node: 'h1;<host>', date: ok.contribution.topologies[1]!.metrics[0]!.latest!.date, value: 60 } }],
-          metricsOmitted: 0,
-          controls: [
-            { id: 'lamp~off', human: 'Switch off', icon: 'fa-power-off', confirmation: '', activeOn: 1, nodes: ['h1;<host>'] },
-            { id: 'lamp~on', human: 'Switch on', icon: 'fa-bolt', confirmation: '', activeOn: 0, nodes: [] },
-          ],
-          controlsOmitted: 0,
-        },
-      ], 'topologies in wire order, metric with its newest sample over both nodes, controls with the nodes they are active on');
+      assert.deepEqual(
+        ok.contribution.topologies,
+        [
+          {
+            key: 'Container',
+            nodes: 3,
+            metrics: [],
+            metricsOmitted: 0,
+            controls: [],
+            controlsOmitted: 0,
+          },
+          {
+            key: 'Host',
+            nodes: 2,
+            metrics: [
+              {
+                id: 'watts',
+                label: 'Power',
+                format: '',
+                nodes: 2,
+                latest: { node: 'h1;<host>', date: ok.contribution.topologies[1]!.metrics[0]!.latest!.date, value: 60 },
+              },
+            ],
+            metricsOmitted: 0,
+            controls: [
+              { id: 'lamp~off', human: 'Switch off', icon: 'fa-power-off', confirmation: '', activeOn: 1, nodes: ['h1;<host>'] },
+              { id: 'lamp~on', human: 'Switch on', icon: 'fa-bolt', confirmation: '', activeOn: 0, nodes: [] },
+            ],
+            controlsOmitted: 0,
+          },
+        ],
+        'topologies in wire order, metric with its newest sample over both nodes, controls with the nodes they are active on',
+      );
       assert.ok(ok.history.outcome.length >= 1 && ok.history.outcome.every((o) => o === 'ok'));
 
       failing = true;
@@ -113,7 +140,11 @@ describe('PluginActor', () => {
       const n = back.history.atMs.length;
       assert.equal(back.history.latencyMs.length, n);
       assert.ok(back.history.outcome.includes(ErrorCode.HTTP_STATUS) && back.history.outcome.at(-1) === 'ok');
-      assert.deepEqual([...back.history.atMs].sort((a, b) => a - b), back.history.atMs, 'oldest first');
+      assert.deepEqual(
+        [...back.history.atMs].sort((a, b) => a - b),
+        back.history.atMs,
+        'oldest first',
+      );
     } finally {
       await actor.stop();
       await plugin.close();
@@ -128,7 +159,10 @@ describe('PluginActor', () => {
       id: 'turncoat',
       root: dir.path,
       spec: { label: 'Turncoat' },
-      report: () => ({ Plugins: [{ id: 'turncoat', label: 'Turncoat', interfaces, api_version: '1' }], Host: { controls: { c: { id: 'c', human: 'C', icon: 'x', rank: 1 } } } }),
+      report: () => ({
+        Plugins: [{ id: 'turncoat', label: 'Turncoat', interfaces, api_version: '1' }],
+        Host: { controls: { c: { id: 'c', human: 'C', icon: 'x', rank: 1 } } },
+      }),
       control: () => ({ value: 'did it' }),
     });
     const actor = new PluginActor(plugin.socketPath, 'turncoat', context());
@@ -216,7 +250,11 @@ describe('PluginActor', () => {
       },
     });
     const announced: PluginState[] = [];
-    const actor = new PluginActor(plugin.socketPath, 'steady', context([], (s) => announced.push(s)));
+    const actor = new PluginActor(
+      plugin.socketPath,
+      'steady',
+      context([], (s) => announced.push(s)),
+    );
     actor.start();
     try {
       await waitFor('ten polls', () => actor.counters.polls >= 10, 5_000);

@@ -126,7 +126,7 @@ describe('requests', () => {
     assert.equal(server.connections(), 1);
   });
 
-  test('a server\'s Keep-Alive: timeout hint is honoured: not reused within a second of it', async () => {
+  test("a server's Keep-Alive: timeout hint is honoured: not reused within a second of it", async () => {
     const path = sock();
     let i = 0;
     // The first answer says "I close idle connections after 1 s": too close to reuse safely.

@@ -61,7 +61,10 @@ describe('PluginConnection', () => {
   const servers: Running[] = [];
   let n = 0;
   /** A raw server answering each request head with `answer(n)`; returns its socket path. */
-  async function serve(answer: (request: number) => string | null, after?: (socket: import('node:net').Socket) => void): Promise<{ path: string; server: Running }> {
+  async function serve(
+    answer: (request: number) => string | null,
+    after?: (socket: import('node:net').Socket) => void,
+  ): Promise<{ path: string; server: Running }> {
     const path = join(dir.path, `p${n++}.sock`);
     const server = await serveRaw(path, (socket) => {
       onRequestHeads(socket, (_head, i) => {

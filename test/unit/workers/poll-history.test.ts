@@ -15,7 +15,10 @@ test('keeps the last POLL_HISTORY exchanges, oldest first', () => {
   const first = total - POLL_HISTORY;
   // Times are kept to a tenth of a second.
   d.atMs.forEach((at, k) => assert.ok(Math.abs(at - (t0 + (first + k) * 1000)) <= 50, `entry ${k}: ${at}`));
-  assert.deepEqual(d.latencyMs, Array.from({ length: POLL_HISTORY }, (_, k) => (first + k) / 4));
+  assert.deepEqual(
+    d.latencyMs,
+    Array.from({ length: POLL_HISTORY }, (_, k) => (first + k) / 4),
+  );
   assert.deepEqual(
     d.outcome,
     Array.from({ length: POLL_HISTORY }, (_, k) => ((first + k) % 10 === 0 ? 'PLUGIN_TIMEOUT' : (first + k) % 10 === 1 ? 'PLUGIN_HTTP_STATUS' : 'ok')),

@@ -26,10 +26,25 @@ test('nextSlot: 1000 sockets spread over every 50 ms slot of a 1 s interval', ()
 });
 
 test('failureDelay doubles up to the cap; retryDelay is jittered around the doubling', () => {
-  assert.deepEqual([0, 1, 2, 3, 4, 5, 6].map((f) => failureDelay(f, 1000, 10_000)), [1000, 1000, 2000, 4000, 8000, 10_000, 10_000]);
+  assert.deepEqual(
+    [0, 1, 2, 3, 4, 5, 6].map((f) => failureDelay(f, 1000, 10_000)),
+    [1000, 1000, 2000, 4000, 8000, 10_000, 10_000],
+  );
   assert.equal(failureDelay(3, 1000, 500), 1000, 'never below one interval');
-  assert.equal(retryDelay(1, 1000, 15_000, () => 0.5), 1000);
-  assert.equal(retryDelay(5, 1000, 15_000, () => 0.5), 15_000);
-  assert.equal(retryDelay(2, 1000, 15_000, () => 0), 1600);
-  assert.equal(retryDelay(2, 1000, 15_000, () => 1), 2400);
+  assert.equal(
+    retryDelay(1, 1000, 15_000, () => 0.5),
+    1000,
+  );
+  assert.equal(
+    retryDelay(5, 1000, 15_000, () => 0.5),
+    15_000,
+  );
+  assert.equal(
+    retryDelay(2, 1000, 15_000, () => 0),
+    1600,
+  );
+  assert.equal(
+    retryDelay(2, 1000, 15_000, () => 1),
+    2400,
+  );
 });

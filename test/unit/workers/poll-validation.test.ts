@@ -199,10 +199,7 @@ describe('other acceptance checks', () => {
   });
 
   test('uc-12: a new label replaces the stored one on the next good poll', async () => {
-    const [first, second] = await pollPlugin('testPlugin', [
-      report([spec('testPlugin')]),
-      report([spec('testPlugin', { label: 'updatedPlugin' })]),
-    ]);
+    const [first, second] = await pollPlugin('testPlugin', [report([spec('testPlugin')]), report([spec('testPlugin', { label: 'updatedPlugin' })])]);
     assert.equal(first!.spec.label, 'testPlugin');
     assert.deepEqual(second!.spec, { id: 'testPlugin', label: 'updatedPlugin', interfaces: ['reporter'], api_version: '1', status: 'ok' });
   });

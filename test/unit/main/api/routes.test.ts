@@ -32,7 +32,8 @@ describe('API routes', () => {
       metrics,
       health: () => healthOf(ready, { path: '', state: 'disabled' }, countPlugins(core.table)),
       reload: () => Promise.reject(new Error('no reloads in these tests')),
-      host: () => hostInfo({ probeId: 'p1', version: 'test', pluginsRoot: '', workers: 1, startedAt: Date.now(), publishStats: () => [], appControls: () => [] }),
+      host: () =>
+        hostInfo({ probeId: 'p1', version: 'test', pluginsRoot: '', workers: 1, startedAt: Date.now(), publishStats: () => [], appControls: () => [] }),
     });
     ({ port } = await api.listen('127.0.0.1', 0));
   });

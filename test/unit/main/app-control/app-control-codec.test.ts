@@ -24,13 +24,15 @@ test('rpc: a header then a body is one call; the answer is a header then a body,
   const reader = new RpcCallReader();
   assert.equal(reader.push(APP_HEADER), null);
   assert.deepEqual(reader.push(APP_BODY), {
-    seq: 0, serviceMethod: 'control.Handle', body: { AppID: '', Control: 'plug~ctl', ControlArgs: { k: 'v' }, NodeID: 'n1;<host>' },
+    seq: 0,
+    serviceMethod: 'control.Handle',
+    body: { AppID: '', Control: 'plug~ctl', ControlArgs: { k: 'v' }, NodeID: 'n1;<host>' },
   });
   assert.deepEqual(rpcResponse(0, 'control.Handle', '', { value: { ok: true } }), [
     '{"Request":null,"Response":{"ServiceMethod":"control.Handle","Seq":0,"Error":""},"Value":null}',
     '{"Request":null,"Response":null,"Value":{"value":{"ok":true}}}',
   ]);
-  assert.deepEqual(rpcResponse(7, 'x.Y', 'rpc: can\'t find service x.Y', null)[1], '{"Request":null,"Response":null,"Value":{}}');
+  assert.deepEqual(rpcResponse(7, 'x.Y', "rpc: can't find service x.Y", null)[1], '{"Request":null,"Response":null,"Value":{}}');
 });
 
 test('rpc: a body without a header, a header without Seq, or a non-object kills the stream', () => {
@@ -41,22 +43,31 @@ test('rpc: a body without a header, a header without Seq, or a non-object kills 
 });
 
 const TS = '2026-12-07T10:00:00Z';
-const plugged = () => decodeReport(JSON.stringify({
-  Host: {
-    controls: { 'iow~go': { id: 'iow~go', human: 'Go', icon: 'fa-x', rank: 1 } },
-    nodes: {
-      'h;<host>': { id: 'h;<host>', topology: 'host', latest: { active_controls: { timestamp: TS, value: 'iow~go;host_exec' } } },
-      'owned;<host>': { id: 'owned;<host>', topology: 'host', latest: {
-        active_controls: { timestamp: TS, value: 'iow~go' }, control_probe_id: { timestamp: TS, value: 'other' } } },
-      'plain;<host>': { id: 'plain;<host>', topology: 'host', latest: { host_name: { timestamp: TS, value: 'plain' } } },
-    },
-  },
-  Pod: {
-    controls: { 'p~stop': { id: 'p~stop', human: 'Stop', icon: 'fa-stop', rank: 1 } },
-    nodes: { 'pod1': { id: 'pod1', topology: 'pod', latest: { active_controls: { timestamp: TS, value: 'p~stop' } } } },
-  },
-  Plugins: [],
-}));
+const plugged = () =>
+  decodeReport(
+    JSON.stringify({
+      Host: {
+        controls: { 'iow~go': { id: 'iow~go', human: 'Go', icon: 'fa-x', rank: 1 } },
+        nodes: {
+          'h;<host>': { id: 'h;<host>', topology: 'host', latest: { active_controls: { timestamp: TS, value: 'iow~go;host_exec' } } },
+          'owned;<host>': {
+            id: 'owned;<host>',
+            topology: 'host',
+            latest: {
+              active_controls: { timestamp: TS, value: 'iow~go' },
+              control_probe_id: { timestamp: TS, value: 'other' },
+            },
+          },
+          'plain;<host>': { id: 'plain;<host>', topology: 'host', latest: { host_name: { timestamp: TS, value: 'plain' } } },
+        },
+      },
+      Pod: {
+        controls: { 'p~stop': { id: 'p~stop', human: 'Stop', icon: 'fa-stop', rank: 1 } },
+        nodes: { pod1: { id: 'pod1', topology: 'pod', latest: { active_controls: { timestamp: TS, value: 'p~stop' } } } },
+      },
+      Plugins: [],
+    }),
+  );
 
 test('published controls: named per host, routed by their own probeId, nodes claimed unless a probe owns the topology', () => {
   const alone = JSON.parse(encodeReport(readyControlsForApp(plugged(), { probeId: 'ab12', besideProbe: false })));
@@ -80,7 +91,11 @@ test('app URLs: control websocket scheme and prefix; user:pass is basic auth, a 
   assert.equal(probeHeaders(parseAppUrl('https://u:p@x'), probe)['authorization'], `Basic ${Buffer.from('u:p').toString('base64')}`);
   assert.equal(probeHeaders(parseAppUrl('https://tok@x'), probe)['authorization'], 'Scope-Probe token=tok');
   assert.equal(probeHeaders(parseAppUrl('https://x'), probe)['authorization'], 'Scope-Probe token=global');
-  assert.deepEqual(Object.keys(probeHeaders(parseAppUrl('https://x'), { probeId: 'ab12', version: '1' })).sort(), ['user-agent', 'x-scope-probe-id', 'x-scope-probe-version']);
+  assert.deepEqual(Object.keys(probeHeaders(parseAppUrl('https://x'), { probeId: 'ab12', version: '1' })).sort(), [
+    'user-agent',
+    'x-scope-probe-id',
+    'x-scope-probe-version',
+  ]);
 });
 
 const silent = pino({ level: 'silent' });
@@ -108,7 +123,11 @@ test('control websocket: serves the captured call with probe headers and AppID; 
   const seen: unknown[] = [];
   const connection = new ControlConnection({
     // A 5 s backoff would be unmistakable: the redial after a clean close must not wait for it.
-    app: appAt(port), logger: silent, retryInitialMs: 5_000, retryMaxMs: 5_000, stableAfterMs: 50,
+    app: appAt(port),
+    logger: silent,
+    retryInitialMs: 5_000,
+    retryMaxMs: 5_000,
+    stableAfterMs: 50,
     handle: async (request) => {
       seen.push(request);
       return { value: { ok: true } };
@@ -149,7 +168,7 @@ test('control websocket: a refused dial backs off from retryInitialMs, doubling 
   assert.match(String(connection.stats.lastError), /ECONNREFUSED/);
 });
 
-test('control websocket: answers the app\'s pings, pings it, and drops an app silent past idleTimeoutMs', async (t) => {
+test("control websocket: answers the app's pings, pings it, and drops an app silent past idleTimeoutMs", async (t) => {
   // autoPong off: this app never answers our pings, like a hung one.
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0, autoPong: false });
   await new Promise((r) => server.once('listening', r));
@@ -165,8 +184,14 @@ test('control websocket: answers the app\'s pings, pings it, and drops an app si
     socket.ping();
   });
   const connection = new ControlConnection({
-    app: appAt((server.address() as { port: number }).port), logger: silent,
-    retryInitialMs: 50, retryMaxMs: 100, stableAfterMs: 50, pingIntervalMs: 100, idleTimeoutMs: 400, handle: async () => ({}),
+    app: appAt((server.address() as { port: number }).port),
+    logger: silent,
+    retryInitialMs: 50,
+    retryMaxMs: 100,
+    stableAfterMs: 50,
+    pingIntervalMs: 100,
+    idleTimeoutMs: 400,
+    handle: async () => ({}),
   });
   t.after(() => connection.close());
   connection.start();
@@ -181,7 +206,11 @@ test('control websocket: an app refusing the upgrade is a failed dial with its H
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   t.after(() => new Promise((r) => server.close(r)));
   const connection = new ControlConnection({
-    app: appAt((server.address() as { port: number }).port), logger: silent, retryInitialMs: 100, retryMaxMs: 100, handle: async () => ({}),
+    app: appAt((server.address() as { port: number }).port),
+    logger: silent,
+    retryInitialMs: 100,
+    retryMaxMs: 100,
+    handle: async () => ({}),
   });
   t.after(() => connection.close());
   connection.start();

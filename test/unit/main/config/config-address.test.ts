@@ -11,7 +11,10 @@ const listenPattern = new RegExp(LISTEN_PATTERN);
 const port = fc.integer({ min: 0, max: 65535 });
 const ipv4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((p) => p.join('.'));
 const label = fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,10}[a-z0-9])?$/);
-const hostname = fc.array(label, { minLength: 1, maxLength: 4 }).map((l) => l.join('.')).filter((h) => !/^[0-9.]+$/.test(h));
+const hostname = fc
+  .array(label, { minLength: 1, maxLength: 4 })
+  .map((l) => l.join('.'))
+  .filter((h) => !/^[0-9.]+$/.test(h));
 
 test('listen: every IPv4, IPv6 and hostname address round-trips through parse and format', () => {
   fc.assert(
@@ -32,9 +35,17 @@ test('listen: the schema pattern (an editor hint) accepts everything the loader 
     }),
   );
   fc.assert(
-    fc.property(fc.oneof(ipv4, fc.ipV6().map((h) => `[${h}]`), hostname), port, (host, p) => {
-      assert.match(`${host}:${p}`, listenPattern);
-    }),
+    fc.property(
+      fc.oneof(
+        ipv4,
+        fc.ipV6().map((h) => `[${h}]`),
+        hostname,
+      ),
+      port,
+      (host, p) => {
+        assert.match(`${host}:${p}`, listenPattern);
+      },
+    ),
   );
 });
 

@@ -75,8 +75,8 @@ test('defaults: no flags, no file gives every documented default', async () => {
 });
 
 test('defaults: workers follow available parallelism, clamped to 1..64', async () => {
-  assert.equal((await loadConfig([], { ...env, availableParallelism: 200 }) as { config: HostConfig }).config.workers, 64);
-  assert.equal((await loadConfig([], { ...env, availableParallelism: 0 }) as { config: HostConfig }).config.workers, 1);
+  assert.equal(((await loadConfig([], { ...env, availableParallelism: 200 })) as { config: HostConfig }).config.workers, 64);
+  assert.equal(((await loadConfig([], { ...env, availableParallelism: 0 })) as { config: HostConfig }).config.workers, 1);
 });
 
 test('defaults: the random probe ID is 16 lower-case hex digits within int63 and differs per start', async () => {
@@ -113,7 +113,14 @@ test('file: every key is read, nested objects too; $schema is ignored', async ()
     handshake: { retryInitialMs: 10, retryMaxMs: 20 },
     failureBackoffMaxMs: 4000,
     logLevel: 'debug',
-    publish: { apps: ['http://127.0.0.1:4040', 'https://scope.example:443/base'], intervalMs: 1000, token: 's3cret', timeoutMs: 5000, queueSize: 5, besideProbe: true },
+    publish: {
+      apps: ['http://127.0.0.1:4040', 'https://scope.example:443/base'],
+      intervalMs: 1000,
+      token: 's3cret',
+      timeoutMs: 5000,
+      queueSize: 5,
+      besideProbe: true,
+    },
     metrics: { perPlugin: true },
   };
   const config = await withFile(file, (path) => run(['--config', path]));
@@ -140,7 +147,14 @@ test('file: a relative pluginsRoot is resolved against the file directory, "" st
 });
 
 test('precedence: flags override the file, the file overrides defaults', async () => {
-  const file = { pluginsRoot: '/from/file', listen: '10.0.0.1:1', probeId: 'f11e', logLevel: 'warn', publish: { apps: ['http://file:4040'] }, pollIntervalMs: 77 };
+  const file = {
+    pluginsRoot: '/from/file',
+    listen: '10.0.0.1:1',
+    probeId: 'f11e',
+    logLevel: 'warn',
+    publish: { apps: ['http://file:4040'] },
+    pollIntervalMs: 77,
+  };
   const config = await withFile(file, (path) =>
     run(['--config', path, '--plugins-root', '/from/flag', '--listen', 'example.com:8080', '--probe-id', 'f1a9', '--log-level', 'error']),
   );
@@ -201,7 +215,10 @@ test('errors: unknown keys, with a suggestion when one is close', async () => {
     rejects(['--config', path], { key: 'pollInterval', value: 5, message: `config ${path}: unknown key "pollInterval" (did you mean "pollIntervalMs"?)` }),
   );
   await withFile({ handshake: { retryMs: 5 } }, (path) =>
-    rejects(['--config', path], { key: 'handshake.retryMs', message: `config ${path}: unknown key "handshake.retryMs" (did you mean "handshake.retryMaxMs"?)` }),
+    rejects(['--config', path], {
+      key: 'handshake.retryMs',
+      message: `config ${path}: unknown key "handshake.retryMs" (did you mean "handshake.retryMaxMs"?)`,
+    }),
   );
   await withFile({ zzzzzzzz: true }, (path) => rejects(['--config', path], { key: 'zzzzzzzz', message: `config ${path}: unknown key "zzzzzzzz"` }));
 });
@@ -224,7 +241,11 @@ test('errors: wrong types and out-of-range values name the key, the limit and th
     [{ publish: { apps: ['http://x', 'ftp://y'] } }, 'publish.apps[1]', 'publish.apps[1]: expected an http(s) URL, got "ftp://y"'],
     [{ publish: { token: '' } }, 'publish.token', 'publish.token: expected a non-empty string, got ""'],
     [{ pluginsRoot: null }, 'pluginsRoot', 'pluginsRoot: expected a string, got null'],
-    [{ handshake: { retryInitialMs: 5000, retryMaxMs: 10 } }, 'handshake.retryMaxMs', 'handshake.retryMaxMs: expected an integer >= handshake.retryInitialMs (5000), got 10'],
+    [
+      { handshake: { retryInitialMs: 5000, retryMaxMs: 10 } },
+      'handshake.retryMaxMs',
+      'handshake.retryMaxMs: expected an integer >= handshake.retryInitialMs (5000), got 10',
+    ],
     [[1], 'config', 'expected a JSON object at the top level, got an array'],
   ];
   for (const [content, key, message] of cases) {
@@ -249,7 +270,11 @@ test('errors: flag syntax (unknown, missing value, positional, value on a boolea
 });
 
 test('errors: unreadable file', async () => {
-  await rejects(['--config', '/nope/sph.json'], { key: 'config', value: '/nope/sph.json', message: 'cannot read config /nope/sph.json: ENOENT: no such file or directory' });
+  await rejects(['--config', '/nope/sph.json'], {
+    key: 'config',
+    value: '/nope/sph.json',
+    message: 'cannot read config /nope/sph.json: ENOENT: no such file or directory',
+  });
   const dir = await tempDir('sph-cfg-');
   try {
     await rejects(['--config', dir.path], { key: 'config', message: `cannot read config ${dir.path}: EISDIR: illegal operation on a directory` });

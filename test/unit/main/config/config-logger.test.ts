@@ -76,7 +76,10 @@ test('logger: process.exit right after logging loses nothing, through the pretty
 test('logger: without a TTY the default is synchronous JSON lines, also complete at exit', async () => {
   const { code, stdout, stderr } = await runFixture('default', 2000);
   assert.equal(code, 0, stderr);
-  const records = stdout.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; name: string });
+  const records = stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { msg: string; name: string });
   assert.equal(records.length, 2002);
   assert.equal(records[0]!.msg, 'first');
   assert.equal(records.at(-1)!.msg, 'last');

@@ -43,7 +43,7 @@ test('schema: each default in the JSON Schema is DEFAULTS and passes its own sch
     at[path.at(-1)!] = JSON.parse(text);
   }
   assert.ok(Value.Check(ConfigFileSchema, file), JSON.stringify([...Value.Errors(ConfigFileSchema, file)].slice(0, 1)));
-  assert.equal(Object.keys(file).length, 18, "every top-level key with a fixed default");
+  assert.equal(Object.keys(file).length, 18, 'every top-level key with a fixed default');
 });
 
 test('docs: docs/configuration.md has a table row for every key, with its default', async () => {

@@ -23,10 +23,13 @@ test('of sockets sharing an id, the first by path serves it, whatever the order 
   assert.equal(table.apply({ ...b.state, seq: 99, lastError: null }), undefined);
   assert.equal(table.get('/r/b/dup.sock')!.state.lastError?.code, ErrorCode.DUPLICATE_ID);
   // Every socket is listed.
-  assert.deepEqual(table.rows().map((r) => [r.socket, r.errorCode]), [
-    ['/r/a/dup.sock', null],
-    ['/r/b/dup.sock', ErrorCode.DUPLICATE_ID],
-  ]);
+  assert.deepEqual(
+    table.rows().map((r) => [r.socket, r.errorCode]),
+    [
+      ['/r/a/dup.sock', null],
+      ['/r/b/dup.sock', ErrorCode.DUPLICATE_ID],
+    ],
+  );
 });
 
 test('when the serving socket goes, the next by path serves; other ids are untouched', () => {

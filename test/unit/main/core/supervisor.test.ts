@@ -65,7 +65,10 @@ describe('Supervisor', () => {
       const list = await supervisor.plugins();
       return list.length === 4 && list.every((r) => r.status === 'ok' && r.polls > 0) && list;
     });
-    assert.deepEqual(rows.map((r) => r.id), ['alpha', 'bravo', 'charlie', 'delta']);
+    assert.deepEqual(
+      rows.map((r) => r.id),
+      ['alpha', 'bravo', 'charlie', 'delta'],
+    );
     await waitFor('stats from a shard', () => stats.length > 0);
   });
 
@@ -96,7 +99,10 @@ describe('Supervisor', () => {
     const gone = sockets[0]!;
     supervisor.applyDiff({ added: [], removed: [gone] });
     assert.equal(table.get(gone.path), undefined);
-    assert.deepEqual((await supervisor.plugins()).map((r) => r.id), ['bravo', 'charlie', 'delta']);
+    assert.deepEqual(
+      (await supervisor.plugins()).map((r) => r.id),
+      ['bravo', 'charlie', 'delta'],
+    );
 
     // 'zz-bravo/…' sorts after 'bravo/…': the socket already serving keeps the id.
     const twin = await servePlugin({ id: 'zz-bravo', root: dir.path, spec: { label: 'twin' }, report: () => ({}) });

@@ -7,12 +7,7 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { isValidPluginId, pluginIdFromPath } from '../../../../src/main/discovery/plugin-id.js';
 import { diffTables, nextTable } from '../../../../src/main/discovery/scan-table.js';
-import {
-  MAX_DEPTH_CODE,
-  scanSockets,
-  type DiscoveredSocket,
-  type ScanResult,
-} from '../../../../src/main/discovery/socket-scanner.js';
+import { MAX_DEPTH_CODE, scanSockets, type DiscoveredSocket, type ScanResult } from '../../../../src/main/discovery/socket-scanner.js';
 import { tempDir } from '../../../helpers/tmp.js';
 
 const servers: net.Server[] = [];
@@ -72,11 +67,7 @@ describe('scanSockets', () => {
     await writeFile(join(r, 'a/b/readme'), 'x');
 
     const result = await scanSockets(r);
-    assert.deepEqual(paths(result), [
-      join(r, 'a/b/c/deep'),
-      join(r, 'fail/aFailure.sock'),
-      join(r, 'testPlugin.sock'),
-    ]);
+    assert.deepEqual(paths(result), [join(r, 'a/b/c/deep'), join(r, 'fail/aFailure.sock'), join(r, 'testPlugin.sock')]);
     assert.deepEqual(
       result.sockets.map((s) => s.id),
       ['deep', 'aFailure', 'testPlugin'],
@@ -168,7 +159,10 @@ describe('scanSockets', () => {
     await writeFile(join(r, 'file'), 'x');
     const asFile = await scanSockets(join(r, 'file'));
     assert.equal(asFile.rootMissing, false);
-    assert.deepEqual(asFile.problems.map((p) => [p.path, p.code]), [[join(r, 'file'), 'ENOTDIR']]);
+    assert.deepEqual(
+      asFile.problems.map((p) => [p.path, p.code]),
+      [[join(r, 'file'), 'ENOTDIR']],
+    );
   });
 
   it('skips an unreadable sub-directory and scans the rest', async (t) => {
@@ -243,15 +237,32 @@ describe('nextTable: what a scan does to the plugin table', () => {
     const next = [sock('/r/a.sock', 1), sock('/r/b.sock', 20), sock('/r/d.sock', 4), sock('/r/e.sock', 5, 2000)];
     const up = nextTable(prev, scan(next), '/r');
     assert.deepEqual([...up.table.keys()], ['/r/a.sock', '/r/b.sock', '/r/d.sock', '/r/e.sock']);
-    assert.deepEqual(up.diff.removed.map((s) => [s.path, s.ino]), [['/r/b.sock', 2], ['/r/c.sock', 3], ['/r/e.sock', 5]]);
-    assert.deepEqual(up.diff.added.map((s) => [s.path, s.ino]), [['/r/b.sock', 20], ['/r/d.sock', 4], ['/r/e.sock', 5]]);
+    assert.deepEqual(
+      up.diff.removed.map((s) => [s.path, s.ino]),
+      [
+        ['/r/b.sock', 2],
+        ['/r/c.sock', 3],
+        ['/r/e.sock', 5],
+      ],
+    );
+    assert.deepEqual(
+      up.diff.added.map((s) => [s.path, s.ino]),
+      [
+        ['/r/b.sock', 20],
+        ['/r/d.sock', 4],
+        ['/r/e.sock', 5],
+      ],
+    );
   });
 
   it('empties the table when the root is missing (its sockets are gone too)', () => {
     const prev = table(sock('/r/a.sock', 1));
     const up = nextTable(prev, scan([], { rootMissing: true }), '/r');
     assert.equal(up.table.size, 0);
-    assert.deepEqual(up.diff.removed.map((s) => s.path), ['/r/a.sock']);
+    assert.deepEqual(
+      up.diff.removed.map((s) => s.path),
+      ['/r/a.sock'],
+    );
   });
 
   it('keeps the whole table when the root exists but cannot be read', () => {
@@ -275,8 +286,14 @@ describe('nextTable: what a scan does to the plugin table', () => {
       '/r',
     );
     assert.deepEqual([...up.table.keys()], ['/r/io/x.sock', '/r/new.sock', '/r/z.sock'], 'sorted, /r/iox.sock not a prefix match');
-    assert.deepEqual(up.diff.removed.map((s) => s.path), ['/r/gone/y.sock', '/r/iox.sock']);
-    assert.deepEqual(up.diff.added.map((s) => s.path), ['/r/new.sock']);
+    assert.deepEqual(
+      up.diff.removed.map((s) => s.path),
+      ['/r/gone/y.sock', '/r/iox.sock'],
+    );
+    assert.deepEqual(
+      up.diff.added.map((s) => s.path),
+      ['/r/new.sock'],
+    );
   });
 
   it('diffTables of equal tables is empty', () => {

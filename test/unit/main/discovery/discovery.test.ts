@@ -154,12 +154,18 @@ describe('Discovery', () => {
     const { discovery, logs } = await startDiscovery(t, { root: r, watch: false });
     for (let i = 0; i < 3; i++) await discovery.rescanNow();
     assert.ok(discovery.scans >= 4);
-    assert.deepEqual([...discovery.current.values()].map((s) => s.id), ['P-L-U-G-I-N', 'another-testPlugin', 'testPlugin']);
+    assert.deepEqual(
+      [...discovery.current.values()].map((s) => s.id),
+      ['P-L-U-G-I-N', 'another-testPlugin', 'testPlugin'],
+    );
     const invalid = logsWith(logs, 'invalid plugin id; socket ignored');
     assert.deepEqual(invalid.map((l) => l.id).sort(), ['-testPlugin', 'testPlugin!', 'testPlugin-', 'test~plugin']);
     assert.ok(invalid.every((l) => l.level === WARN && typeof l.path === 'string'));
     const problems = logsWith(logs, 'plugin path unreadable; skipped');
-    assert.deepEqual(problems.map((l) => [l.path, l.code]), [[join(r, 'dangling.sock'), 'ENOENT']]);
+    assert.deepEqual(
+      problems.map((l) => [l.path, l.code]),
+      [[join(r, 'dangling.sock'), 'ENOENT']],
+    );
   });
 
   it('watches and scans a tree with a directory symlink loop without duplicates', async (t) => {
@@ -227,7 +233,10 @@ describe('Discovery', () => {
     // And the watcher is live on the new root: a second socket arrives without a periodic rescan.
     await listen(join(r, 'second.sock'));
     await waitFor('second socket discovered', () => discovery.current.has(join(r, 'second.sock')), 3000);
-    assert.ok(logs.every((l) => l.level < WARN), 'a root missing at start is not a warning');
+    assert.ok(
+      logs.every((l) => l.level < WARN),
+      'a root missing at start is not a warning',
+    );
   });
 
   it('removes all sockets when the root is deleted, and recovers when it comes back', async (t) => {
@@ -241,7 +250,11 @@ describe('Discovery', () => {
     await rm(r, { recursive: true, force: true });
     await waitFor('sockets removed with the root', () => discovery.current.size === 0, 3000);
     assert.deepEqual(removed(diffs).sort(), [join(r, 'one.sock'), join(r, 'sub/two.sock')]);
-    await waitFor('root disappearance logged', () => logsWith(logs, 'plugin root disappeared; all plugins removed, waiting for it to reappear').length === 1, 3000);
+    await waitFor(
+      'root disappearance logged',
+      () => logsWith(logs, 'plugin root disappeared; all plugins removed, waiting for it to reappear').length === 1,
+      3000,
+    );
     await mkdir(r);
     await listen(join(r, 'back.sock'));
     await waitFor('socket in re-created root discovered', () => discovery.current.has(join(r, 'back.sock')), 3000);
@@ -255,7 +268,10 @@ describe('Discovery', () => {
     assert.equal(discovery.scans, 0);
     assert.equal(discovery.current.size, 0);
     assert.deepEqual(diffs, []);
-    assert.ok(logs.every((l) => l.level < WARN), 'no warnings or errors');
+    assert.ok(
+      logs.every((l) => l.level < WARN),
+      'no warnings or errors',
+    );
   });
 
   it('close() is idempotent and stops reporting', async (t) => {

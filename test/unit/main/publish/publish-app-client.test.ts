@@ -19,8 +19,7 @@ function client(url: string, extra: Partial<AppClientOptions> = {}): AppClient {
   return new AppClient({ url, probeId: '4f1e2d3c4b5a6978', version: '1.13.2', timeoutMs: 12_000, queueSize: 2, logger: silent, ...extra });
 }
 
-const names = (app: { received: Array<Parameters<typeof decodeBody>[0]> }): unknown[] =>
-  app.received.map((r) => (decodeBody(r) as { ID: string }).ID);
+const names = (app: { received: Array<Parameters<typeof decodeBody>[0]> }): unknown[] => app.received.map((r) => (decodeBody(r) as { ID: string }).ID);
 
 test('publish app client: POSTs /api/report with every upstream header and a gzip JSON body', async (t) => {
   const app = await startFakeApp();

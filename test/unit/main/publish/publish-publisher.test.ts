@@ -49,7 +49,10 @@ test('publisher: every tick publishes the built report to every app; null skips 
   assert.ok(s.empty >= 2, `empty ticks ${s.empty}`);
   assert.ok(s.published >= 3);
   assert.equal(p.stats.length, 2);
-  assert.deepEqual(p.stats.map((x) => x.url), [a.url, b.url]);
+  assert.deepEqual(
+    p.stats.map((x) => x.url),
+    [a.url, b.url],
+  );
 });
 
 test('publisher: a hung app does not delay publishes to a healthy one', async (t) => {
@@ -207,7 +210,10 @@ test('publisher: two URLs answering the same app id are one app, published to on
   await waitFor('three publishes', () => a.received.length + b.received.length >= 3);
   assert.deepEqual(seen, ['same-app'], 'one control connection cue for the one app');
   const stats = p.stats;
-  assert.deepEqual(stats.map((s) => s.appId), ['same-app', 'same-app']);
+  assert.deepEqual(
+    stats.map((s) => s.appId),
+    ['same-app', 'same-app'],
+  );
   const [first, second] = a.received.length > 0 ? [a, b] : [b, a];
   assert.equal(second.received.length, 0, 'the second URL of the same app gets nothing');
   assert.ok(first.received.length >= 3);
@@ -225,7 +231,11 @@ test('publisher: credentials in the URL: user:pass is basic auth, a lone user pa
   await waitFor('both published to', () => a.received.length >= 1 && b.received.length >= 1);
   assert.equal(a.received[0]!.headers.authorization, `Basic ${Buffer.from('u:x:p@ss').toString('base64')}`);
   assert.equal(b.received[0]!.headers.authorization, 'Scope-Probe token=tok');
-  assert.deepEqual(p.stats.map((s) => s.url), [a.url, b.url], 'no credentials in stats');
+  assert.deepEqual(
+    p.stats.map((s) => s.url),
+    [a.url, b.url],
+    'no credentials in stats',
+  );
 });
 
 test('publisher: nothing is published to an app before GET /api answers its id', async (t) => {
@@ -233,7 +243,13 @@ test('publisher: nothing is published to an app before GET /api answers its id',
   const app = await startFakeApp();
   t.after(() => app.close());
   // A URL prefix the fake app does not serve: GET /x/api answers 404, so the app stays unidentified.
-  const p = publisher([`${app.url}/x`], { intervalMs: 50, retryInitialMs: 50, retryMaxMs: 100, buildReport: async () => report(0), onApp: () => (identified = true) });
+  const p = publisher([`${app.url}/x`], {
+    intervalMs: 50,
+    retryInitialMs: 50,
+    retryMaxMs: 100,
+    buildReport: async () => report(0),
+    onApp: () => (identified = true),
+  });
   t.after(() => p.close());
   p.start();
   await waitFor('ticks', () => p.scheduleStats.published >= 5);

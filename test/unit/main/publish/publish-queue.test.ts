@@ -60,47 +60,67 @@ test('publish queue: capacity must be a positive integer', () => {
 
 test('publish queue: invariants hold for any sequence of pushes and shifts', () => {
   fc.assert(
-    fc.property(
-      fc.integer({ min: 1, max: 4 }),
-      fc.array(fc.oneof(fc.constant('shift' as const), fc.boolean()), { maxLength: 40 }),
-      (capacity, ops) => {
-        const q = new SendQueue<Item>(capacity);
-        let n = 0;
-        let pushed = 0;
-        let dropped = 0;
-        let shifted = 0;
-        for (const op of ops) {
-          if (op === 'shift') {
-            if (q.shift() !== undefined) shifted++;
-          } else {
-            pushed++;
-            if (q.push({ name: String(n++), shortcut: op }) !== undefined) dropped++;
-          }
-          assert.ok(q.length <= capacity);
+    fc.property(fc.integer({ min: 1, max: 4 }), fc.array(fc.oneof(fc.constant('shift' as const), fc.boolean()), { maxLength: 40 }), (capacity, ops) => {
+      const q = new SendQueue<Item>(capacity);
+      let n = 0;
+      let pushed = 0;
+      let dropped = 0;
+      let shifted = 0;
+      for (const op of ops) {
+        if (op === 'shift') {
+          if (q.shift() !== undefined) shifted++;
+        } else {
+          pushed++;
+          if (q.push({ name: String(n++), shortcut: op }) !== undefined) dropped++;
         }
-        // Nothing is lost silently: every body pushed was sent, dropped (and reported) or is still queued.
-        assert.equal(pushed, dropped + shifted + q.length);
-        const rest = q.clear();
-        // Shortcuts always come out before periodic bodies, each kind in arrival order.
-        const firstPeriodic = rest.findIndex((i) => !i.shortcut);
-        assert.ok(firstPeriodic === -1 || rest.slice(firstPeriodic).every((i) => !i.shortcut));
-        for (const kind of [true, false]) {
-          const order = rest.filter((i) => i.shortcut === kind).map((i) => Number(i.name));
-          assert.deepEqual(order, [...order].sort((a, b) => a - b));
-        }
-      },
-    ),
+        assert.ok(q.length <= capacity);
+      }
+      // Nothing is lost silently: every body pushed was sent, dropped (and reported) or is still queued.
+      assert.equal(pushed, dropped + shifted + q.length);
+      const rest = q.clear();
+      // Shortcuts always come out before periodic bodies, each kind in arrival order.
+      const firstPeriodic = rest.findIndex((i) => !i.shortcut);
+      assert.ok(firstPeriodic === -1 || rest.slice(firstPeriodic).every((i) => !i.shortcut));
+      for (const kind of [true, false]) {
+        const order = rest.filter((i) => i.shortcut === kind).map((i) => Number(i.name));
+        assert.deepEqual(
+          order,
+          [...order].sort((a, b) => a - b),
+        );
+      }
+    }),
   );
 });
 
 test('publish backoff: doubles from the initial delay, stays within [initial, max], jitters', () => {
-  assert.equal(backoffDelay(1, 1000, 60_000, () => 0), 1000);
-  assert.equal(backoffDelay(1, 1000, 60_000, () => 1), 1000);
-  assert.equal(backoffDelay(2, 1000, 60_000, () => 1), 2000);
-  assert.equal(backoffDelay(2, 1000, 60_000, () => 0), 1500);
-  assert.equal(backoffDelay(3, 1000, 60_000, () => 1), 4000);
-  assert.equal(backoffDelay(7, 1000, 60_000, () => 1), 60_000);
-  assert.equal(backoffDelay(1000, 1000, 60_000, () => 0), 45_000);
+  assert.equal(
+    backoffDelay(1, 1000, 60_000, () => 0),
+    1000,
+  );
+  assert.equal(
+    backoffDelay(1, 1000, 60_000, () => 1),
+    1000,
+  );
+  assert.equal(
+    backoffDelay(2, 1000, 60_000, () => 1),
+    2000,
+  );
+  assert.equal(
+    backoffDelay(2, 1000, 60_000, () => 0),
+    1500,
+  );
+  assert.equal(
+    backoffDelay(3, 1000, 60_000, () => 1),
+    4000,
+  );
+  assert.equal(
+    backoffDelay(7, 1000, 60_000, () => 1),
+    60_000,
+  );
+  assert.equal(
+    backoffDelay(1000, 1000, 60_000, () => 0),
+    45_000,
+  );
   fc.assert(
     fc.property(fc.integer({ min: 1, max: 10_000 }), fc.double({ min: 0, max: 1, noNaN: true }), (failures, r) => {
       const d = backoffDelay(failures, 50, 5000, () => r);

@@ -213,9 +213,7 @@ describe('decodeReport: HEAD form', () => {
   });
 
   it('moves release 1.11.6 top-level `nodes` (BugDNS) into DNS', () => {
-    const r = decodeReport(
-      JSON.stringify({ DNS: { '1.1.1.1': { forward: ['a'] } }, nodes: { '1.1.1.1': { forward: ['b'] }, '2.2.2.2': { reverse: ['c'] } } }),
-    );
+    const r = decodeReport(JSON.stringify({ DNS: { '1.1.1.1': { forward: ['a'] } }, nodes: { '1.1.1.1': { forward: ['b'] }, '2.2.2.2': { reverse: ['c'] } } }));
     assert.deepEqual(r.DNS.get('1.1.1.1'), { forward: ['a', 'b'], reverse: [] });
     assert.deepEqual(r.DNS.get('2.2.2.2'), { forward: [], reverse: ['c'] });
   });
@@ -348,10 +346,7 @@ describe('decodeReport: rejections', () => {
       'Host.nodes["a;<host>"].latest.x.timestamp: not an RFC 3339 time: "2016-07-20T15:51:05Z01:00"',
     );
     rejects(
-      () =>
-        decodeReport(
-          '{"Process":{"nodes":{"h;1":{"metrics":{"cpu":{"samples":[{"date":"2020-01-01T00:00:00Z","value":1},{"date":"yesterday"}]}}}}}}',
-        ),
+      () => decodeReport('{"Process":{"nodes":{"h;1":{"metrics":{"cpu":{"samples":[{"date":"2020-01-01T00:00:00Z","value":1},{"date":"yesterday"}]}}}}}}'),
       'REPORT_BAD_TIME',
       'Process.nodes["h;1"].metrics.cpu.samples[1].date',
     );
@@ -379,12 +374,20 @@ describe('decodeReport: rejections', () => {
       'REPORT_BAD_NUMBER',
       'Host.nodes["a;<host>"].metrics.m.samples[0].value',
     );
-    rejects(() => decodeReport('{"Host":{"nodes":{"a;<host>":{"metrics":{"m":{"min":-1e999}}}}}}'), 'REPORT_BAD_NUMBER', 'Host.nodes["a;<host>"].metrics.m.min');
+    rejects(
+      () => decodeReport('{"Host":{"nodes":{"a;<host>":{"metrics":{"m":{"min":-1e999}}}}}}'),
+      'REPORT_BAD_NUMBER',
+      'Host.nodes["a;<host>"].metrics.m.min',
+    );
     rejects(() => decodeReport('{"Window":1.5}'), 'REPORT_BAD_NUMBER', 'Window');
     rejects(() => decodeReport('{"Window":1e300}'), 'REPORT_BAD_NUMBER', 'Window');
     rejects(() => decodeReport('{"Sampling":{"Count":-1}}'), 'REPORT_BAD_NUMBER', 'Sampling.Count');
     rejects(() => decodeReport('{"Host":{"metric_templates":{"t":{"priority":1e999}}}}'), 'REPORT_BAD_NUMBER', 'Host.metric_templates.t.priority');
-    rejects(() => decodeReport('{"Host":{"nodes":{"a;<host>":{"latest":{"k":{"value":1e999}}}}}}'), 'REPORT_BAD_NUMBER', 'Host.nodes["a;<host>"].latest.k.value');
+    rejects(
+      () => decodeReport('{"Host":{"nodes":{"a;<host>":{"latest":{"k":{"value":1e999}}}}}}'),
+      'REPORT_BAD_NUMBER',
+      'Host.nodes["a;<host>"].latest.k.value',
+    );
   });
 
   it('bounds the depth of nested children', () => {
@@ -422,8 +425,14 @@ describe('decodeReport: fuzz', () => {
   };
 
   it('throws nothing but ReportError for any JSON value', () => {
-    fc.assert(fc.property(fc.json(), (text) => onlyReportErrors(text)), { numRuns: 500 });
-    fc.assert(fc.property(fc.jsonValue(), (v) => onlyReportErrors(JSON.stringify(v))), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.json(), (text) => onlyReportErrors(text)),
+      { numRuns: 500 },
+    );
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => onlyReportErrors(JSON.stringify(v))),
+      { numRuns: 500 },
+    );
     fc.assert(
       fc.property(fc.anything(), (v) => {
         const text = JSON.stringify(v);
@@ -431,7 +440,10 @@ describe('decodeReport: fuzz', () => {
       }),
       { numRuns: 300 },
     );
-    fc.assert(fc.property(fc.uint8Array(), (bytes) => onlyReportErrors(bytes)), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.uint8Array(), (bytes) => onlyReportErrors(bytes)),
+      { numRuns: 300 },
+    );
   });
 
   it('throws nothing but ReportError for random values placed at every known key', () => {
@@ -454,9 +466,9 @@ describe('decodeReport: fuzz', () => {
       (v) => ({ Host: { metric_templates: { c: v } } }),
       (v) => ({ Host: { table_templates: { c: v } } }),
       (v) => ({ Host: { table_templates: { c: { columns: [v], fixedRows: v } } } }),
-      ...['id', 'sets', 'adjacency', 'latest', 'metrics', 'parents', 'children', 'controls', 'latestControls', 'counters'].map(
-        (k) => (v: unknown) => ({ Host: { nodes: { n: { [k]: v } } } }),
-      ),
+      ...['id', 'sets', 'adjacency', 'latest', 'metrics', 'parents', 'children', 'controls', 'latestControls', 'counters'].map((k) => (v: unknown) => ({
+        Host: { nodes: { n: { [k]: v } } },
+      })),
       (v) => ({ Host: { nodes: { n: { latest: { k: v } } } } }),
       (v) => ({ Host: { nodes: { n: { latest: { k: { timestamp: v, value: v } } } } } }),
       (v) => ({ Host: { nodes: { n: { metrics: { m: v } } } } }),

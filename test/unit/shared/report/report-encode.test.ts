@@ -44,7 +44,11 @@ describe('encodeReport: wire format', () => {
       ),
     );
     assert.ok(text.includes('"VolumeSnapshot":{"shape":"dottedcylinder","tag":"camera","label":"volume snapshot","label_plural":"volume snapshots"}'));
-    assert.ok(text.endsWith('"Job":{"shape":"dottedtriangle","label":"job","label_plural":"jobs"},"Sampling":{"Count":0,"Total":0},"Window":0,"Shortcut":false,"Plugins":[],"ID":""}'));
+    assert.ok(
+      text.endsWith(
+        '"Job":{"shape":"dottedtriangle","label":"job","label_plural":"jobs"},"Sampling":{"Count":0,"Total":0},"Window":0,"Shortcut":false,"Plugins":[],"ID":""}',
+      ),
+    );
   });
 
   it('writes the default topologies exactly as the upstream probe did', () => {
@@ -102,7 +106,13 @@ describe('encodeReport: wire format', () => {
   });
 
   it('writes plugin specs with alphabetical keys, empty optionals omitted, interfaces always present', () => {
-    const r = { ...emptyReport(), Plugins: [{ id: 'b', label: 'B', interfaces: null }, { id: 'a', label: 'A', interfaces: ['reporter'], status: 'ok', api_version: '1', description: '' }] };
+    const r = {
+      ...emptyReport(),
+      Plugins: [
+        { id: 'b', label: 'B', interfaces: null },
+        { id: 'a', label: 'A', interfaces: ['reporter'], status: 'ok', api_version: '1', description: '' },
+      ],
+    };
     assert.match(
       encodeReport(r),
       /"Plugins":\[\{"api_version":"1","id":"a","interfaces":\["reporter"\],"label":"A","status":"ok"\},\{"id":"b","interfaces":null,"label":"B"\}\]/,

@@ -268,12 +268,40 @@ describe('merge: metrics', () => {
   const cpu = (m: Report) => node(m).metrics.get('cpu')!;
 
   it('concatenates series one after the other, and merges interleaved series by time', () => {
-    const m1 = cpu(merge(withMetric(metric([['1', 1], ['2', 2]]), 'a'), withMetric(metric([['3', 3]]), 'b')));
+    const m1 = cpu(
+      merge(
+        withMetric(
+          metric([
+            ['1', 1],
+            ['2', 2],
+          ]),
+          'a',
+        ),
+        withMetric(metric([['3', 3]]), 'b'),
+      ),
+    );
     assert.deepEqual(
       m1.samples.map((s) => s.value),
       [1, 2, 3],
     );
-    const m2 = cpu(merge(withMetric(metric([['1', 1], ['3', 3]]), 'a'), withMetric(metric([['2', 2], ['4', 4]]), 'b')));
+    const m2 = cpu(
+      merge(
+        withMetric(
+          metric([
+            ['1', 1],
+            ['3', 3],
+          ]),
+          'a',
+        ),
+        withMetric(
+          metric([
+            ['2', 2],
+            ['4', 4],
+          ]),
+          'b',
+        ),
+      ),
+    );
     assert.deepEqual(
       m2.samples.map((s) => s.value),
       [1, 2, 3, 4],

@@ -103,7 +103,9 @@ test('children nested deeper than the decoder follows: counted as deep as it rea
 });
 
 test('the byte scan keeps no state for deep nesting outside node paths', () => {
-  const deep = new TextEncoder().encode(`{"Host":{"nodes":{"a":{"latest":${'['.repeat(1e6)}${']'.repeat(1e6)}}}},"x":${'[{"a":'.repeat(1e5)}1${'}]'.repeat(1e5)}}`);
+  const deep = new TextEncoder().encode(
+    `{"Host":{"nodes":{"a":{"latest":${'['.repeat(1e6)}${']'.repeat(1e6)}}}},"x":${'[{"a":'.repeat(1e5)}1${'}]'.repeat(1e5)}}`,
+  );
   assert.equal(exceedsNodeCount(deep, 1), false);
   assert.equal(exceedsNodeCount(deep, 0), 'nodes');
 });

@@ -45,9 +45,9 @@ const node = fc.record(
   { requiredKeys: [] },
 );
 const activeControls = fc.record({ timestamp: time, value: fc.constantFrom('', 'a', 'b;a', 'c;a;b', 'p~x') });
-const nodeWithControls = fc.tuple(node, fc.option(activeControls)).map(([n, ac]) =>
-  ac === null ? n : { ...n, latest: { ...(n.latest ?? {}), active_controls: ac } },
-);
+const nodeWithControls = fc
+  .tuple(node, fc.option(activeControls))
+  .map(([n, ac]) => (ac === null ? n : { ...n, latest: { ...(n.latest ?? {}), active_controls: ac } }));
 
 const topology = fc.record(
   {

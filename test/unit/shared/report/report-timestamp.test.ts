@@ -48,7 +48,11 @@ describe('report timestamps', () => {
       '',
       'now',
     ]) {
-      assert.throws(() => parseTimestamp(s), (e: unknown) => e instanceof ReportError && e.code === 'REPORT_BAD_TIME', s);
+      assert.throws(
+        () => parseTimestamp(s),
+        (e: unknown) => e instanceof ReportError && e.code === 'REPORT_BAD_TIME',
+        s,
+      );
     }
   });
 
