@@ -9,6 +9,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import { backgroundPool } from '../shared/background-pool.js';
+import { buildReportBytes } from '../shared/report/build-report.js';
 import { transferablesOf, type PackedParts } from '../shared/parts.js';
 import type { ReportTask, ReportTaskResult } from '../shared/protocol.js';
 
@@ -92,7 +93,6 @@ export class ReportBuilder {
     if (inputBytes <= (this.#options.inlineMaxBytes ?? INLINE_BUILD_MAX_BYTES)) {
       let ok = false;
       try {
-        const { buildReportBytes } = await import('../workers/report-task.js');
         const result = buildReportBytes(task);
         ok = true;
         return result;

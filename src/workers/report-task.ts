@@ -1,24 +1,12 @@
 /**
- * Piscina task: the final merge of the shards' packed reports, stamped, encoded and optionally
- * gzipped. This is the CPU-heavy burst of the host (a publish of thousands of plugins' data), so it
- * runs on a piscina thread, never on the main thread that serves the API and supervises actors.
+ * Piscina task: the final merge of the shards' packed reports (src/shared/report/build-report.ts).
+ * This is the CPU-heavy burst of the host (a publish of thousands of plugins' data), so it runs on
+ * a piscina thread, never on the main thread that serves the API and supervises actors.
  */
-import { gzipSync } from 'node:zlib';
 import { Piscina } from 'piscina';
-import {
-  compareStrings,
-  decodeReport,
-  emptyReport,
-  encodeReport,
-  mergeReports,
-  readyControlsForApp,
-  stampReport,
-  timestampFromEpochNs,
-  type PluginSpec,
-} from '../shared/report/index.js';
-import { eachPart } from '../shared/parts.js';
-import { movable } from '../shared/transfer.js';
 import type { ReportTask, ReportTaskResult } from '../shared/protocol.js';
+import { buildReportBytes } from '../shared/report/build-report.js';
+import { movable } from '../shared/transfer.js';
 import { niceThisPiscinaThread } from './thread-priority.js';
 
 // Bulk work: polls go first when CPU is short (thread-priority.ts).
@@ -26,46 +14,4 @@ niceThisPiscinaThread();
 
 export default function buildReport(task: ReportTask): ReportTaskResult {
   return Piscina.move(movable(buildReportBytes(task))) as unknown as Uint8Array;
-}
-
-/** The build itself, for any thread: main runs it directly for small reports (report-builder.ts). */
-export function buildReportBytes(task: ReportTask): Uint8Array {
-  // Bytes the shard validated at poll time: decoding cannot fail here unless the two disagree.
-  let reports = Array.from(eachPart(task.parts), (part) => decodeReport(part));
-  // The plugins' own Plugins sections are dropped: the list is every plugin's current spec and status.
-  if (task.specs !== undefined) reports = reports.map((r) => (r.Plugins.length === 0 ? r : { ...r, Plugins: [] }));
-  let merged = mergeReports(...reports);
-  if (task.specs !== undefined) merged = { ...merged, Plugins: uniqueSpecs(task.specs) };
-  if (task.app !== undefined) merged = readyControlsForApp(merged, task.app);
-  const stamped = stampReport(merged, {
-    ts: timestampFromEpochNs(BigInt(task.tsEpochNs)),
-    ...(task.windowNs !== undefined ? { windowNs: BigInt(task.windowNs) } : {}),
-    ...(task.shortcut !== undefined ? { shortcut: task.shortcut } : {}),
-  });
-  // Bytes moved to main, not the string: a cloned multi-megabyte string is a copy allocated in
-  // main's large-object space, which only a mark-compact frees; moved bytes cost main neither.
-  // Either buffer may be a slice of Node's untransferable pool (src/shared/transfer.ts).
-  const json = Buffer.from(encodeReport(stamped));
-  const bytes = task.gzip ? gzipSync(json) : json;
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-/**
- * Specs sorted by id, one per id. Two sockets with the same id (same basename in two
- * sub-directories) are both polled, as upstream does; their specs merge by the report model's
- * value-based rule, so the result does not depend on which came first.
- */
-function uniqueSpecs(specs: readonly PluginSpec[]): PluginSpec[] {
-  const byId = new Map<string, PluginSpec[]>();
-  for (const spec of specs) {
-    const group = byId.get(spec.id);
-    if (group) group.push(spec);
-    else byId.set(spec.id, [spec]);
-  }
-  const out: PluginSpec[] = [];
-  for (const group of byId.values()) {
-    if (group.length === 1) out.push(group[0]!);
-    else out.push(...mergeReports(...group.map((spec) => ({ ...emptyReport(), Plugins: [spec] }))).Plugins);
-  }
-  return out.sort((a, b) => compareStrings(a.id, b.id));
 }

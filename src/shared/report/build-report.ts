@@ -1,0 +1,53 @@
+/**
+ * The merged report from the shards' packed reports: decoded, merged, listed with every plugin's
+ * spec, stamped, encoded and optionally gzipped. A pure function of its task, so it runs on
+ * whichever thread the report builder picks: the piscina thread (src/workers/report-task.ts) for
+ * most builds, the calling thread for a few plugins' reports (src/main/report-builder.ts).
+ */
+import { gzipSync } from 'node:zlib';
+import { eachPart } from '../parts.js';
+import type { ReportTask } from '../protocol.js';
+import { compareStrings } from './strings.js';
+import { decodeReport, emptyReport, encodeReport, mergeReports, readyControlsForApp, stampReport, timestampFromEpochNs, type PluginSpec } from './index.js';
+
+/** The build itself; the bytes are a view that may be a slice of Node's pool (src/shared/transfer.ts). */
+export function buildReportBytes(task: ReportTask): Uint8Array {
+  // Bytes the shard validated at poll time: decoding cannot fail here unless the two disagree.
+  let reports = Array.from(eachPart(task.parts), (part) => decodeReport(part));
+  // The plugins' own Plugins sections are dropped: the list is every plugin's current spec and status.
+  if (task.specs !== undefined) reports = reports.map((r) => (r.Plugins.length === 0 ? r : { ...r, Plugins: [] }));
+  let merged = mergeReports(...reports);
+  if (task.specs !== undefined) merged = { ...merged, Plugins: uniqueSpecs(task.specs) };
+  if (task.app !== undefined) merged = readyControlsForApp(merged, task.app);
+  const stamped = stampReport(merged, {
+    ts: timestampFromEpochNs(BigInt(task.tsEpochNs)),
+    ...(task.windowNs !== undefined ? { windowNs: BigInt(task.windowNs) } : {}),
+    ...(task.shortcut !== undefined ? { shortcut: task.shortcut } : {}),
+  });
+  // Bytes moved to main, not the string: a cloned multi-megabyte string is a copy allocated in
+  // main's large-object space, which only a mark-compact frees; moved bytes cost main neither.
+  // Either buffer may be a slice of Node's untransferable pool (src/shared/transfer.ts).
+  const json = Buffer.from(encodeReport(stamped));
+  const bytes = task.gzip ? gzipSync(json) : json;
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * Specs sorted by id, one per id. Sockets that share an id are all listed (the ones not serving it
+ * with their duplicate status); their specs merge by the report model's value-based rule, so the
+ * result does not depend on which came first.
+ */
+function uniqueSpecs(specs: readonly PluginSpec[]): PluginSpec[] {
+  const byId = new Map<string, PluginSpec[]>();
+  for (const spec of specs) {
+    const group = byId.get(spec.id);
+    if (group) group.push(spec);
+    else byId.set(spec.id, [spec]);
+  }
+  const out: PluginSpec[] = [];
+  for (const group of byId.values()) {
+    if (group.length === 1) out.push(group[0]!);
+    else out.push(...mergeReports(...group.map((spec) => ({ ...emptyReport(), Plugins: [spec] }))).Plugins);
+  }
+  return out.sort((a, b) => compareStrings(a.id, b.id));
+}
