@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { servePlugin } from '../../../src/kit/index.js';
 import { ErrorCode } from '../../../src/shared/errors.js';
+import { shardConfig } from '../../helpers/shard-config.js';
 import type { PluginState, ShardConfig } from '../../../src/shared/protocol.js';
 import { PluginActor, type ActorContext } from '../../../src/workers/plugin-actor.js';
 import { PollSlots } from '../../../src/workers/poll-slots.js';
@@ -13,22 +14,7 @@ import { summarizeParts } from '../../../src/workers/report-summary.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { waitFor } from '../../helpers/wait.js';
 
-const config: ShardConfig = {
-  shardIndex: 0,
-  probeId: 'abcdef0123456789',
-  apiVersion: '1',
-  pollIntervalMs: 100,
-  pollSlotMs: 1,
-  backgroundNice: 0,
-  timeoutMs: 500,
-  maxResponseBytes: 1 << 20,
-  maxNodesPerReport: 100,
-  maxConcurrentPolls: 8,
-  handshakeRetryInitialMs: 50,
-  handshakeRetryMaxMs: 200,
-  failureBackoffMaxMs: 400,
-  accumulate: false,
-};
+const config: ShardConfig = { ...shardConfig, pollIntervalMs: 100 };
 
 function context(logs: string[] = [], changed: (state: PluginState) => void = () => {}): ActorContext {
   let seq = 0;
