@@ -303,9 +303,9 @@ export class Discovery {
     this.#rootProblem = rootFailed ? scan.problems.find((p) => p.path === this.#rootPath) : undefined;
     const root = this.#rootPath;
     if (state === 'missing' && before !== 'missing') {
-      // Not existing at start-up is normal (no plugins installed yet): info. Disappearing later
-      // takes every plugin with it: warn.
-      if (before === 'unknown') this.#log.info({ root }, 'plugin root does not exist; waiting for it to appear');
+      // A missing root at start-up is as often a typo as a node with no plugins yet, so it is
+      // said as loudly as a root that disappears later.
+      if (before === 'unknown') this.#log.warn({ root }, 'plugin root does not exist; waiting for it to appear (check pluginsRoot)');
       else this.#log.warn({ root }, 'plugin root disappeared; all plugins removed, waiting for it to reappear');
     } else if (state === 'present' && (before === 'missing' || before === 'failed')) {
       this.#log.info({ root }, before === 'missing' ? 'plugin root appeared' : 'plugin root readable again');
