@@ -23,12 +23,21 @@ export function prlimitMissing(): string | undefined {
   return r.status === 0 ? undefined : `prlimit (util-linux) cannot run here: ${r.error?.message ?? r.stderr.toString()}`;
 }
 
-export async function startHostProcess(args: readonly string[], options: { nofile?: number; readyTimeoutMs?: number } = {}): Promise<HostProcess> {
+/**
+ * `measuredMemory`: the host does not inherit the test runner's coverage collection, whose
+ * per-process records would count in the RSS a test measures.
+ */
+export async function startHostProcess(
+  args: readonly string[],
+  options: { nofile?: number; readyTimeoutMs?: number; measuredMemory?: boolean } = {},
+): Promise<HostProcess> {
   const node = [process.execPath, '--max-semi-space-size=1', CLI, '--listen', '127.0.0.1:0', ...args];
+  const env = { ...process.env };
+  if (options.measuredMemory === true) delete env['NODE_V8_COVERAGE'];
   const child: ChildProcess =
     options.nofile === undefined
-      ? spawn(node[0]!, node.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn('prlimit', [`--nofile=${options.nofile}:${options.nofile}`, ...node], { stdio: ['ignore', 'pipe', 'pipe'] });
+      ? spawn(node[0]!, node.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env })
+      : spawn('prlimit', [`--nofile=${options.nofile}:${options.nofile}`, ...node], { stdio: ['ignore', 'pipe', 'pipe'], env });
   const logs: LogLine[] = [];
   let stderr = '';
   let pending = '';

@@ -25,7 +25,7 @@ test(`${DIRS} empty directories: bounded RSS, returned after deletion, the watch
   mkdirSync(root);
   const configFile = join(dir.path, 'config.json');
   writeFileSync(configFile, JSON.stringify({ maxWatchedDirs: CAP }));
-  const host = await startHostProcess(['--plugins-root', root, '--config', configFile, '--log-level', 'info']);
+  const host = await startHostProcess(['--plugins-root', root, '--config', configFile, '--log-level', 'info'], { measuredMemory: true });
   t.after(() => host.stop());
 
   const idle = await settledRss(host.pid);
