@@ -12,7 +12,8 @@ const WORKERS = '(^|/)workers/';
 const KIT = '(^|/)kit/';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'packages/*/dist/**', 'node_modules/**'] },
+  // bench/results holds the bench's copies of built hosts and its output, as .gitignore says.
+  { ignores: ['dist/**', 'packages/*/dist/**', 'node_modules/**', 'bench/results/**'] },
   js.configs.recommended,
   {
     files: ['**/*.ts'],

@@ -3,7 +3,7 @@
 # with its own bin first on PATH; prints each release's output and closing line, then one overall
 # "N passed, N failed, N skipped" line; exits non-zero if any release failed or gave no count.
 # A release equal to the system node runs on it; others come from scripts/node-release.sh.
-# At most TEST_RELEASES_JOBS (default 2, one per core) run at once: docs/decisions/010-node-releases.md
+# At most TEST_RELEASES_JOBS (default 3: all at once) run at once: docs/decisions/010-node-releases.md
 # says why. TEST_RELEASES="22.23.5" runs a subset; TEST_RELEASES_LIMIT_S bounds each release (600 s).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -30,7 +30,7 @@ run() {
   echo "$(cat "$logs/$v.code") $((SECONDS - start)) $(cat "$logs/$v.cpu")" >"$logs/$v.status"
 }
 
-max_jobs=${TEST_RELEASES_JOBS:-2}
+max_jobs=${TEST_RELEASES_JOBS:-3}
 for v in "${releases[@]}"; do
   while [ "$(jobs -rp | wc -l)" -ge "$max_jobs" ]; do wait -n; done
   run "$v" &

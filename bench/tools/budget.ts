@@ -1,7 +1,7 @@
 /**
  * Memory and CPU budget of a running host: where its RSS sits and which thread spends its CPU.
  *
- *   node --import tsx bench/tools/budget.ts [--plugins N] [--seconds S] [--warmup S] [--set key=value]... [--no-app] [--upstream] [--prof DIR] [--json FILE]
+ *   node --import tsx bench/tools/budget.ts [--plugins N] [--seconds S] [--warmup S] [--set key=value]... [--node-arg FLAG]... [--no-app] [--upstream] [--prof DIR] [--json FILE]
  *
  * Starts a fleet of N fake 2 KB plugins (0: an idle host), the built host on it publishing every
  * 3 s to a real Scope app (when upstream's scope binary is found; --no-app: publishing nowhere),
@@ -44,6 +44,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '15' },
     set: { type: 'string', multiple: true },
+    'node-arg': { type: 'string', multiple: true },
     'no-app': { type: 'boolean', default: false },
     upstream: { type: 'boolean', default: false },
     prof: { type: 'string' },
@@ -78,7 +79,7 @@ try {
     root,
     workDir: work,
     settings: settings as unknown as HostSettings,
-    nodeArgs: ['--import', PRELOAD, ...(values.prof ? ['--cpu-prof', '--cpu-prof-dir', values.prof] : [])],
+    nodeArgs: [...(values['node-arg'] ?? []), '--import', PRELOAD, ...(values.prof ? ['--cpu-prof', '--cpu-prof-dir', values.prof] : [])],
     appUrl: app?.url,
   };
   const host = values.upstream ? await startUpstream(startOpts, bin && 'path' in bin ? bin.path : '') : await startHost(startOpts, 'budget');

@@ -9,7 +9,7 @@
 import { ConfigError, loadConfig, loadConfigOrExit } from './config-loader.js';
 import { createLogger } from './logger.js';
 import { keepSemiSpaceFlagToMainThread } from './main-heap.js';
-import { startService, type RunningService } from './service.js';
+import type { RunningService } from './service.js';
 import { startFailure } from './start-failure.js';
 
 /** The service must be gone this long after a signal, whatever is still draining. */
@@ -42,6 +42,8 @@ async function reloadConfig() {
 
 let service: RunningService | undefined;
 try {
+  // Loaded only to run: --help, --version and a bad command line answer without the service's modules.
+  const { startService } = await import('./service.js');
   service = await startService(config, logger, { loadConfig: reloadConfig });
 } catch (err) {
   // A known start-up failure (the listen address is taken) is one line, as for a bad flag; only

@@ -40,6 +40,13 @@ const CRASH_WINDOW_MS = 60_000;
 const RESTART_BASE_MS = 250;
 const RESTART_MAX_MS = 30_000;
 
+/**
+ * A shard's young generation, capped at 8 MB semi-spaces (what Node 20's default grows to for a
+ * poll's garbage): Node 24's default grows them to 32 MB and keeps them committed
+ * (docs/decisions/067-young-generations-node-24.md).
+ */
+export const SHARD_YOUNG_GENERATION_MB = 24;
+
 export class ShardHandle {
   readonly index: number;
   #config: ShardConfig;
@@ -79,7 +86,12 @@ export class ShardHandle {
       api: port2,
       ...target.extraWorkerData,
     };
-    const worker = new Worker(target.file, { workerData: data, transferList: [port2], name: `shard-${this.index}` });
+    const worker = new Worker(target.file, {
+      workerData: data,
+      transferList: [port2],
+      name: `shard-${this.index}`,
+      resourceLimits: { maxYoungGenerationSizeMb: SHARD_YOUNG_GENERATION_MB },
+    });
     this.#worker = worker;
     this.#port = port1;
     this.#api = Comlink.wrap<ShardApi>(port1);

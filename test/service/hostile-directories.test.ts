@@ -2,8 +2,9 @@
  * A plugin with write access below the plugin root creates thousands of empty directories: the
  * real host process (as `npm start` runs it) must not grow without bound, must give the memory
  * back when they are deleted, and must say when its watch cap is reached (a log line and a
- * metric). Bounds are generous (twice what the host needs) and far below what a watch on every
- * directory costs: 20,000 directories used to add about 210 MB of RSS and keep it after deletion.
+ * metric). Bounds sit above what the host needs (docs/decisions/080-discovery-scans.md) and far
+ * below what a watch on every directory costs: 20,000 directories used to add about 210 MB of RSS
+ * and keep it after deletion.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -44,10 +45,11 @@ test(`${DIRS} empty directories: bounded RSS, returned after deletion, the watch
   for (let i = 0; i < DIRS; i++) rmSync(join(root, `d${i}`), { recursive: true });
   // Watches go with their directories; any whose event was lost expire within a minute.
   await waitFor('no directory watched', async () => (await metric(host.url, 'scope_plugin_host_discovery_watched_directories')) === 0, 90_000, 500);
-  // The heap shrinks at the host's own pace (V8 gives pages back after idle collections).
-  const emptied = await waitFor('RSS back within 50 MB of idle', () => rss(host.pid) - idle < 50 * MB && rss(host.pid), 120_000, 1000).catch(() =>
+  // What the watches held is freed at once; V8 gives the heap pages that scans used back at its
+  // own pace (on Node 24 a minute or more later), so the bound leaves room for them.
+  const emptied = await waitFor('RSS back within 60 MB of idle', () => rss(host.pid) - idle < 60 * MB && rss(host.pid), 30_000, 1000).catch(() =>
     rss(host.pid),
   );
   t.diagnostic(`RSS after deleting them ${(emptied / MB).toFixed(0)} MB`);
-  assert.ok(emptied - idle < 50 * MB, `RSS still ${((emptied - idle) / MB).toFixed(0)} MB above idle after the directories were deleted`);
+  assert.ok(emptied - idle < 60 * MB, `RSS still ${((emptied - idle) / MB).toFixed(0)} MB above idle after the directories were deleted`);
 });

@@ -77,14 +77,13 @@ export class DirWatches {
    */
   onEntry(path: string): void {
     if (this.#closed) return;
-    let isDir: boolean;
-    try {
-      isDir = lstatSync(path).isDirectory();
-    } catch {
+    // No exception for a vanished entry: deleting thousands of directories would allocate one each.
+    const stat = lstatSync(path, { throwIfNoEntry: false });
+    if (stat === undefined) {
       this.#remove(path);
       return;
     }
-    if (isDir && !this.#dirs.has(path)) this.#addTree(path, Date.now() + this.#o.youngMs);
+    if (stat.isDirectory() && !this.#dirs.has(path)) this.#addTree(path, Date.now() + this.#o.youngMs);
   }
 
   close(): void {
@@ -193,8 +192,7 @@ export class DirWatches {
 
 function exists(path: string): boolean {
   try {
-    statSync(path);
-    return true;
+    return statSync(path, { throwIfNoEntry: false }) !== undefined;
   } catch {
     return false;
   }

@@ -89,6 +89,18 @@ export function rescanDelay(minMs: number, lastScanMs: number): number {
   return Math.max(minMs, Math.ceil(lastScanMs * RESCAN_COST_SHARE));
 }
 
+/**
+ * In a storm of watch events, a rescan waits at least EVENT_SCAN_SPACING times as long as the last
+ * one took: a root of tens of thousands of entries, churned, would otherwise be rescanned back to
+ * back, keeping main busy and piling up garbage (each scan lists the whole tree).
+ */
+const EVENT_SCAN_SPACING = 10;
+
+/** Delay from a watch event to its rescan: the debounce, or longer when the last scan was slow. */
+export function eventRescanDelay(debounceMs: number, lastScanMs: number): number {
+  return Math.max(debounceMs, Math.ceil(lastScanMs * EVENT_SCAN_SPACING));
+}
+
 export class Discovery {
   readonly #root: string;
   readonly #rootPath: string;
@@ -410,9 +422,12 @@ export class Discovery {
   /** Coalesces a burst of events: the first arms a timer, later ones ride on it (no starvation). */
   #trigger(): void {
     if (this.#closed || this.#debounce !== undefined) return;
-    this.#debounce = setTimeout(() => {
-      this.#debounce = undefined;
-      void this.rescanNow();
-    }, this.#debounceMs).unref();
+    this.#debounce = setTimeout(
+      () => {
+        this.#debounce = undefined;
+        void this.rescanNow();
+      },
+      eventRescanDelay(this.#debounceMs, this.#lastScanMs),
+    ).unref();
   }
 }

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Worker } from 'node:worker_threads';
+import { BACKGROUND_YOUNG_GENERATION_MB } from '../../../src/shared/background-pool.js';
 import { packParts } from '../../../src/shared/parts.js';
 import { INLINE_BUILD_MAX_BYTES, ReportBuilder, builderHeapLimitMb, type HeapLimitEvent } from '../../../src/main/report-builder.js';
 
@@ -60,6 +61,7 @@ describe('ReportBuilder thread heap', () => {
       assert.equal(Object.keys(small['Host'].nodes).length, 3);
       assert.deepEqual(events, [], 'the first pool already had the limit this input needs');
       assert.equal(builderThread(builder).resourceLimits!.maxOldGenerationSizeMb, 512);
+      assert.equal(builderThread(builder).resourceLimits!.maxYoungGenerationSizeMb, BACKGROUND_YOUNG_GENERATION_MB);
 
       const texts = reports(400, 10);
       const inputBytes = texts.reduce((n, t) => n + Buffer.byteLength(t), 0);

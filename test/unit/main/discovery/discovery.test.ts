@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
 import { pino } from 'pino';
 import { ErrorCode } from '../../../../src/shared/errors.js';
-import { Discovery, rescanDelay, type DiscoveryDiff, type DiscoveryOptions } from '../../../../src/main/discovery/discovery.js';
+import { Discovery, eventRescanDelay, rescanDelay, type DiscoveryDiff, type DiscoveryOptions } from '../../../../src/main/discovery/discovery.js';
 import { tempDir } from '../../../helpers/tmp.js';
 import { waitFor } from '../../../helpers/wait.js';
 
@@ -108,11 +108,13 @@ describe('Discovery', () => {
     assert.ok(discovery.scans >= 3, `scans: ${discovery.scans}`);
   });
 
-  it('spaces periodic rescans so that they take at most 1 % of the time', () => {
+  it('spaces periodic rescans so that they take at most 1 % of the time, and rescans on events to at most a tenth', () => {
     assert.equal(rescanDelay(5_000, 0), 5_000);
     assert.equal(rescanDelay(5_000, 40), 5_000, '3000 sockets: the configured period');
     assert.equal(rescanDelay(5_000, 150), 15_000, '10000 sockets');
     assert.equal(rescanDelay(5_000, 400.2), 40_020);
+    assert.equal(eventRescanDelay(20, 1), 20, 'a small root: the debounce');
+    assert.equal(eventRescanDelay(20, 45.5), 455, 'a root of 20000 entries in a storm of events: ten times its scan');
   });
 
   it('reports a removed socket', async (t) => {
