@@ -24,6 +24,8 @@ export interface BuildObserver {
 export interface HeapLimitEvent {
   /** The limit the builder thread now runs with, MB; null: V8's default. */
   readonly maxOldGenerationSizeMb: number | null;
+  /** Its young generation, MB; null: V8's default. */
+  readonly maxYoungGenerationSizeMb: number | null;
   /** Bytes of plugin reports in the build that asked for it. */
   readonly inputBytes: number;
   readonly reason: 'grown' | 'out of memory';
@@ -63,12 +65,27 @@ export function builderHeapLimitMb(inputBytes: number): number {
   return 2 ** Math.ceil(Math.log2(need));
 }
 
+/** Builds of at most this many bytes of plugin reports run with a small young generation. */
+export const SMALL_BUILD_MAX_BYTES = 4 * MB;
+
+/**
+ * The builder thread's young generation, MB, for a build of `inputBytes`; undefined: V8's default.
+ * A build of a few MB keeps little beyond its result, and V8's default (on Node 24, 32 MB
+ * semi-spaces) stays committed between builds; a larger one keeps much of what it parses until
+ * it ends, and a small young generation would promote it all (docs/decisions/067-young-generations-node-24.md).
+ */
+export function builderYoungGenerationMb(inputBytes: number): number | undefined {
+  return inputBytes <= SMALL_BUILD_MAX_BYTES ? 16 : undefined;
+}
+
 export class ReportBuilder {
   readonly #options: ReportBuilderOptions;
   readonly #limitFor: (inputBytes: number) => number;
   #pool: Piscina;
   /** The current thread's limit; null once a build ran out of memory (V8's default from then on). */
   #limitMb: number | null;
+  /** The current thread's young generation (builderYoungGenerationMb); once V8's default, it stays. */
+  #youngMb: number | undefined = builderYoungGenerationMb(0);
 
   constructor(options: ReportBuilderOptions = { nice: 0 }) {
     this.#options = options;
@@ -119,11 +136,15 @@ export class ReportBuilder {
     }
   }
 
-  /** Replaces the thread when this build needs a higher limit than it has; never lowers it. */
+  /** Replaces the thread when this build needs a higher limit or a larger young generation than it has; never shrinks them. */
   #fitHeap(inputBytes: number): void {
     if (this.#limitMb === null) return;
     const need = this.#limitFor(inputBytes);
-    if (need > this.#limitMb) this.#replacePool(need, inputBytes, 'grown');
+    const young = this.#youngMb === undefined ? undefined : builderYoungGenerationMb(inputBytes);
+    if (need > this.#limitMb || young !== this.#youngMb) {
+      this.#youngMb = young;
+      this.#replacePool(Math.max(need, this.#limitMb), inputBytes, 'grown');
+    }
   }
 
   #replacePool(limitMb: number | null, inputBytes: number, reason: HeapLimitEvent['reason']): void {
@@ -132,11 +153,15 @@ export class ReportBuilder {
     this.#pool = this.#newPool(limitMb);
     // Builds already on the old thread finish there.
     void old.close().catch(() => {});
-    this.#options.onHeapLimit?.({ maxOldGenerationSizeMb: limitMb, inputBytes, reason });
+    this.#options.onHeapLimit?.({ maxOldGenerationSizeMb: limitMb, maxYoungGenerationSizeMb: this.#youngMb ?? null, inputBytes, reason });
   }
 
   #newPool(limitMb: number | null): Piscina {
-    return backgroundPool('report-task', { nice: this.#options.nice, ...(limitMb !== null ? { maxOldGenerationSizeMb: limitMb } : {}) });
+    return backgroundPool('report-task', {
+      nice: this.#options.nice,
+      ...(limitMb !== null ? { maxOldGenerationSizeMb: limitMb } : {}),
+      ...(this.#youngMb !== undefined ? { maxYoungGenerationSizeMb: this.#youngMb } : {}),
+    });
   }
 
   /** The builder's live threads (piscina's; none while idle): their `resourceLimits` show the heap it runs with. */

@@ -54,9 +54,9 @@ export async function startService(config: HostConfig, logger: Logger, options: 
   const builder = new ReportBuilder({
     nice: config.backgroundNice,
     observer: metrics,
-    onHeapLimit: ({ maxOldGenerationSizeMb, inputBytes, reason }) => {
-      const fields = { maxOldGenerationSizeMb, inputMB: Math.round(inputBytes / 1e5) / 10 };
-      if (reason === 'grown') logger.info(fields, 'report builder thread restarted with a larger heap limit for more plugin data');
+    onHeapLimit: ({ maxOldGenerationSizeMb, maxYoungGenerationSizeMb, inputBytes, reason }) => {
+      const fields = { maxOldGenerationSizeMb, maxYoungGenerationSizeMb, inputMB: Math.round(inputBytes / 1e5) / 10 };
+      if (reason === 'grown') logger.info(fields, 'report builder thread restarted with a larger heap for more plugin data');
       else logger.error(fields, 'report builder ran out of memory; that report is lost, later builds run without a heap limit');
     },
   });

@@ -12,21 +12,16 @@ export interface BackgroundPoolOptions {
   readonly nice: number;
   /** V8's old-generation limit for the thread (report-builder.ts says why); absent: V8's default. */
   readonly maxOldGenerationSizeMb?: number;
+  /** V8's young-generation size for the thread (report-builder.ts says when); absent: V8's default. */
+  readonly maxYoungGenerationSizeMb?: number;
 }
-
-/**
- * A task's garbage is short-lived and what survives is the result it returns, so a small young
- * generation is enough; V8's default on Node 24 grows it to 32 MB semi-spaces and keeps them
- * committed between tasks (docs/decisions/067-young-generations-node-24.md).
- */
-export const BACKGROUND_YOUNG_GENERATION_MB = 16;
 
 export function backgroundPool(task: 'report-task' | 'large-report-task', options: BackgroundPoolOptions): Piscina {
   return new Piscina({
     filename: workerPath(task),
     workerData: { nice: options.nice } satisfies BackgroundThreadData,
     resourceLimits: {
-      maxYoungGenerationSizeMb: BACKGROUND_YOUNG_GENERATION_MB,
+      ...(options.maxYoungGenerationSizeMb !== undefined ? { maxYoungGenerationSizeMb: options.maxYoungGenerationSizeMb } : {}),
       ...(options.maxOldGenerationSizeMb !== undefined ? { maxOldGenerationSizeMb: options.maxOldGenerationSizeMb } : {}),
     },
     minThreads: 0,

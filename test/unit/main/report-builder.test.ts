@@ -8,9 +8,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Worker } from 'node:worker_threads';
-import { BACKGROUND_YOUNG_GENERATION_MB } from '../../../src/shared/background-pool.js';
 import { packParts } from '../../../src/shared/parts.js';
-import { INLINE_BUILD_MAX_BYTES, ReportBuilder, builderHeapLimitMb, type HeapLimitEvent } from '../../../src/main/report-builder.js';
+import {
+  INLINE_BUILD_MAX_BYTES,
+  ReportBuilder,
+  SMALL_BUILD_MAX_BYTES,
+  builderHeapLimitMb,
+  builderYoungGenerationMb,
+  type HeapLimitEvent,
+} from '../../../src/main/report-builder.js';
 
 const MB = 1024 * 1024;
 const TS = '2026-12-07T04:00:00.000000000Z';
@@ -47,7 +53,37 @@ describe('builderHeapLimitMb', () => {
   });
 });
 
+describe('builderYoungGenerationMb', () => {
+  test('16 MB up to SMALL_BUILD_MAX_BYTES of input, then V8 default', () => {
+    assert.equal(builderYoungGenerationMb(0), 16);
+    assert.equal(builderYoungGenerationMb(2 * MB), 16, '1000 × 2 KB plugins');
+    assert.equal(builderYoungGenerationMb(SMALL_BUILD_MAX_BYTES), 16);
+    assert.equal(builderYoungGenerationMb(SMALL_BUILD_MAX_BYTES + 1), undefined);
+  });
+});
+
 describe('ReportBuilder thread heap', () => {
+  test('a large build moves the builder to V8 default young generation, once', async () => {
+    const events: HeapLimitEvent[] = [];
+    const builder = new ReportBuilder({ nice: 0, inlineMaxBytes: 0, onHeapLimit: (e) => events.push(e) });
+    try {
+      await build(builder, reports(10, 4));
+      assert.equal(builderThread(builder).resourceLimits!.maxYoungGenerationSizeMb, 16);
+      const texts = reports(3000, 40);
+      assert.ok(texts.reduce((n, t) => n + t.length, 0) > SMALL_BUILD_MAX_BYTES);
+      await build(builder, texts);
+      assert.deepEqual(
+        events.map((e) => [e.reason, e.maxYoungGenerationSizeMb]),
+        [['grown', null]],
+      );
+      assert.ok(builderThread(builder).resourceLimits!.maxYoungGenerationSizeMb! > 16, "V8's default young generation");
+      await build(builder, reports(10, 4));
+      assert.equal(events.length, 1, 'and it keeps it for small builds again');
+    } finally {
+      await builder.close();
+    }
+  });
+
   test('the builder thread has the old-generation limit its input needs', async () => {
     const events: HeapLimitEvent[] = [];
     const builder = new ReportBuilder({
@@ -61,14 +97,14 @@ describe('ReportBuilder thread heap', () => {
       assert.equal(Object.keys(small['Host'].nodes).length, 3);
       assert.deepEqual(events, [], 'the first pool already had the limit this input needs');
       assert.equal(builderThread(builder).resourceLimits!.maxOldGenerationSizeMb, 512);
-      assert.equal(builderThread(builder).resourceLimits!.maxYoungGenerationSizeMb, BACKGROUND_YOUNG_GENERATION_MB);
+      assert.equal(builderThread(builder).resourceLimits!.maxYoungGenerationSizeMb, 16, 'a small build: a small young generation');
 
       const texts = reports(400, 10);
       const inputBytes = texts.reduce((n, t) => n + Buffer.byteLength(t), 0);
       const large = await build(builder, texts);
       assert.equal(Object.keys(large['Host'].nodes).length, 400);
       assert.equal(large['Host'].nodes['host-399;<host>'].latest.key_9.value, 'plugin 399 value 9');
-      assert.deepEqual(events, [{ maxOldGenerationSizeMb: 768, inputBytes, reason: 'grown' }]);
+      assert.deepEqual(events, [{ maxOldGenerationSizeMb: 768, maxYoungGenerationSizeMb: 16, inputBytes, reason: 'grown' }]);
       assert.equal(builderThread(builder).resourceLimits!.maxOldGenerationSizeMb, 768);
 
       await build(builder, reports(3, 4));
@@ -89,14 +125,19 @@ describe('ReportBuilder thread heap', () => {
         assert.equal(err.code, 'ERR_WORKER_OUT_OF_MEMORY', err.message);
         return true;
       });
-      assert.equal(events.length, 1);
-      assert.equal(events[0]!.maxOldGenerationSizeMb, null);
-      assert.equal(events[0]!.reason, 'out of memory');
+      // First the thread for a large build (V8's default young generation), then the failure.
+      assert.deepEqual(
+        events.map((e) => [e.reason, e.maxOldGenerationSizeMb, e.maxYoungGenerationSizeMb]),
+        [
+          ['grown', 16, null],
+          ['out of memory', null, null],
+        ],
+      );
 
       const again = await build(builder, texts);
       assert.equal(Object.keys(again['Host'].nodes).length, 6000, 'the same input builds without the limit');
       assert.ok(builderThread(builder).resourceLimits!.maxOldGenerationSizeMb! > 16, "V8's default limit");
-      assert.equal(events.length, 1, 'no limit is set again');
+      assert.equal(events.length, 2, 'no limit is set again');
     } finally {
       await builder.close();
     }
