@@ -54,6 +54,8 @@ const NO_CONTROLS: readonly string[] = Object.freeze([]);
 export interface ActorContext {
   readonly config: ShardConfig;
   readonly slots: PollSlots;
+  /** How many plugins the shard hosts (fewer share fewer poll slots: poll-schedule.ts). */
+  plugins(): number;
   log(level: LogLevel, msg: string, fields: Record<string, string | number | boolean | null>): void;
   /** Validate a large body off the shard's event loop (src/workers/large-report-task.ts). */
   validateLarge(task: LargeReportTask): Promise<LargeReportResult>;
@@ -328,7 +330,7 @@ export class PluginActor {
       this.#costGap(performance.now() - cpuStart, pollIntervalMs),
     );
     // At least half a gap after now, so the first poll after a handshake does not double up.
-    const at = nextSlot(this.key, pollIntervalMs, Date.now(), gap - pollIntervalMs / 2, this.#ctx.config.pollSlotMs);
+    const at = nextSlot(this.key, pollIntervalMs, Date.now(), gap - pollIntervalMs / 2, this.#ctx.config.pollSlotMs, this.#ctx.plugins());
     this.#arm(at - Date.now(), () => this.#poll());
   }
 

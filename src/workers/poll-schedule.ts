@@ -7,15 +7,23 @@
 import { spreadHash } from '../shared/hash.js';
 
 /**
+ * Fewer plugins than this per slot share a slot with others: a shard of a few plugins polls them
+ * all in one burst, as upstream does, instead of waking once per plugin.
+ */
+export const MIN_PLUGINS_PER_SLOT = 16;
+
+/**
  * The first grid slot for `key` that is at least `minGapMs` after `now` (epoch ms).
  * The grid is anchored on the epoch, so all shards agree on it.
  *
  * Offsets are quantised to `slotMs` (config `pollSlotMs`): the plugins of one slot are polled in
  * one burst, because per-request timer wake-ups cost as much as the requests
- * (docs/decisions/083-poll-timing-and-exchange-state.md).
+ * (docs/decisions/083-poll-timing-and-exchange-state.md). With `plugins` in the shard, there are
+ * at most plugins / MIN_PLUGINS_PER_SLOT slots.
  */
-export function nextSlot(key: string, intervalMs: number, now: number, minGapMs: number, slotMs = 1): number {
-  const slots = Math.max(1, Math.floor(intervalMs / Math.max(1, slotMs)));
+export function nextSlot(key: string, intervalMs: number, now: number, minGapMs: number, slotMs = 1, plugins = Infinity): number {
+  const bySize = Math.max(1, Math.floor(intervalMs / Math.max(1, slotMs)));
+  const slots = Math.max(1, Math.min(bySize, Math.ceil(plugins / MIN_PLUGINS_PER_SLOT)));
   const offset = Math.floor(((spreadHash(key) % slots) * intervalMs) / slots);
   const earliest = now + minGapMs;
   const k = Math.ceil((earliest - offset) / intervalMs);

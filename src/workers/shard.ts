@@ -77,6 +77,7 @@ class Shard implements ShardApi {
         return shard.#config;
       },
       slots: new PollSlots(data.config.maxConcurrentPolls),
+      plugins: () => shard.#actors.size,
       log: (level, msg, fields) => shard.#log(level, msg, fields),
       changed(actor) {
         shard.#dirty.add(actor);

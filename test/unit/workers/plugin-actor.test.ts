@@ -22,6 +22,7 @@ function context(logs: string[] = [], changed: (state: PluginState) => void = ()
     nextSeq: () => ++seq,
     config,
     slots: new PollSlots(config.maxConcurrentPolls),
+    plugins: () => 1,
     log: (_level, msg) => logs.push(msg),
     changed: (actor) => changed(actor.state),
     polled: () => {},

@@ -1,7 +1,7 @@
 /** The per-plugin poll grid: stable offsets spread over the interval, quantised to slots. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { failureDelay, nextSlot, retryDelay } from '../../../src/workers/poll-schedule.js';
+import { MIN_PLUGINS_PER_SLOT, failureDelay, nextSlot, retryDelay } from '../../../src/workers/poll-schedule.js';
 
 test('nextSlot: on the plugin grid, at least minGap ahead, stable per key', () => {
   const now = 1_795_000_000_123;
@@ -23,6 +23,18 @@ test('nextSlot: 1000 sockets spread over every 50 ms slot of a 1 s interval', ()
   }
   assert.equal(counts.size, 20);
   for (const n of counts.values()) assert.ok(n >= 25 && n <= 80, `a slot holds ${n} plugins`);
+});
+
+test('nextSlot: a shard of few plugins polls them in one burst; slots grow with its plugins', () => {
+  const offsets = (sockets: number, plugins: number): Set<number> => {
+    const set = new Set<number>();
+    for (let i = 0; i < sockets; i++) set.add(nextSlot(`/var/run/scope/plugins/p${i}/p${i}.sock`, 1000, 0, 0, 50, plugins) % 1000);
+    return set;
+  };
+  assert.equal(offsets(10, 10).size, 1, '10 plugins: one wake-up a second');
+  assert.equal(offsets(MIN_PLUGINS_PER_SLOT, MIN_PLUGINS_PER_SLOT).size, 1);
+  assert.equal(offsets(200, 200).size, Math.ceil(200 / MIN_PLUGINS_PER_SLOT), '200 plugins: 13 slots');
+  assert.equal(offsets(1000, 1000).size, 20, 'then the slot size bounds it');
 });
 
 test('failureDelay doubles up to the cap; retryDelay is jittered around the doubling', () => {
