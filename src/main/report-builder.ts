@@ -66,7 +66,7 @@ export function builderHeapLimitMb(inputBytes: number): number {
 }
 
 /** Builds of at most this many bytes of plugin reports run with a small young generation. */
-export const SMALL_BUILD_MAX_BYTES = 4 * MB;
+export const SMALL_BUILD_MAX_BYTES = 8 * MB;
 
 /**
  * The builder thread's young generation, MB, for a build of `inputBytes`; undefined: V8's default.

@@ -56,7 +56,7 @@ describe('builderHeapLimitMb', () => {
 describe('builderYoungGenerationMb', () => {
   test('16 MB up to SMALL_BUILD_MAX_BYTES of input, then V8 default', () => {
     assert.equal(builderYoungGenerationMb(0), 16);
-    assert.equal(builderYoungGenerationMb(2 * MB), 16, '1000 × 2 KB plugins');
+    assert.equal(builderYoungGenerationMb(6 * MB), 16, '3000 × 2 KB plugins');
     assert.equal(builderYoungGenerationMb(SMALL_BUILD_MAX_BYTES), 16);
     assert.equal(builderYoungGenerationMb(SMALL_BUILD_MAX_BYTES + 1), undefined);
   });
@@ -69,7 +69,7 @@ describe('ReportBuilder thread heap', () => {
     try {
       await build(builder, reports(10, 4));
       assert.equal(builderThread(builder).resourceLimits!.maxYoungGenerationSizeMb, 16);
-      const texts = reports(3000, 40);
+      const texts = reports(4000, 50);
       assert.ok(texts.reduce((n, t) => n + t.length, 0) > SMALL_BUILD_MAX_BYTES);
       await build(builder, texts);
       assert.deepEqual(
