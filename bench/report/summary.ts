@@ -99,7 +99,7 @@ export function docsResults(results: readonly ScenarioResult[]): string {
   const busy = results.flatMap((r) => r.sides.filter((x) => x.kind !== 'baseline').map((x) => x.machineBusyPct)).filter(Number.isFinite);
   const others = results.flatMap((r) => r.sides.filter((x) => x.kind !== 'baseline').map((x) => x.othersPct)).filter(Number.isFinite);
   const range = (v: number[]): string => (v.length ? `${Math.round(Math.min(...v))}–${Math.round(Math.max(...v))} %` : 'n/a');
-  const windows = [...new Set(results.flatMap((r) => r.sides.map((x) => x.windowSeconds)))].sort((a, b) => a - b);
+  const windows = [...new Set(results.flatMap((r) => r.sides.map((x) => Math.round(x.windowSeconds))))].sort((a, b) => a - b);
   const out = [
     `Run of ${dates[0]?.slice(0, 16).replace('T', ' ')} to ${dates[dates.length - 1]?.slice(0, 16).replace('T', ' ')} UTC` +
       `${heads ? ` (git ${heads})` : ''}, Node ${first?.node ?? '?'}, ${first?.cpus ?? '?'} CPUs, ${windows.join(' / ') || '?'} s windows. ` +

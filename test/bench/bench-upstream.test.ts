@@ -181,7 +181,7 @@ describe('the generated results in the docs', () => {
 
   it('says the windows the run measured, the Node release and the machine', () => {
     const base = { title: 't', plugins: 1, reportBytes: 2048, node: 'v24.22.3', cpus: 2, loadAvgAtStart: [], fleetListenMs: 1, targets: [], notes: [] };
-    const short = (s: SideResult): SideResult => ({ ...s, windowSeconds: 20 });
+    const short = (s: SideResult): SideResult => ({ ...s, windowSeconds: 20.0031 });
     const a = { ...base, scenario: 'n10', startedAt: '2026-12-07T14:10:00Z', sides: [short(side('host', 2, 150, 1)), short(side('upstream', 0.5, 75, 1))] };
     const b = { ...base, scenario: 'n200', startedAt: '2026-12-07T14:12:00Z', sides: [side('host', 2, 150, 1), side('upstream', 0.5, 75, 1)] };
     assert.match(docsResults([a, b]), /^Run of 2026-12-07 14:10 to 2026-12-07 14:12 UTC, Node v24\.22\.3, 2 CPUs, 20 \/ 30 s windows\. /);
