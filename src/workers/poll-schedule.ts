@@ -7,7 +7,7 @@
 import { spreadHash } from '../shared/hash.js';
 
 /**
- * Fewer plugins than this per slot share a slot with others: a shard of a few plugins polls them
+ * A shard has at most one slot per this many of its plugins: a shard of a few plugins polls them
  * all in one burst, as upstream does, instead of waking once per plugin.
  */
 export const MIN_PLUGINS_PER_SLOT = 16;
