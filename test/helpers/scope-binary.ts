@@ -67,18 +67,13 @@ export async function freePort(host: string): Promise<number> {
   return port;
 }
 
-/** Starts `scope --mode=app` on a free port of `host` and waits until `GET /api` answers 200. */
-export async function startScopeApp(binary: string, host = '127.0.0.1', timeoutMs = 20_000, options: ScopeAppOptions = {}): Promise<ScopeApp> {
-  const port = options.port ?? (await freePort(host));
-  const child: ChildProcess = spawn(binary, ['--mode=app', '--weave=false', `--app.http.address=${host}:${port}`, ...(options.args ?? [])], {
-    env: { ...process.env, CHECKPOINT_DISABLE: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** `scope` with `args`, its output collected; `stop` is SIGTERM, then SIGKILL after 5 s. */
+function spawnScope(binary: string, args: readonly string[]): { child: ChildProcess; output: () => string; stop: () => Promise<void> } {
+  const child = spawn(binary, args, { env: { ...process.env, CHECKPOINT_DISABLE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
-  const url = `http://${host}:${port}`;
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
@@ -87,19 +82,27 @@ export async function startScopeApp(binary: string, host = '127.0.0.1', timeoutM
       clearTimeout(killer);
     }
   };
+  return { child, output: () => output, stop };
+}
+
+/** Starts `scope --mode=app` on a free port of `host` and waits until `GET /api` answers 200. */
+export async function startScopeApp(binary: string, host = '127.0.0.1', timeoutMs = 20_000, options: ScopeAppOptions = {}): Promise<ScopeApp> {
+  const port = options.port ?? (await freePort(host));
+  const { child, output, stop } = spawnScope(binary, ['--mode=app', '--weave=false', `--app.http.address=${host}:${port}`, ...(options.args ?? [])]);
+  const url = `http://${host}:${port}`;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`scope app exited early: ${output.slice(-2000)}`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`scope app exited early: ${output().slice(-2000)}`);
     try {
       const res = await fetch(`${url}/api`);
       await res.arrayBuffer();
-      if (res.status === 200) return { url, output: () => output, stop };
+      if (res.status === 200) return { url, output, stop };
     } catch {
       // not listening yet
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`scope app not answering GET /api after ${timeoutMs} ms: ${output.slice(-2000)}`);
+      throw new Error(`scope app not answering GET /api after ${timeoutMs} ms: ${output().slice(-2000)}`);
     }
     await sleep(100);
   }
@@ -118,43 +121,27 @@ export interface ScopeProbe {
  */
 export async function startScopeProbe(binary: string, appUrl: string, timeoutMs = 20_000): Promise<ScopeProbe> {
   const listen = await freePort('127.0.0.1');
-  const child: ChildProcess = spawn(
-    binary,
-    [
-      '--mode=probe',
-      '--no-app',
-      '--weave=false',
-      '--probe.plugins.root=',
-      '--probe.docker=false',
-      '--probe.conntrack=false',
-      '--probe.ebpf.connections=false',
-      '--probe.proc.spy=false',
-      '--probe.processes=false',
-      '--probe.publish.interval=1s',
-      `--probe.http.listen=127.0.0.1:${listen}`,
-      appUrl,
-    ],
-    { env: { ...process.env, CHECKPOINT_DISABLE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(killer);
-    }
-  };
+  const { child, output, stop } = spawnScope(binary, [
+    '--mode=probe',
+    '--no-app',
+    '--weave=false',
+    '--probe.plugins.root=',
+    '--probe.docker=false',
+    '--probe.conntrack=false',
+    '--probe.ebpf.connections=false',
+    '--probe.proc.spy=false',
+    '--probe.processes=false',
+    '--probe.publish.interval=1s',
+    `--probe.http.listen=127.0.0.1:${listen}`,
+    appUrl,
+  ]);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const id = /probe starting, version [^,]*, ID ([0-9a-f]+)/.exec(output)?.[1];
-    if (id !== undefined) return { id, output: () => output, stop };
+    const id = /probe starting, version [^,]*, ID ([0-9a-f]+)/.exec(output())?.[1];
+    if (id !== undefined) return { id, output, stop };
     if (child.exitCode !== null || Date.now() > deadline) {
       await stop();
-      throw new Error(`scope probe did not start: ${output.slice(-2000)}`);
+      throw new Error(`scope probe did not start: ${output().slice(-2000)}`);
     }
     await sleep(50);
   }
