@@ -67,6 +67,27 @@ export async function freePort(host: string): Promise<number> {
   return port;
 }
 
+/**
+ * A probe's command line with its heavy collectors off, polling the plugins under `pluginsRoot`
+ * ('' for none), its HTTP server on `listen`, publishing to `appUrl` every second.
+ */
+export function probeArgs(pluginsRoot: string, listen: string, appUrl: string): string[] {
+  return [
+    '--mode=probe',
+    '--no-app',
+    '--weave=false',
+    `--probe.plugins.root=${pluginsRoot}`,
+    '--probe.docker=false',
+    '--probe.conntrack=false',
+    '--probe.ebpf.connections=false',
+    '--probe.proc.spy=false',
+    '--probe.processes=false',
+    '--probe.publish.interval=1s',
+    `--probe.http.listen=${listen}`,
+    appUrl,
+  ];
+}
+
 /** `scope` with `args`, its output collected; `stop` is SIGTERM, then SIGKILL after 5 s. */
 function spawnScope(binary: string, args: readonly string[]): { child: ChildProcess; output: () => string; stop: () => Promise<void> } {
   const child = spawn(binary, args, { env: { ...process.env, CHECKPOINT_DISABLE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -121,20 +142,7 @@ export interface ScopeProbe {
  */
 export async function startScopeProbe(binary: string, appUrl: string, timeoutMs = 20_000): Promise<ScopeProbe> {
   const listen = await freePort('127.0.0.1');
-  const { child, output, stop } = spawnScope(binary, [
-    '--mode=probe',
-    '--no-app',
-    '--weave=false',
-    '--probe.plugins.root=',
-    '--probe.docker=false',
-    '--probe.conntrack=false',
-    '--probe.ebpf.connections=false',
-    '--probe.proc.spy=false',
-    '--probe.processes=false',
-    '--probe.publish.interval=1s',
-    `--probe.http.listen=127.0.0.1:${listen}`,
-    appUrl,
-  ]);
+  const { child, output, stop } = spawnScope(binary, probeArgs('', `127.0.0.1:${listen}`, appUrl));
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const id = /probe starting, version [^,]*, ID ([0-9a-f]+)/.exec(output())?.[1];

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { FRAMING_CASES } from '../helpers/framing-cases.js';
-import { scopeBinary } from '../helpers/scope-binary.js';
+import { probeArgs, scopeBinary } from '../helpers/scope-binary.js';
 import { tempDir } from '../helpers/tmp.js';
 import { onRequestHeads, serveRaw, type Running } from '../helpers/unix-servers.js';
 import { waitFor } from '../helpers/wait.js';
@@ -46,24 +46,10 @@ test(
         ),
       );
     }
-    const probe = spawn(
-      binary.path,
-      [
-        '--mode=probe',
-        '--no-app',
-        '--weave=false',
-        `--probe.plugins.root=${dir.path}`,
-        '--probe.docker=false',
-        '--probe.conntrack=false',
-        '--probe.ebpf.connections=false',
-        '--probe.proc.spy=false',
-        '--probe.processes=false',
-        '--probe.publish.interval=1s',
-        '--probe.http.listen=127.0.0.1:0',
-        'http://127.0.0.1:9',
-      ],
-      { env: { ...process.env, CHECKPOINT_DISABLE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const probe = spawn(binary.path, probeArgs(dir.path, '127.0.0.1:0', 'http://127.0.0.1:9'), {
+      env: { ...process.env, CHECKPOINT_DISABLE: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const exited = new Promise((resolve) => probe.once('exit', resolve));
     t.after(async () => {
       probe.kill('SIGKILL');
