@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { spawn } from 'node:child_process';
@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { AppClient, type AppClientOptions, type PublishBody } from '../../../../src/main/publish/app-client.js';
 import { ErrorCode } from '../../../../src/shared/errors.js';
-import { captureLogs, decodeBody, gate, startFakeApp } from '../../../helpers/fake-scope-app.js';
+import { captureLogs, decodeBody, gate, startFakeApp, type FakeApp } from '../../../helpers/fake-scope-app.js';
 import { waitFor } from '../../../helpers/wait.js';
 
 const silent = pino({ level: 'silent' });
@@ -125,7 +125,8 @@ test('publish app client: a retry sends the newer body; the failed one is droppe
   assert.equal(c.stats.queued, 0);
 });
 
-test('publish app client: a full queue drops the oldest body and counts it', async (t) => {
+/** An app that holds every request until `g.open`, and a client whose first body, p1, is in flight. */
+async function p1InFlight(t: TestContext): Promise<{ g: ReturnType<typeof gate>; app: FakeApp; c: AppClient }> {
   const g = gate();
   const app = await startFakeApp(() => g.wait());
   t.after(() => app.close());
@@ -133,6 +134,11 @@ test('publish app client: a full queue drops the oldest body and counts it', asy
   t.after(() => c.close());
   c.enqueue(body('p1'));
   await waitFor('p1 to be in flight', () => app.received.length === 1);
+  return { g, app, c };
+}
+
+test('publish app client: a full queue drops the oldest body and counts it', async (t) => {
+  const { g, app, c } = await p1InFlight(t);
   c.enqueue(body('p2'));
   c.enqueue(body('p3'));
   assert.equal(c.stats.dropped, 0);
@@ -144,13 +150,7 @@ test('publish app client: a full queue drops the oldest body and counts it', asy
 });
 
 test('publish app client: shortcut bodies jump ahead of queued periodic ones', async (t) => {
-  const g = gate();
-  const app = await startFakeApp(() => g.wait());
-  t.after(() => app.close());
-  const c = client(app.url);
-  t.after(() => c.close());
-  c.enqueue(body('p1'));
-  await waitFor('p1 to be in flight', () => app.received.length === 1);
+  const { g, app, c } = await p1InFlight(t);
   c.enqueue(body('p2'));
   c.enqueue(body('s1', true));
   g.open(200);
