@@ -8,31 +8,18 @@ import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { collect, type CliOutcome } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ENTRY = fileURLToPath(new URL('../fixtures/config-cli.ts', import.meta.url));
 
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[]): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function runCli(args: string[]): Promise<CliOutcome> {
+  return collect(spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }), 20_000);
 }
 
 /** Exit 2, nothing on stdout, exactly one line on stderr with the program prefix and no stack. */
-function assertOneLineError(outcome: Outcome, expected: string): void {
+function assertOneLineError(outcome: CliOutcome, expected: string): void {
   assert.equal(outcome.code, 2, `exit code; stderr: ${outcome.stderr}`);
   assert.equal(outcome.stdout, '');
   assert.equal(outcome.stderr, `scope-plugin-host: ${expected}\n`);

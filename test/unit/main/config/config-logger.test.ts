@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../../../../src/main/logger.js';
+import { collect, type CliOutcome } from '../../../helpers/cli.js';
 
 const ROOT = fileURLToPath(new URL('../../../..', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('../../../fixtures/config-logger.ts', import.meta.url));
@@ -15,16 +16,8 @@ function capture(): { stream: PassThrough; text: () => string } {
   return { stream, text: () => text };
 }
 
-function runFixture(mode: string, count: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, mode, String(count)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function runFixture(mode: string, count: number): Promise<CliOutcome> {
+  return collect(spawn(process.execPath, ['--import', 'tsx', FIXTURE, mode, String(count)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }), 20_000);
 }
 
 test('logger: JSON lines carry name, pid and hostname and respect the level', () => {
