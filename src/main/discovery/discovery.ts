@@ -84,9 +84,9 @@ export interface RootStatus {
  */
 const RESCAN_COST_SHARE = 100;
 
-/** Delay before the next periodic rescan: `minMs`, or longer when the last scan was slow. */
-export function rescanDelay(minMs: number, lastScanMs: number): number {
-  return Math.max(minMs, Math.ceil(lastScanMs * RESCAN_COST_SHARE));
+/** Delay before the next rescan: `minMs`, or `spacing` times the last scan when that is longer. */
+export function rescanDelay(minMs: number, lastScanMs: number, spacing = RESCAN_COST_SHARE): number {
+  return Math.max(minMs, Math.ceil(lastScanMs * spacing));
 }
 
 /**
@@ -94,12 +94,7 @@ export function rescanDelay(minMs: number, lastScanMs: number): number {
  * one took: a root of tens of thousands of entries, churned, would otherwise be rescanned back to
  * back, keeping main busy and piling up garbage (each scan lists the whole tree).
  */
-const EVENT_SCAN_SPACING = 10;
-
-/** Delay from a watch event to its rescan: the debounce, or longer when the last scan was slow. */
-export function eventRescanDelay(debounceMs: number, lastScanMs: number): number {
-  return Math.max(debounceMs, Math.ceil(lastScanMs * EVENT_SCAN_SPACING));
-}
+export const EVENT_SCAN_SPACING = 10;
 
 export class Discovery {
   readonly #root: string;
@@ -427,7 +422,7 @@ export class Discovery {
         this.#debounce = undefined;
         void this.rescanNow();
       },
-      eventRescanDelay(this.#debounceMs, this.#lastScanMs),
+      rescanDelay(this.#debounceMs, this.#lastScanMs, EVENT_SCAN_SPACING),
     ).unref();
   }
 }

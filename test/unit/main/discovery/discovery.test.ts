@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
 import { pino } from 'pino';
 import { ErrorCode } from '../../../../src/shared/errors.js';
-import { Discovery, eventRescanDelay, rescanDelay, type DiscoveryDiff, type DiscoveryOptions } from '../../../../src/main/discovery/discovery.js';
+import { Discovery, EVENT_SCAN_SPACING, rescanDelay, type DiscoveryDiff, type DiscoveryOptions } from '../../../../src/main/discovery/discovery.js';
 import { tempDir } from '../../../helpers/tmp.js';
 import { waitFor } from '../../../helpers/wait.js';
 
@@ -113,8 +113,8 @@ describe('Discovery', () => {
     assert.equal(rescanDelay(5_000, 40), 5_000, '3000 sockets: the configured period');
     assert.equal(rescanDelay(5_000, 150), 15_000, '10000 sockets');
     assert.equal(rescanDelay(5_000, 400.2), 40_020);
-    assert.equal(eventRescanDelay(20, 1), 20, 'a small root: the debounce');
-    assert.equal(eventRescanDelay(20, 45.5), 455, 'a root of 20000 entries in a storm of events: ten times its scan');
+    assert.equal(rescanDelay(20, 1, EVENT_SCAN_SPACING), 20, 'a small root: the debounce');
+    assert.equal(rescanDelay(20, 45.5, EVENT_SCAN_SPACING), 455, 'a root of 20000 entries in a storm of events: ten times its scan');
   });
 
   it('reports a removed socket', async (t) => {
