@@ -9,21 +9,14 @@ import { mkdir, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { servePlugin } from '../../src/kit/index.js';
 import type { PluginServer } from '../../src/kit/index.js';
+import type { PluginSpec } from '../../src/shared/report/types.js';
 import { startTestHost, type TestHost } from '../helpers/host.js';
 import { rawPlugin, reportHandler, specReport, type RawPlugin } from '../helpers/raw-plugin.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
 
-interface Spec {
-  id: string;
-  label: string;
-  description?: string;
-  interfaces: string[] | null;
-  api_version?: string;
-  status?: string;
-}
 interface Report {
-  Plugins: Spec[];
+  Plugins: PluginSpec[];
   [topology: string]: unknown;
 }
 interface Row {
@@ -44,7 +37,7 @@ async function reportOf(host: TestHost): Promise<Report> {
 }
 
 /** Wait until every listed plugin has a status, then return the report's Plugins. */
-async function settledPlugins(host: TestHost, ids: string[]): Promise<Spec[]> {
+async function settledPlugins(host: TestHost, ids: string[]): Promise<PluginSpec[]> {
   return waitFor(`statuses of ${ids.join(', ')}`, async () => {
     const { Plugins } = await reportOf(host);
     const byId = new Map(Plugins.map((p) => [p.id, p]));
