@@ -5,12 +5,15 @@
  * V8's helper threads) and the peak RSS. Used for docs/decisions/062-thread-heap-shapes.md.
  *
  *   npm run build && node --import tsx bench/tools/build-heap.ts [--plugins 3000] [--builds 20] \
- *     [--young-mb N] [--old-mb N]        (absent: V8's default; the host uses --old-mb 1024)
+ *     [--reports 1] [--young-mb N] [--old-mb N]   (absent: V8's default; the host uses --old-mb 1024)
+ *
+ * `--reports K`: each plugin sends K reports per build, as a publish merges every poll since the
+ * last (3 at the default intervals).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Piscina } from 'piscina';
-import { packParts, transferablesOf } from '../../src/shared/parts.js';
+import { PartPacker, transferablesOf, type PackedParts } from '../../src/shared/parts.js';
 import { workerPath } from '../../src/shared/worker-url.js';
 import { buildReportTemplate, renderReport } from '../fleet/fake-report.js';
 import { fakePlugins, resolveSpec } from '../fleet/scenario.js';
@@ -19,12 +22,14 @@ const { values } = parseArgs({
   options: {
     plugins: { type: 'string', default: '3000' },
     builds: { type: 'string', default: '20' },
+    reports: { type: 'string', default: '1' },
     'young-mb': { type: 'string' },
     'old-mb': { type: 'string' },
   },
 });
 const n = Number(values.plugins);
 const builds = Number(values.builds);
+const perPlugin = Number(values.reports);
 const rssMb = (): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]) / 1024;
 
 const texts = fakePlugins(n, { reportBytes: 2048 }).map((spec, i) => renderReport(buildReportTemplate(resolveSpec(spec), 'host-1', i), Date.now()));
@@ -38,13 +43,22 @@ const pool = new Piscina({
     ...(values['old-mb'] ? { maxOldGenerationSizeMb: Number(values['old-mb']) } : {}),
   },
 });
+/** One shard's pack, each plugin a group of `perPlugin` reports. */
+const pack = (reports: readonly string[]): PackedParts => {
+  const packer = new PartPacker();
+  for (const t of reports) packer.count(Buffer.byteLength(t) * perPlugin, perPlugin);
+  packer.allocate();
+  for (const t of reports) for (let k = 0; k < perPlugin; k++) packer.add(t);
+  return packer.done();
+};
 const build = async (): Promise<number> => {
-  const parts = [packParts(texts.slice(0, n >> 1)), packParts(texts.slice(n >> 1))];
+  const parts = [pack(texts.slice(0, n >> 1)), pack(texts.slice(n >> 1))];
   const before = process.cpuUsage();
   await pool.run({ parts, specs: [], tsEpochNs: '1796616000000000000', gzip: true }, { transferList: transferablesOf(parts) });
   const cpu = process.cpuUsage(before);
   return (cpu.user + cpu.system) / 1000;
 };
+const baseMb = rssMb(); // the fleet's reports, before the builder thread starts
 for (let i = 0; i < 3; i++) await build(); // start the thread and warm its code up
 let peak = rssMb();
 const sampler = setInterval(() => (peak = Math.max(peak, rssMb())), 20);
@@ -55,7 +69,7 @@ for (let i = 0; i < builds; i++) {
 }
 clearInterval(sampler);
 console.log(
-  `${n} plugins, young ${values['young-mb'] ?? 'default'} MB, old ${values['old-mb'] ?? 'default'} MB: ` +
-    `CPU per build ${(cpuMs / builds).toFixed(0)} ms (process, all threads), peak RSS ${peak.toFixed(0)} MB`,
+  `${n} plugins × ${perPlugin} reports, young ${values['young-mb'] ?? 'default'} MB, old ${values['old-mb'] ?? 'default'} MB: ` +
+    `CPU per build ${(cpuMs / builds).toFixed(0)} ms (process, all threads), peak RSS ${peak.toFixed(0)} MB (${baseMb.toFixed(0)} before the builder)`,
 );
 await pool.destroy();

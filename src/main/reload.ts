@@ -58,7 +58,17 @@ export function planReload(current: HostConfig, loaded: HostConfig): ReloadPlan 
   return { next: next as unknown as HostConfig, live: changed.filter((k) => !restartOnly.has(k)), restart };
 }
 
-/** The shard settings a HostConfig gives; `accumulate` only while publishing to apps. */
+/**
+ * Reports a plugin keeps between two publishes: every poll of one interval, and one more so that a
+ * publish a little late loses nothing. A publish later than that (its build still running) drops
+ * the oldest: what a plugin holds stays bounded however far the builds fall behind.
+ */
+export function accumulationLimit(config: HostConfig): number {
+  if (config.publish.apps.length === 0) return 0;
+  return Math.ceil(config.publish.intervalMs / config.pollIntervalMs) + 1;
+}
+
+/** The shard settings a HostConfig gives. */
 export function liveShardConfig(config: HostConfig): Required<ShardConfigChange> {
   return {
     pollIntervalMs: config.pollIntervalMs,
@@ -70,7 +80,7 @@ export function liveShardConfig(config: HostConfig): Required<ShardConfigChange>
     handshakeRetryInitialMs: config.handshake.retryInitialMs,
     handshakeRetryMaxMs: config.handshake.retryMaxMs,
     failureBackoffMaxMs: config.failureBackoffMaxMs,
-    accumulate: config.publish.apps.length > 0,
+    accumulate: accumulationLimit(config),
   };
 }
 

@@ -24,8 +24,8 @@ export interface BuildObserver {
 export interface HeapLimitEvent {
   /** The limit the builder thread now runs with, MB; null: V8's default. */
   readonly maxOldGenerationSizeMb: number | null;
-  /** Its young generation, MB; null: V8's default. */
-  readonly maxYoungGenerationSizeMb: number | null;
+  /** Its young generation, MB. */
+  readonly maxYoungGenerationSizeMb: number;
   /** Bytes of plugin reports in the build that asked for it. */
   readonly inputBytes: number;
   readonly reason: 'grown' | 'out of memory';
@@ -35,7 +35,7 @@ export interface ReportBuilderOptions {
   /** The builder thread's CPU priority (config `backgroundNice`, src/workers/thread-priority.ts). */
   readonly nice: number;
   /** For tests: the old-generation limit for a build of that many input bytes (default `builderHeapLimitMb`). */
-  readonly heapLimitMb?: (inputBytes: number) => number;
+  readonly heapLimitMb?: (mergedBytes: number) => number;
   /** Told when the builder thread's heap limit changes (the service logs it). */
   readonly onHeapLimit?: (event: HeapLimitEvent) => void;
   /** Told how long each build took (metrics). */
@@ -50,7 +50,8 @@ export const INLINE_BUILD_MAX_BYTES = 64 * 1024;
 const MB = 1024 * 1024;
 
 /**
- * The builder thread's old-generation limit, MB, for a build of `inputBytes` of plugin reports.
+ * The builder thread's old-generation limit, MB, for a build of `inputBytes` of plugin reports, one
+ * per plugin (`mergedBytes` says what a build of several reports per plugin counts as).
  *
  * It is there to shape the heap, not to cap the build: V8 lets the old generation grow to 4x its
  * live size between mark-compacts when the limit is 2 GB or more (its default here is 4.3 GB), and
@@ -65,17 +66,34 @@ export function builderHeapLimitMb(inputBytes: number): number {
   return 2 ** Math.ceil(Math.log2(need));
 }
 
-/** Builds of at most this many bytes of plugin reports run with a small young generation. */
+/**
+ * What a build keeps is one merged report per plugin, whatever the number of reports it merged
+ * into it (src/shared/report/build-report.ts): so it counts as its input's bytes shared out by
+ * plugin, one report each.
+ */
+export function mergedBytes(parts: readonly PackedParts[]): number {
+  let bytes = 0;
+  let reports = 0;
+  let plugins = 0;
+  for (const p of parts) {
+    bytes += p.bytes.byteLength;
+    reports += p.ends.length;
+    plugins += p.groupEnds.length;
+  }
+  return reports === 0 ? 0 : Math.round((bytes * plugins) / reports);
+}
+
+/** Builds of at most this many bytes of plugin reports run with the smaller young generation. */
 export const SMALL_BUILD_MAX_BYTES = 8 * MB;
 
 /**
- * The builder thread's young generation, MB, for a build of `inputBytes`; undefined: V8's default.
- * A build of a few MB keeps little beyond its result, and V8's default (on Node 24, 32 MB
- * semi-spaces) stays committed between builds; a larger one keeps much of what it parses until
- * it ends, and a small young generation would promote it all (docs/decisions/067-young-generations-node-24.md).
+ * The builder thread's young generation, MB, for a build of `inputBytes`. V8's default (on Node 24,
+ * up to 128 MB) stays committed between builds. Most of a build's garbage is one plugin's parsed
+ * reports, dead once merged: a build of a few MB runs as fast in 16 MB, a larger one needs 64 MB
+ * to keep the scavenges from promoting what is still in use (docs/decisions/067-young-generations-node-24.md).
  */
-export function builderYoungGenerationMb(inputBytes: number): number | undefined {
-  return inputBytes <= SMALL_BUILD_MAX_BYTES ? 16 : undefined;
+export function builderYoungGenerationMb(inputBytes: number): number {
+  return inputBytes <= SMALL_BUILD_MAX_BYTES ? 16 : 64;
 }
 
 export class ReportBuilder {
@@ -84,8 +102,8 @@ export class ReportBuilder {
   #pool: Piscina;
   /** The current thread's limit; null once a build ran out of memory (V8's default from then on). */
   #limitMb: number | null;
-  /** The current thread's young generation (builderYoungGenerationMb); once V8's default, it stays. */
-  #youngMb: number | undefined = builderYoungGenerationMb(0);
+  /** The current thread's young generation (builderYoungGenerationMb); it never shrinks. */
+  #youngMb = builderYoungGenerationMb(0);
 
   constructor(options: ReportBuilderOptions = { nice: 0 }) {
     this.#options = options;
@@ -117,7 +135,7 @@ export class ReportBuilder {
         this.#options.observer?.reportBuild(purpose, (performance.now() - started) / 1000, ok);
       }
     }
-    this.#fitHeap(inputBytes);
+    this.#fitHeap(inputBytes, mergedBytes(task.parts));
     const pool = this.#pool;
     let ok = false;
     try {
@@ -137,10 +155,10 @@ export class ReportBuilder {
   }
 
   /** Replaces the thread when this build needs a higher limit or a larger young generation than it has; never shrinks them. */
-  #fitHeap(inputBytes: number): void {
+  #fitHeap(inputBytes: number, merged: number): void {
     if (this.#limitMb === null) return;
-    const need = this.#limitFor(inputBytes);
-    const young = this.#youngMb === undefined ? undefined : builderYoungGenerationMb(inputBytes);
+    const need = this.#limitFor(merged);
+    const young = Math.max(this.#youngMb, builderYoungGenerationMb(inputBytes));
     if (need > this.#limitMb || young !== this.#youngMb) {
       this.#youngMb = young;
       this.#replacePool(Math.max(need, this.#limitMb), inputBytes, 'grown');
@@ -153,14 +171,14 @@ export class ReportBuilder {
     this.#pool = this.#newPool(limitMb);
     // Builds already on the old thread finish there.
     void old.close().catch(() => {});
-    this.#options.onHeapLimit?.({ maxOldGenerationSizeMb: limitMb, maxYoungGenerationSizeMb: this.#youngMb ?? null, inputBytes, reason });
+    this.#options.onHeapLimit?.({ maxOldGenerationSizeMb: limitMb, maxYoungGenerationSizeMb: this.#youngMb, inputBytes, reason });
   }
 
   #newPool(limitMb: number | null): Piscina {
     return backgroundPool('report-task', {
       nice: this.#options.nice,
       ...(limitMb !== null ? { maxOldGenerationSizeMb: limitMb } : {}),
-      ...(this.#youngMb !== undefined ? { maxYoungGenerationSizeMb: this.#youngMb } : {}),
+      maxYoungGenerationSizeMb: this.#youngMb,
     });
   }
 

@@ -13,15 +13,32 @@
  */
 import { canMove } from './transfer.js';
 
-/** Parts packed end to end; part i is `bytes[ends[i-1] ?? 0 .. ends[i])`. */
+/**
+ * Parts packed end to end; part i is `bytes[ends[i-1] ?? 0 .. ends[i])`. The parts come in groups,
+ * one per plugin (its reports since the last publish): group g is parts `groupEnds[g-1] ?? 0 ..
+ * groupEnds[g]`, so the builder can merge a plugin's reports into one before the big merge.
+ */
 export interface PackedParts {
   readonly bytes: Uint8Array;
   readonly ends: Uint32Array;
+  readonly groupEnds: Uint32Array;
 }
 
 /** Every part of every PackedParts, as views (no copy). */
 export function* eachPart(packs: readonly PackedParts[]): Generator<Uint8Array> {
   for (const { bytes, ends } of packs) yield* slices(bytes, ends);
+}
+
+/** The parts of every PackedParts group by group, as views (no copy). */
+export function* eachGroup(packs: readonly PackedParts[]): Generator<Uint8Array[]> {
+  for (const { bytes, ends, groupEnds } of packs) {
+    const parts = Array.from(slices(bytes, ends));
+    let start = 0;
+    for (const end of groupEnds) {
+      yield parts.slice(start, end);
+      start = end;
+    }
+  }
 }
 
 /** `bytes` cut at `ends`, as views. */
@@ -40,12 +57,12 @@ function* slices<T extends Uint8Array>(bytes: T, ends: Iterable<number>): Genera
 export function transferablesOf(packs: readonly PackedParts[]): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
   for (const p of packs) {
-    for (const view of [p.bytes, p.ends]) if (canMove(view)) out.add(view.buffer as ArrayBuffer);
+    for (const view of [p.bytes, p.ends, p.groupEnds]) if (canMove(view)) out.add(view.buffer as ArrayBuffer);
   }
   return [...out];
 }
 
-/** Packs parts (strings or bytes) into a fresh, transferable PackedParts. */
+/** Packs parts (strings or bytes) into a fresh, transferable PackedParts, each part a group of its own. */
 export function packParts(parts: readonly (string | Uint8Array)[]): PackedParts {
   const packer = new PartPacker();
   for (const t of parts) packer.count(typeof t === 'string' ? Buffer.byteLength(t) : t.byteLength);
@@ -55,21 +72,26 @@ export function packParts(parts: readonly (string | Uint8Array)[]): PackedParts 
 }
 
 /**
- * Two-pass builder of one PackedParts: `count` every part's size, `allocate`, `add` them in the same
- * order. One allocation of exactly the right size, owned (never a pooled slab), so it can be
- * transferred.
+ * Two-pass builder of one PackedParts: `count` every group's size, `allocate`, `add` its parts in
+ * the same order. One allocation of exactly the right size, owned (never a pooled slab), so it can
+ * be transferred.
  */
 export class PartPacker {
   #total = 0;
   #n = 0;
+  /** Each counted group's end, in parts. */
+  readonly #groupEnds: number[] = [];
   #bytes: Buffer | null = null;
   #ends: Uint32Array | null = null;
   #offset = 0;
   #i = 0;
 
+  /** One group of `parts` parts, `byteLength` bytes in all (a group of none is left out). */
   count(byteLength: number, parts = 1): void {
+    if (parts === 0) return;
     this.#total += byteLength;
     this.#n += parts;
+    this.#groupEnds.push(this.#n);
   }
 
   allocate(): void {
@@ -93,7 +115,7 @@ export class PartPacker {
     if (this.#i !== this.#n || this.#offset !== this.#total) {
       throw new Error(`PartPacker: counted ${this.#n} parts / ${this.#total} bytes, added ${this.#i} / ${this.#offset}`);
     }
-    return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), ends };
+    return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), ends, groupEnds: Uint32Array.from(this.#groupEnds) };
   }
 }
 

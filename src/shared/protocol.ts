@@ -145,8 +145,11 @@ export interface ShardConfig {
   readonly handshakeRetryInitialMs: number;
   readonly handshakeRetryMaxMs: number;
   readonly failureBackoffMaxMs: number;
-  /** Keep what was polled since the last drain (only when publishing to an app). */
-  readonly accumulate: boolean;
+  /**
+   * Reports each plugin keeps for the next drain (a publish), newest first to stay: the polls of one
+   * publish interval and one more for a late publish (`accumulationLimit`); 0 when not publishing.
+   */
+  readonly accumulate: number;
 }
 
 /**

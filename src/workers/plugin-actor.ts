@@ -42,9 +42,6 @@ import type { LogLevel } from '../shared/protocol.js';
 /** Bodies above this are parsed and validated on the shard's large-report thread, not its event loop. */
 export const LARGE_BODY_BYTES = 1 << 20;
 
-/** Reports kept for the next publication, per plugin (3 at the default intervals). */
-const MAX_PENDING = 64;
-
 /** Processing one report may use at most 1/COST_SHARE of a plugin's poll interval (5 %). */
 const COST_SHARE = 20;
 
@@ -98,7 +95,7 @@ export class PluginActor {
    * old space with garbage (src/shared/parts.ts).
    */
   readonly #current = new PartBuffer();
-  /** Everything good since the last drain (only when `config.accumulate`), oldest first. */
+  /** What was good since the last drain, oldest first, at most `config.accumulate` reports. */
   readonly #pending = new PartBuffer();
   #controls: readonly string[] = NO_CONTROLS;
 
@@ -231,10 +228,11 @@ export class PluginActor {
   }
 
   #accumulate(text: string | Uint8Array): void {
-    if (!this.#ctx.config.accumulate) return;
+    const limit = this.#ctx.config.accumulate;
+    if (limit === 0) return;
+    // Not drained in time (the publish build fell behind): keep the newest, bounded.
+    while (this.#pending.count >= limit) this.#pending.shift();
     this.#pending.push(text);
-    // Nobody drained for a long time (a publish build failing?): keep the newest, bounded.
-    if (this.#pending.count > MAX_PENDING) this.#pending.shift();
   }
 
   control(body: ControlBody): Promise<ControlReply> {
@@ -455,7 +453,8 @@ export class PluginActor {
     const { timeoutMs, maxResponseBytes, accumulate } = this.#ctx.config;
     this.#poller.setLimits({ timeoutMs, maxResponseBytes });
     // Publishing turned off: nobody drains any more, so what was kept for it goes.
-    if (!accumulate) this.#pending.clear();
+    if (accumulate === 0) this.#pending.clear();
+    else while (this.#pending.count > accumulate) this.#pending.shift();
   }
 
   #newClient(): PluginClient {

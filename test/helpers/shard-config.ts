@@ -15,5 +15,5 @@ export const shardConfig: ShardConfig = {
   handshakeRetryInitialMs: 50,
   handshakeRetryMaxMs: 200,
   failureBackoffMaxMs: 400,
-  accumulate: false,
+  accumulate: 0,
 };

@@ -1,7 +1,7 @@
-/** The reload plan (src/main/reload.ts) and the live concurrency limit of a shard (PollSlots). */
+/** The reload plan (src/main/reload.ts), the shard settings it gives and the live concurrency limit of a shard (PollSlots). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { changedKeys, planReload } from '../../src/main/reload.js';
+import { accumulationLimit, changedKeys, liveShardConfig, planReload } from '../../src/main/reload.js';
 import { PollSlots } from '../../src/workers/poll-slots.js';
 import { testConfig } from '../helpers/host.js';
 
@@ -41,6 +41,16 @@ test('publish.besideProbe is restart-only while the other publish keys change li
   assert.deepEqual(plan.live, ['publish.apps']);
   assert.deepEqual(plan.restart, ['publish.besideProbe']);
   assert.deepEqual(plan.next.publish, { ...running.publish, apps: ['http://b:4040'] });
+});
+
+test('a plugin keeps the polls of one publish interval and one more, and nothing when not publishing', () => {
+  assert.equal(accumulationLimit(testConfig({ publish: { apps: [] } })), 0);
+  assert.equal(liveShardConfig(testConfig({ publish: { apps: [] } })).accumulate, 0);
+  const apps = ['http://a:4040'];
+  assert.equal(accumulationLimit(testConfig({ pollIntervalMs: 1000, publish: { apps, intervalMs: 3000 } })), 4);
+  assert.equal(accumulationLimit(testConfig({ pollIntervalMs: 1000, publish: { apps, intervalMs: 2500 } })), 4, 'a part interval counts whole');
+  assert.equal(accumulationLimit(testConfig({ pollIntervalMs: 5000, publish: { apps, intervalMs: 3000 } })), 2);
+  assert.equal(liveShardConfig(testConfig({ pollIntervalMs: 250, publish: { apps, intervalMs: 3000 } })).accumulate, 13);
 });
 
 test('PollSlots.setLimit: a larger limit lets waiters in at once, a smaller one holds new requests until below it', async () => {

@@ -8,13 +8,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Worker } from 'node:worker_threads';
-import { packParts } from '../../../src/shared/parts.js';
+import { PartPacker, packParts } from '../../../src/shared/parts.js';
 import {
   INLINE_BUILD_MAX_BYTES,
   ReportBuilder,
   SMALL_BUILD_MAX_BYTES,
   builderHeapLimitMb,
   builderYoungGenerationMb,
+  mergedBytes,
   type HeapLimitEvent,
 } from '../../../src/main/report-builder.js';
 
@@ -54,16 +55,32 @@ describe('builderHeapLimitMb', () => {
 });
 
 describe('builderYoungGenerationMb', () => {
-  test('16 MB up to SMALL_BUILD_MAX_BYTES of input, then V8 default', () => {
+  test('16 MB up to SMALL_BUILD_MAX_BYTES of input, then 64 MB', () => {
     assert.equal(builderYoungGenerationMb(0), 16);
     assert.equal(builderYoungGenerationMb(6 * MB), 16, '3000 × 2 KB plugins');
     assert.equal(builderYoungGenerationMb(SMALL_BUILD_MAX_BYTES), 16);
-    assert.equal(builderYoungGenerationMb(SMALL_BUILD_MAX_BYTES + 1), undefined);
+    assert.equal(builderYoungGenerationMb(SMALL_BUILD_MAX_BYTES + 1), 64);
+  });
+});
+
+describe('mergedBytes', () => {
+  test('a build counts as one report per plugin, however many each sent', () => {
+    const packer = new PartPacker();
+    packer.count(3000, 3); // a plugin with three reports of 1000 bytes
+    packer.count(1000, 1);
+    packer.count(0, 0); // a plugin with no good report
+    packer.allocate();
+    for (let i = 0; i < 4; i++) packer.add('x'.repeat(1000));
+    const packed = packer.done();
+    assert.deepEqual([...packed.groupEnds], [3, 4]);
+    assert.equal(mergedBytes([packed]), 2000);
+    assert.equal(mergedBytes([packParts(['ab', 'cd'])]), 4);
+    assert.equal(mergedBytes([]), 0);
   });
 });
 
 describe('ReportBuilder thread heap', () => {
-  test('a large build moves the builder to V8 default young generation, once', async () => {
+  test('a large build moves the builder to the larger young generation, once', async () => {
     const events: HeapLimitEvent[] = [];
     const builder = new ReportBuilder({ nice: 0, inlineMaxBytes: 0, onHeapLimit: (e) => events.push(e) });
     try {
@@ -74,9 +91,9 @@ describe('ReportBuilder thread heap', () => {
       await build(builder, texts);
       assert.deepEqual(
         events.map((e) => [e.reason, e.maxYoungGenerationSizeMb]),
-        [['grown', null]],
+        [['grown', 64]],
       );
-      assert.ok(builderThread(builder).resourceLimits!.maxYoungGenerationSizeMb! > 16, "V8's default young generation");
+      assert.equal(builderThread(builder).resourceLimits!.maxYoungGenerationSizeMb, 64);
       await build(builder, reports(10, 4));
       assert.equal(events.length, 1, 'and it keeps it for small builds again');
     } finally {
@@ -125,12 +142,12 @@ describe('ReportBuilder thread heap', () => {
         assert.equal(err.code, 'ERR_WORKER_OUT_OF_MEMORY', err.message);
         return true;
       });
-      // First the thread for a large build (V8's default young generation), then the failure.
+      // First the thread for a large build (the larger young generation), then the failure.
       assert.deepEqual(
         events.map((e) => [e.reason, e.maxOldGenerationSizeMb, e.maxYoungGenerationSizeMb]),
         [
-          ['grown', 16, null],
-          ['out of memory', null, null],
+          ['grown', 16, 64],
+          ['out of memory', null, 64],
         ],
       );
 

@@ -46,6 +46,7 @@ test('packs arrive intact after being moved to a worker thread', async () => {
     const reply = new Promise<string[]>((resolve) => worker.once('message', resolve));
     worker.postMessage(packed, transferablesOf([packed]));
     assert.equal(packed.bytes.byteLength, 0, 'moved, not copied');
+    assert.equal(packed.groupEnds.byteLength, 0, 'the groups moved with them');
     assert.deepEqual(await reply, ['{"first":true}', '{"second":"ß"}']);
   } finally {
     await worker.terminate();

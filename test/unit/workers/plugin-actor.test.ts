@@ -10,6 +10,7 @@ import { shardConfig } from '../../helpers/shard-config.js';
 import type { PluginState, ShardConfig } from '../../../src/shared/protocol.js';
 import { PluginActor, type ActorContext } from '../../../src/workers/plugin-actor.js';
 import { PollSlots } from '../../../src/workers/poll-slots.js';
+import { PartPacker, eachPart } from '../../../src/shared/parts.js';
 import { summarizeParts } from '../../../src/workers/report-summary.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -169,6 +170,39 @@ describe('PluginActor', () => {
       assert.deepEqual(actor.state.controls, []);
     } finally {
       await actor.stop();
+      await plugin.close();
+      await dir.cleanup();
+    }
+  });
+
+  test('a publish that comes late gets the newest `accumulate` reports, one group; then the current one', async () => {
+    const dir = await tempDir();
+    let n = 0;
+    const ts = new Date().toISOString();
+    const plugin = await servePlugin({
+      id: 'counter',
+      root: dir.path,
+      spec: { label: 'c' },
+      report: () => ({ Host: { nodes: { 'h;<host>': { latest: { n: { timestamp: ts, value: String(++n) } } } } } }),
+    });
+    const actor = new PluginActor(plugin.socketPath, 'counter', { ...context(), config: { ...config, accumulate: 3 } });
+    const drain = (): { parts: number[]; groupEnds: number[] } => {
+      const packer = new PartPacker();
+      actor.countInto(packer, 'drain');
+      packer.allocate();
+      actor.addInto(packer, 'drain');
+      const packed = packer.done();
+      const parts = Array.from(eachPart([packed]), (part) => Number(/"value":"(\d+)"/.exec(Buffer.from(part).toString())![1]));
+      return { parts, groupEnds: [...packed.groupEnds] };
+    };
+    actor.start();
+    try {
+      await waitFor('eight polls', () => plugin.stats.reports >= 8);
+      await actor.stop();
+      const last = n;
+      assert.deepEqual(drain(), { parts: [last - 2, last - 1, last], groupEnds: [3] });
+      assert.deepEqual(drain(), { parts: [last], groupEnds: [1] }, 'drained: the current report');
+    } finally {
       await plugin.close();
       await dir.cleanup();
     }

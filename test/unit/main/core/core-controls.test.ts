@@ -123,7 +123,7 @@ describe('control routing in the core (real shards, real plugins, no HTTP)', () 
         handshakeRetryInitialMs: 50,
         handshakeRetryMaxMs: 200,
         failureBackoffMaxMs: 200,
-        accumulate: false,
+        accumulate: 0,
       },
     });
     await core.start();
