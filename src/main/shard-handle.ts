@@ -47,14 +47,6 @@ const RESTART_MAX_MS = 30_000;
  */
 export const SHARD_YOUNG_GENERATION_MB = 24;
 
-/**
- * A shard's old-generation limit: under 2 GB V8 lets the heap grow 1.3-2x its live size between
- * mark-compacts instead of 4x (a shard of 5000 plugins keeps ≈ 57 MB live). It shapes the heap
- * rather than caps it: a shard's live data is its actors, a few KB each, never a whole report
- * over 1 MiB (those are checked on its large-report thread).
- */
-export const SHARD_OLD_GENERATION_MB = 1024;
-
 export class ShardHandle {
   readonly index: number;
   #config: ShardConfig;
@@ -98,7 +90,7 @@ export class ShardHandle {
       workerData: data,
       transferList: [port2],
       name: `shard-${this.index}`,
-      resourceLimits: { maxYoungGenerationSizeMb: SHARD_YOUNG_GENERATION_MB, maxOldGenerationSizeMb: SHARD_OLD_GENERATION_MB },
+      resourceLimits: { maxYoungGenerationSizeMb: SHARD_YOUNG_GENERATION_MB },
     });
     this.#worker = worker;
     this.#port = port1;
