@@ -199,8 +199,11 @@ describe('PluginActor', () => {
     try {
       await waitFor('eight polls', () => plugin.stats.reports >= 8);
       await actor.stop();
-      const last = n;
-      assert.deepEqual(drain(), { parts: [last - 2, last - 1, last], groupEnds: [3] });
+      // The plugin may have answered one more poll than the stopped actor took.
+      const first = drain();
+      const last = first.parts.at(-1)!;
+      assert.ok(last === n || last === n - 1, `the newest report the actor took (${last}, plugin at ${n})`);
+      assert.deepEqual(first, { parts: [last - 2, last - 1, last], groupEnds: [3] });
       assert.deepEqual(drain(), { parts: [last], groupEnds: [1] }, 'drained: the current report');
     } finally {
       await plugin.close();
