@@ -24,19 +24,19 @@ export interface PackedParts {
   readonly groupEnds: Uint32Array;
 }
 
-/** Every part of every PackedParts, as views (no copy). */
-export function* eachPart(packs: readonly PackedParts[]): Generator<Uint8Array> {
-  for (const { bytes, ends } of packs) yield* slices(bytes, ends);
-}
-
-/** The parts of every PackedParts group by group, as views (no copy). */
+/** The parts of every PackedParts, group by group (one array per plugin), as views (no copy). */
 export function* eachGroup(packs: readonly PackedParts[]): Generator<Uint8Array[]> {
   for (const { bytes, ends, groupEnds } of packs) {
-    const parts = Array.from(slices(bytes, ends));
+    let part = 0;
     let start = 0;
-    for (const end of groupEnds) {
-      yield parts.slice(start, end);
-      start = end;
+    for (const groupEnd of groupEnds) {
+      const group: Uint8Array[] = [];
+      for (; part < groupEnd; part++) {
+        const end = ends[part]!;
+        group.push(bytes.subarray(start, end));
+        start = end;
+      }
+      yield group;
     }
   }
 }

@@ -146,7 +146,7 @@ export interface ShardConfig {
   readonly handshakeRetryMaxMs: number;
   readonly failureBackoffMaxMs: number;
   /**
-   * Reports each plugin keeps for the next drain (a publish), newest first to stay: the polls of one
+   * How many reports each plugin keeps for the next drain (a publish), the newest: the polls of one
    * publish interval and one more for a late publish (`accumulationLimit`); 0 when not publishing.
    */
   readonly accumulate: number;

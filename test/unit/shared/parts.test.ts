@@ -6,10 +6,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { PartBuffer, PartPacker, eachPart, packParts, transferablesOf, type PackedParts } from '../../../src/shared/parts.js';
+import { PartBuffer, PartPacker, eachGroup, packParts, transferablesOf, type PackedParts } from '../../../src/shared/parts.js';
 
 const decoder = new TextDecoder();
-const textsOf = (packs: PackedParts[]): string[] => Array.from(eachPart(packs), (p) => decoder.decode(p));
+const textsOf = (packs: PackedParts[]): string[] =>
+  Array.from(eachGroup(packs))
+    .flat()
+    .map((p) => decoder.decode(p));
 
 test('packParts keeps every text byte for byte, strings and bytes alike', () => {
   const texts = ['{"a":1}', '', '{"ü":"日本語 ✓ \u{1F600}"}', '{}'];
@@ -21,6 +24,24 @@ test('packParts keeps every text byte for byte, strings and bytes alike', () => 
   );
   assert.equal(packed.bytes.buffer.byteLength, packed.bytes.byteLength, 'an owned buffer, never a pool slab');
   assert.deepEqual(textsOf([packed, packParts(['x'])]), [...texts, 'x']);
+});
+
+test('a PartPacker keeps each counted group together; an empty group is left out', () => {
+  const packer = new PartPacker();
+  const groups = [['{"a":1}', '{"a":2}'], [], ['{"b":1}']];
+  for (const g of groups)
+    packer.count(
+      g.reduce((n, t) => n + Buffer.byteLength(t), 0),
+      g.length,
+    );
+  packer.allocate();
+  for (const t of groups.flat()) packer.add(t);
+  const packed = packer.done();
+  assert.deepEqual([...packed.groupEnds], [2, 3]);
+  assert.deepEqual(
+    Array.from(eachGroup([packed, packParts(['x', 'y'])]), (g) => g.map((p) => decoder.decode(p))),
+    [['{"a":1}', '{"a":2}'], ['{"b":1}'], ['x'], ['y']],
+  );
 });
 
 test('a PartPacker refuses a second pass that does not match the first', () => {

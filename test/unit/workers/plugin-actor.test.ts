@@ -10,7 +10,7 @@ import { shardConfig } from '../../helpers/shard-config.js';
 import type { PluginState, ShardConfig } from '../../../src/shared/protocol.js';
 import { PluginActor, type ActorContext } from '../../../src/workers/plugin-actor.js';
 import { PollSlots } from '../../../src/workers/poll-slots.js';
-import { PartPacker, eachPart } from '../../../src/shared/parts.js';
+import { PartPacker, eachGroup } from '../../../src/shared/parts.js';
 import { summarizeParts } from '../../../src/workers/report-summary.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -192,7 +192,9 @@ describe('PluginActor', () => {
       packer.allocate();
       actor.addInto(packer, 'drain');
       const packed = packer.done();
-      const parts = Array.from(eachPart([packed]), (part) => Number(/"value":"(\d+)"/.exec(Buffer.from(part).toString())![1]));
+      const parts = Array.from(eachGroup([packed]))
+        .flat()
+        .map((part) => Number(/"value":"(\d+)"/.exec(Buffer.from(part).toString())![1]));
       return { parts, groupEnds: [...packed.groupEnds] };
     };
     actor.start();
