@@ -2,7 +2,7 @@
  * ReportBuilder (src/main/report-builder.ts) on real piscina threads: a few plugins' reports are
  * built on the calling thread without starting the builder thread, larger ones on it; the builder
  * thread runs with the old-generation limit its input needs, gets a larger one when the plugins'
- * data grows, and after running out of memory builds on a thread with V8's defaults. Every
+ * data grows, and after running out of memory builds on a thread with V8's default limit. Every
  * build's bytes are checked, not only that it finished.
  */
 import assert from 'node:assert/strict';
