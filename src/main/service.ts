@@ -156,7 +156,10 @@ export async function startService(config: HostConfig, logger: Logger, options: 
   }
   ready = true;
   publishing?.publisher.start();
-  logger.info({ url, pluginsRoot: config.pluginsRoot, maxWorkers: config.workers, probeId: config.probeId, plugins: core.table.size }, 'scope-plugin-host ready');
+  logger.info(
+    { url, pluginsRoot: config.pluginsRoot, maxWorkers: config.workers, probeId: config.probeId, plugins: core.table.size },
+    'scope-plugin-host ready',
+  );
 
   return {
     url,
