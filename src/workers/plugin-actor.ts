@@ -231,8 +231,14 @@ export class PluginActor {
     const limit = this.#ctx.config.accumulate;
     if (limit === 0) return;
     // Not drained in time (the publish build fell behind): keep the newest, bounded.
-    while (this.#pending.count >= limit) this.#pending.shift();
+    this.#keepPending(limit - 1);
     this.#pending.push(text);
+  }
+
+  /** Drops the oldest pending reports until at most `max` are left. */
+  #keepPending(max: number): void {
+    if (max === 0) this.#pending.clear();
+    else while (this.#pending.count > max) this.#pending.shift();
   }
 
   control(body: ControlBody): Promise<ControlReply> {
@@ -452,9 +458,8 @@ export class PluginActor {
   reconfigure(): void {
     const { timeoutMs, maxResponseBytes, accumulate } = this.#ctx.config;
     this.#poller.setLimits({ timeoutMs, maxResponseBytes });
-    // Publishing turned off: nobody drains any more, so what was kept for it goes.
-    if (accumulate === 0) this.#pending.clear();
-    else while (this.#pending.count > accumulate) this.#pending.shift();
+    // Publishing turned off (0): nobody drains any more, so what was kept for it goes.
+    this.#keepPending(accumulate);
   }
 
   #newClient(): PluginClient {
