@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Piscina } from 'piscina';
-import { PartPacker, transferablesOf, type PackedParts } from '../../src/shared/parts.js';
+import { packGroups, transferablesOf, type PackedParts } from '../../src/shared/parts.js';
 import { workerPath } from '../../src/shared/worker-url.js';
 import { buildReportTemplate, renderReport } from '../fleet/fake-report.js';
 import { fakePlugins, resolveSpec } from '../fleet/scenario.js';
@@ -44,13 +44,7 @@ const pool = new Piscina({
   },
 });
 /** One shard's pack, each plugin a group of `perPlugin` reports. */
-const pack = (reports: readonly string[]): PackedParts => {
-  const packer = new PartPacker();
-  for (const t of reports) packer.count(Buffer.byteLength(t) * perPlugin, perPlugin);
-  packer.allocate();
-  for (const t of reports) for (let k = 0; k < perPlugin; k++) packer.add(t);
-  return packer.done();
-};
+const pack = (reports: readonly string[]): PackedParts => packGroups(reports.map((t) => Array<string>(perPlugin).fill(t)));
 const build = async (): Promise<number> => {
   const parts = [pack(texts.slice(0, n >> 1)), pack(texts.slice(n >> 1))];
   const before = process.cpuUsage();

@@ -102,7 +102,7 @@ export function builderYoungGenerationMb(inputBytes: number): number {
 
 export class ReportBuilder {
   readonly #options: ReportBuilderOptions;
-  readonly #limitFor: (inputBytes: number) => number;
+  readonly #limitFor: (mergedBytes: number) => number;
   #pool: Piscina;
   /** The current thread's limit; null once a build ran out of memory (V8's default from then on). */
   #limitMb: number | null;

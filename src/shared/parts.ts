@@ -13,6 +13,11 @@
  */
 import { canMove } from './transfer.js';
 
+/** One report's UTF-8 JSON, as a string or its bytes. */
+type Part = string | Uint8Array;
+
+const byteLengthOf = (part: Part): number => (typeof part === 'string' ? Buffer.byteLength(part) : part.byteLength);
+
 /**
  * Parts packed end to end; part i is `bytes[ends[i-1] ?? 0 .. ends[i])`. The parts come in groups,
  * one per plugin (its reports since the last publish): group g is parts `groupEnds[g-1] ?? 0 ..
@@ -27,15 +32,11 @@ export interface PackedParts {
 /** The parts of every PackedParts, group by group (one array per plugin), as views (no copy). */
 export function* eachGroup(packs: readonly PackedParts[]): Generator<Uint8Array[]> {
   for (const { bytes, ends, groupEnds } of packs) {
+    const views = slices(bytes, ends);
     let part = 0;
-    let start = 0;
     for (const groupEnd of groupEnds) {
       const group: Uint8Array[] = [];
-      for (; part < groupEnd; part++) {
-        const end = ends[part]!;
-        group.push(bytes.subarray(start, end));
-        start = end;
-      }
+      for (; part < groupEnd; part++) group.push(views.next().value as Uint8Array);
       yield group;
     }
   }
@@ -63,11 +64,19 @@ export function transferablesOf(packs: readonly PackedParts[]): ArrayBuffer[] {
 }
 
 /** Packs parts (strings or bytes) into a fresh, transferable PackedParts, each part a group of its own. */
-export function packParts(parts: readonly (string | Uint8Array)[]): PackedParts {
+export function packParts(parts: readonly Part[]): PackedParts {
+  return packGroups(parts.map((part) => [part]));
+}
+
+/** Packs groups of parts (one per plugin) into a fresh, transferable PackedParts; an empty group is left out. */
+export function packGroups(groups: readonly (readonly Part[])[]): PackedParts {
   const packer = new PartPacker();
-  for (const t of parts) packer.count(typeof t === 'string' ? Buffer.byteLength(t) : t.byteLength);
+  for (const group of groups) {
+    const bytes = group.reduce((n, part) => n + byteLengthOf(part), 0);
+    packer.count(bytes, group.length);
+  }
   packer.allocate();
-  for (const t of parts) packer.add(t);
+  for (const group of groups) for (const part of group) packer.add(part);
   return packer.done();
 }
 
@@ -99,7 +108,7 @@ export class PartPacker {
     this.#ends = new Uint32Array(this.#n);
   }
 
-  add(part: string | Uint8Array): void {
+  add(part: Part): void {
     const bytes = this.#bytes!;
     if (typeof part === 'string') this.#offset += bytes.write(part, this.#offset, 'utf8');
     else {
@@ -149,13 +158,13 @@ export class PartBuffer {
   }
 
   /** Replace the contents with one part. */
-  set(part: string | Uint8Array): void {
+  set(part: Part): void {
     this.#ends.length = 0;
     this.push(part);
   }
 
-  push(part: string | Uint8Array): void {
-    const size = typeof part === 'string' ? Buffer.byteLength(part) : part.byteLength;
+  push(part: Part): void {
+    const size = byteLengthOf(part);
     const used = this.byteLength;
     this.#reserve(used + size);
     if (typeof part === 'string') this.#bytes.write(part, used, 'utf8');

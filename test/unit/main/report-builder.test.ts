@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Worker } from 'node:worker_threads';
-import { PartPacker, packParts } from '../../../src/shared/parts.js';
+import { packGroups, packParts } from '../../../src/shared/parts.js';
 import {
   INLINE_BUILD_MAX_BYTES,
   ReportBuilder,
@@ -65,13 +65,9 @@ describe('builderYoungGenerationMb', () => {
 
 describe('mergedBytes', () => {
   test('a build counts as one report per plugin, however many each sent', () => {
-    const packer = new PartPacker();
-    packer.count(3000, 3); // a plugin with three reports of 1000 bytes
-    packer.count(1000, 1);
-    packer.count(0, 0); // a plugin with no good report
-    packer.allocate();
-    for (let i = 0; i < 4; i++) packer.add('x'.repeat(1000));
-    const packed = packer.done();
+    const report = 'x'.repeat(1000);
+    // A plugin with three reports of 1000 bytes, one with one, one with no good report.
+    const packed = packGroups([[report, report, report], [report], []]);
     assert.deepEqual([...packed.groupEnds], [3, 4]);
     assert.equal(mergedBytes([packed]), 2000);
     assert.equal(mergedBytes([packParts(['ab', 'cd'])]), 4);

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { PartPacker, packParts, type PackedParts } from '../../../../src/shared/parts.js';
+import { packGroups, packParts } from '../../../../src/shared/parts.js';
 import { buildReportBytes } from '../../../../src/shared/report/build-report.js';
 
 /** Plugin `id`'s report at second `s`: one sample of its metric, its latest value, a node of that second. */
@@ -26,23 +26,10 @@ function report(id: string, s: number): string {
   });
 }
 
-/** Each plugin's reports as one group, as a shard packs them. */
-function grouped(plugins: string[][]): PackedParts {
-  const packer = new PartPacker();
-  for (const reports of plugins)
-    packer.count(
-      reports.reduce((n, r) => n + Buffer.byteLength(r), 0),
-      reports.length,
-    );
-  packer.allocate();
-  for (const reports of plugins) for (const r of reports) packer.add(r);
-  return packer.done();
-}
-
 test("a plugin's reports merged first give the bytes of the flat merge, every sample kept", () => {
   const plugins = [[report('a', 1), report('a', 2), report('a', 3)], [report('b', 1)], [report('c', 2), report('c', 3)]];
   const stamp = { specs: [], tsEpochNs: '1796616000000000000', windowNs: '3000000000', gzip: true };
-  const byPlugin = buildReportBytes({ ...stamp, parts: [grouped(plugins)] });
+  const byPlugin = buildReportBytes({ ...stamp, parts: [packGroups(plugins)] });
   const flat = buildReportBytes({ ...stamp, parts: [packParts(plugins.flat())] });
   const json = gunzipSync(byPlugin).toString('utf8');
   assert.equal(json, gunzipSync(flat).toString('utf8'));
