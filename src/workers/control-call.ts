@@ -9,9 +9,9 @@
  * shortcut does not fail the control: the plugin did act on the click; the reply says why its
  * shortcut was dropped.
  */
-import { STATUS_CODES } from 'node:http';
 import { ErrorCode, errorData, type ErrorData } from '../shared/errors.js';
 import type { ControlBody } from '../shared/control-body.js';
+import { statusError } from './http-status.js';
 import { ReportError, decodeReport, encodeReport, nowTimestamp, rewriteControls, stampReport, type Report } from '../shared/report/index.js';
 import type { PluginClient } from './plugin-client.js';
 
@@ -34,11 +34,7 @@ export async function callControl(client: PluginClient, body: ControlBody, plugi
   const result = await client.postControl(body);
   if (!result.answered) return { ok: false, error: result.error };
   if (result.statusCode !== 200) {
-    const reason = result.statusText || STATUS_CODES[result.statusCode] || '';
-    return {
-      ok: false,
-      error: errorData(ErrorCode.HTTP_STATUS, `plugin returned non-200 status code: ${result.statusCode} ${reason}`.trimEnd()),
-    };
+    return { ok: false, error: statusError(result.statusCode, result.statusText) };
   }
   let parsed: unknown;
   try {

@@ -9,9 +9,9 @@
  * failures, timeouts, 5xx) and handshakes that fail validation are retried, with backoff, by the
  * actor.
  */
-import { STATUS_CODES } from 'node:http';
 import { ErrorCode, errorData, statusOf, type ErrorData } from '../shared/errors.js';
 import type { PluginSpec } from '../shared/report/index.js';
+import { statusError } from './http-status.js';
 import type { HttpResult } from './plugin-client.js';
 
 export type HandshakeOutcome =
@@ -32,11 +32,7 @@ export function interpretHandshake(result: HttpResult, ctx: HandshakeContext): H
   if (!result.answered) return { kind: 'failed', error: result.error };
   if (result.statusCode >= 500) {
     // A crashing plugin tells us nothing about its era: ask again later.
-    const reason = result.statusText || STATUS_CODES[result.statusCode] || '';
-    return {
-      kind: 'failed',
-      error: errorData(ErrorCode.HTTP_STATUS, `plugin returned non-200 status code: ${result.statusCode} ${reason}`.trimEnd()),
-    };
+    return { kind: 'failed', error: statusError(result.statusCode, result.statusText) };
   }
   if (result.statusCode !== 200) return { kind: 'report-era' };
 

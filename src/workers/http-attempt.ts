@@ -9,10 +9,10 @@
  *
  * The attempt never owns the deadline: the exchange in plugin-client.ts aborts it.
  */
-import { STATUS_CODES } from 'node:http';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import { ErrorCode, errorData, type ErrorData } from '../shared/errors.js';
 import type { ResponseHead } from './http-response-parser.js';
+import { reasonPhrase } from './http-status.js';
 import type { ExchangeHandler } from './plugin-connection.js';
 import { gunzipError, tooLargeError, transportError, type ExchangeState, type Phase } from './transport-errors.js';
 
@@ -115,7 +115,7 @@ export class HttpAttempt implements ExchangeHandler {
     if (this.#done) return;
     this.#phase = 'body';
     this.#statusCode = head.statusCode;
-    this.#statusText = head.statusText || STATUS_CODES[head.statusCode] || '';
+    this.#statusText = reasonPhrase(head.statusCode, head.statusText);
     this.#expectedBytes = head.contentLength;
     if (head.statusCode !== 200) {
       this.#draining = true;

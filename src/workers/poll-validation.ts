@@ -12,9 +12,9 @@
  * at all (docs/spec/plugin-protocol.md#failed-polls): the caller gets only the spec to list, with
  * its `error: …` status.
  */
-import { STATUS_CODES } from 'node:http';
 import { ErrorCode, errorData, statusOf, type ErrorData } from '../shared/errors.js';
 import { ReportError, ReportErrorCode, decodeReport, type PluginSpec, type Report } from '../shared/report/index.js';
+import { statusError } from './http-status.js';
 import type { HttpResult } from './plugin-client.js';
 
 export interface PollContext {
@@ -48,8 +48,7 @@ export function validatePoll(result: HttpResult, ctx: PollContext): PollOutcome 
 
   // 2: the body of a non-200 answer is ignored.
   if (result.statusCode !== 200) {
-    const reason = result.statusText || STATUS_CODES[result.statusCode] || '';
-    return keep(errorData(ErrorCode.HTTP_STATUS, `plugin returned non-200 status code: ${result.statusCode} ${reason}`.trimEnd()));
+    return keep(statusError(result.statusCode, result.statusText));
   }
 
   // 4
