@@ -8,6 +8,7 @@
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import * as Comlink from 'comlink';
+import { portEndpoint } from '../shared/port-endpoint.js';
 import { ErrorCode, HostError, assertNever } from '../shared/errors.js';
 import {
   PROTOCOL_VERSION,
@@ -94,7 +95,7 @@ export class ShardHandle {
     });
     this.#worker = worker;
     this.#port = port1;
-    this.#api = Comlink.wrap<ShardApi>(port1);
+    this.#api = Comlink.wrap<ShardApi>(portEndpoint(port1));
     let rejectDeath!: (err: Error) => void;
     this.#death = new Promise<never>((_, reject) => (rejectDeath = reject));
     this.#death.catch(() => {}); // observed through call(); never an unhandled rejection

@@ -11,6 +11,7 @@
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as Comlink from 'comlink';
+import { portEndpoint } from '../shared/port-endpoint.js';
 import { ErrorCode, errorData } from '../shared/errors.js';
 import {
   PROTOCOL_VERSION,
@@ -236,5 +237,5 @@ if (data.protocolVersion !== PROTOCOL_VERSION) {
   throw new Error(`shard protocol ${data.protocolVersion} does not match ${PROTOCOL_VERSION}`);
 }
 const shard = new Shard(data);
-Comlink.expose(shard, data.api);
+Comlink.expose(shard, portEndpoint(data.api));
 parentPort!.postMessage({ kind: ShardEventKind.Ready, protocolVersion: PROTOCOL_VERSION, shardIndex: data.config.shardIndex } satisfies ShardEvent);
