@@ -8,7 +8,7 @@
  * click on one arrives here. We find the host node's owner in the app's `GET /api/probes` and post
  * the click to `POST /api/control/<owner>/<node>/<control>`, whose answer is the owner's answer.
  */
-import { request } from 'undici';
+import { appRequest, discard, readText } from '../publish/app-http.js';
 import type { ResolvedApp } from '../publish/publisher.js';
 import type { ControlAnswer } from './control-connection.js';
 import type { ControlBody } from '../../shared/control-body.js';
@@ -21,23 +21,23 @@ export async function relayToOwner(app: ResolvedApp, click: ControlBody, ourProb
   const hostname = click.NodeID.slice(0, -HOST_SUFFIX.length);
   const base = `${app.target.origin}${app.target.apiPath}`;
   const signal = AbortSignal.timeout(timeoutMs);
-  const probes = await request(`${base}/probes`, { headers: app.headers, signal });
+  const probes = await appRequest(`${base}/probes`, { method: 'GET', headers: app.headers, signal });
   if (probes.statusCode !== 200) {
-    await probes.body.dump();
+    await discard(probes);
     return notOurs;
   }
-  const list = (await probes.body.json()) as Array<{ id?: unknown; hostname?: unknown }>;
+  const list = JSON.parse(await readText(probes)) as Array<{ id?: unknown; hostname?: unknown }>;
   const owner = list.find((p) => p.hostname === hostname && typeof p.id === 'string' && p.id !== '' && p.id !== ourProbeId);
   if (owner === undefined) return notOurs;
   const hasArgs = click.ControlArgs !== null && Object.keys(click.ControlArgs).length > 0;
   // The app takes probe and node URI-encoded and the control ID as is, as its UI sends them.
-  const answer = await request(`${base}/control/${encodeURIComponent(String(owner.id))}/${encodeURIComponent(click.NodeID)}/${click.Control}`, {
+  const answer = await appRequest(`${base}/control/${encodeURIComponent(String(owner.id))}/${encodeURIComponent(click.NodeID)}/${click.Control}`, {
     method: 'POST',
     headers: { ...app.headers, ...(hasArgs ? { 'content-type': 'application/json' } : {}) },
     ...(hasArgs ? { body: JSON.stringify(click.ControlArgs) } : {}),
     signal,
   });
-  const text = await answer.body.text();
+  const text = await readText(answer);
   let body: unknown;
   try {
     body = JSON.parse(text);

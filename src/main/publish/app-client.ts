@@ -2,7 +2,7 @@
  * Publishes ready-made report bodies to ONE Scope app (docs/publishing.md), the TS counterpart of
  * upstream's `probe/appclient/app_client.go` publish loop.
  *
- * One request at a time over one keep-alive connection (undici `Client`, pipelining 1): the app
+ * One request at a time over one keep-alive connection (an agent of one socket): the app
  * gets reports in order and a slow app costs one socket, not a pile of them. Everything is
  * callback/promise driven — a hung app holds only its own client's in-flight slot, never the
  * event loop, the other apps or the caller of `enqueue()`.
@@ -14,9 +14,10 @@
  *
  * Nothing here parses or encodes reports: bodies arrive gzipped (the lead's piscina task).
  */
-import { Client } from 'undici';
 import type { Logger } from 'pino';
 import { ErrorCode, HostError } from '../../shared/errors.js';
+import type { Agent } from 'node:http';
+import { appRequest, discard, keepAliveAgent, readText } from './app-http.js';
 import { parseAppUrl, probeHeaders, type AppTarget } from './app-url.js';
 import { backoffDelay } from './backoff.js';
 import { SendQueue } from './send-queue.js';
@@ -81,7 +82,7 @@ export class AppClient {
   readonly #retryInitialMs: number;
   readonly #retryMaxMs: number;
   readonly #logger: Logger;
-  readonly #client: Client;
+  readonly #agent: Agent;
   readonly #queue: SendQueue<PublishBody>;
 
   // Send state, owned by #pump/#send. Invariant: at most one of #inFlight, #retryTimer is set,
@@ -130,14 +131,7 @@ export class AppClient {
       'content-encoding': 'gzip',
       ...probeHeaders(this.#target, options),
     };
-    // The per-request AbortController is the real deadline (precise to ~1 ms); undici's own
-    // timers run at ~1 s resolution, so they are only backstops here.
-    this.#client = new Client(this.#target.origin, {
-      pipelining: 1,
-      connect: { timeout: this.#timeoutMs },
-      headersTimeout: this.#timeoutMs + 2_000,
-      bodyTimeout: this.#timeoutMs + 2_000,
-    });
+    this.#agent = keepAliveAgent(this.#target.origin);
   }
 
   /** The app's URL as configured (credentials stripped). */
@@ -187,9 +181,8 @@ export class AppClient {
     this.#retryBody = null;
     this.#dropped += discarded.length;
     this.#inFlight?.abort(new HostError(ErrorCode.SHUTTING_DOWN, 'app client closed'));
-    this.#closing = this.#client.destroy().catch((err: unknown) => {
-      this.#logger.debug({ url: this.url, err }, 'app client destroy failed');
-    });
+    this.#agent.destroy();
+    this.#closing = Promise.resolve();
     return this.#closing;
   }
 
@@ -216,17 +209,17 @@ export class AppClient {
     const started = performance.now();
     let error: HostError | null = null;
     try {
-      const response = await this.#client.request({
-        path: this.#target.reportPath,
+      const response = await appRequest(`${this.#target.origin}${this.#target.reportPath}`, {
         method: 'POST',
         headers: this.#headers,
         body: body.gzipped,
         signal: abort.signal,
+        agent: this.#agent,
       });
       if (response.statusCode === 200) {
-        await response.body.dump();
+        await discard(response);
       } else {
-        const text = await readPrefix(response.body, ERROR_BODY_BYTES);
+        const text = (await readText(response, ERROR_BODY_BYTES)).trim();
         error = new HostError(ErrorCode.APP_HTTP_STATUS, `app answered HTTP ${response.statusCode}${text !== '' ? `: ${text}` : ''}`);
       }
     } catch (err) {
@@ -283,19 +276,7 @@ export class AppClient {
   }
 }
 
-/** Reads at most `max` bytes of a response body as text, then discards the rest. */
-async function readPrefix(body: AsyncIterable<Buffer> & { destroy(): unknown }, max: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of body) {
-    chunks.push(chunk);
-    length += chunk.length;
-    if (length >= max) break; // leaving the loop destroys the stream: we never read a huge error page
-  }
-  return Buffer.concat(chunks).subarray(0, max).toString('utf8').trim();
-}
-
-/** Maps whatever undici threw to a coded error: our own deadline, or the app being unreachable. */
+/** Maps whatever the request threw to a coded error: our own deadline, or the app being unreachable. */
 function toPublishError(err: unknown, signal: AbortSignal): HostError {
   if (signal.aborted && signal.reason instanceof HostError) return signal.reason;
   const code = (err as { code?: unknown } | null)?.code;

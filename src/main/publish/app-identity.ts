@@ -3,8 +3,8 @@
  * is published to it: two URLs answering the same `id` are one app, and the `id` is the `AppID`
  * a control request carries to plugins.
  */
-import { request } from 'undici';
 import { ErrorCode, HostError } from '../../shared/errors.js';
+import { appRequest, readText } from './app-http.js';
 import type { AppTarget } from './app-url.js';
 
 export interface AppIdentity {
@@ -21,17 +21,18 @@ export async function fetchAppIdentity(
 ): Promise<AppIdentity> {
   let status: number;
   let text: string;
+  const deadline = AbortSignal.timeout(timeoutMs);
   try {
-    const response = await request(`${target.origin}${target.apiPath}`, {
+    const response = await appRequest(`${target.origin}${target.apiPath}`, {
       method: 'GET',
       headers,
-      signal: closing !== undefined ? AbortSignal.any([AbortSignal.timeout(timeoutMs), closing]) : AbortSignal.timeout(timeoutMs),
+      signal: closing !== undefined ? AbortSignal.any([deadline, closing]) : deadline,
     });
-    status = response.statusCode;
-    text = await response.body.text();
+    status = response.statusCode ?? 0;
+    text = await readText(response);
   } catch (err) {
-    const code = (err as { name?: unknown }).name === 'TimeoutError' ? ErrorCode.APP_TIMEOUT : ErrorCode.APP_UNREACHABLE;
-    throw new HostError(code, `GET ${target.display}/api: ${(err as Error).message}`, { cause: err });
+    if (deadline.aborted) throw new HostError(ErrorCode.APP_TIMEOUT, `GET ${target.display}/api: no answer within ${timeoutMs} ms`, { cause: err });
+    throw new HostError(ErrorCode.APP_UNREACHABLE, `GET ${target.display}/api: ${(err as Error).message}`, { cause: err });
   }
   if (status !== 200) {
     throw new HostError(ErrorCode.APP_HTTP_STATUS, `GET ${target.display}/api answered HTTP ${status}: ${text.slice(0, 200).trim()}`);
