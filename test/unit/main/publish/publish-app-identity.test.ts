@@ -52,7 +52,7 @@ test('app identity: an app that never answers is APP_TIMEOUT at the deadline', a
   assert.ok(performance.now() - started < 2_000);
 });
 
-test('app identity: a refused connection is APP_UNREACHABLE with the socket error', async (t) => {
+test('app identity: a refused connection is APP_UNREACHABLE with the socket error', async () => {
   const { url, server } = await serve(() => {});
   await close(server);
   const err = await failure(fetchAppIdentity(parseAppUrl(url), {}, 1_000));
