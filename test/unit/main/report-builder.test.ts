@@ -55,10 +55,10 @@ describe('builderHeapLimitMb', () => {
 });
 
 describe('builderYoungGenerationMb', () => {
-  test('16 MB up to SMALL_BUILD_MAX_BYTES of input, then 64 MB', () => {
-    assert.equal(builderYoungGenerationMb(0), 16);
-    assert.equal(builderYoungGenerationMb(6 * MB), 16, '3000 × 2 KB plugins');
-    assert.equal(builderYoungGenerationMb(SMALL_BUILD_MAX_BYTES), 16);
+  test('8 MB up to SMALL_BUILD_MAX_BYTES of input, then 64 MB', () => {
+    assert.equal(builderYoungGenerationMb(0), 8);
+    assert.equal(builderYoungGenerationMb(6 * MB), 8, '3000 × 2 KB plugins');
+    assert.equal(builderYoungGenerationMb(SMALL_BUILD_MAX_BYTES), 8);
     assert.equal(builderYoungGenerationMb(SMALL_BUILD_MAX_BYTES + 1), 64);
   });
 });
@@ -81,7 +81,7 @@ describe('ReportBuilder thread heap', () => {
     const builder = new ReportBuilder({ nice: 0, inlineMaxBytes: 0, onHeapLimit: (e) => events.push(e) });
     try {
       await build(builder, reports(10, 4));
-      assert.equal(builderThread(builder).resourceLimits!.maxYoungGenerationSizeMb, 16);
+      assert.equal(builderThread(builder).resourceLimits!.maxYoungGenerationSizeMb, 8);
       const texts = reports(4000, 50);
       assert.ok(texts.reduce((n, t) => n + t.length, 0) > SMALL_BUILD_MAX_BYTES);
       await build(builder, texts);
