@@ -110,14 +110,14 @@ describe('ReportBuilder thread heap', () => {
       assert.equal(Object.keys(small['Host'].nodes).length, 3);
       assert.deepEqual(events, [], 'the first pool already had the limit this input needs');
       assert.equal(builderThread(builder).resourceLimits!.maxOldGenerationSizeMb, 512);
-      assert.equal(builderThread(builder).resourceLimits!.maxYoungGenerationSizeMb, 16, 'a small build: a small young generation');
+      assert.equal(builderThread(builder).resourceLimits!.maxYoungGenerationSizeMb, 8, 'a small build: a small young generation');
 
       const texts = reports(400, 10);
       const inputBytes = texts.reduce((n, t) => n + Buffer.byteLength(t), 0);
       const large = await build(builder, texts);
       assert.equal(Object.keys(large['Host'].nodes).length, 400);
       assert.equal(large['Host'].nodes['host-399;<host>'].latest.key_9.value, 'plugin 399 value 9');
-      assert.deepEqual(events, [{ maxOldGenerationSizeMb: 768, maxYoungGenerationSizeMb: 16, inputBytes, reason: 'grown' }]);
+      assert.deepEqual(events, [{ maxOldGenerationSizeMb: 768, maxYoungGenerationSizeMb: 8, inputBytes, reason: 'grown' }]);
       assert.equal(builderThread(builder).resourceLimits!.maxOldGenerationSizeMb, 768);
 
       await build(builder, reports(3, 4));
