@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { pino } from 'pino';
 import type { Logger, LoggerOptions } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 import { PROGRAM } from './cli-args.js';
 
 export interface LoggerSetup {
@@ -45,14 +45,18 @@ export function createLogger(options: LoggerSetup): Logger {
     base: wantPretty ? { name: PROGRAM } : { name: PROGRAM, pid: process.pid, hostname: hostname() },
   };
 
+  const require = createRequire(import.meta.url);
   if (options.destination !== undefined) {
-    const stream = wantPretty ? pretty({ ...PRETTY_OPTIONS, colorize: false, sync: true, destination: options.destination }) : options.destination;
+    // Loaded only here: a service writes JSON lines, and on a terminal pino-pretty runs in the transport's thread.
+    const stream = wantPretty
+      ? (require('pino-pretty') as typeof PinoPretty)({ ...PRETTY_OPTIONS, colorize: false, sync: true, destination: options.destination })
+      : options.destination;
     return pino(base, stream);
   }
   if (wantPretty) {
     // Resolved here, not by pino from the caller's location: under ESM and tsx the caller
     // lookup cannot always find our node_modules.
-    const target = createRequire(import.meta.url).resolve('pino-pretty');
+    const target = require.resolve('pino-pretty');
     const transport = pino.transport({ target, options: { ...PRETTY_OPTIONS, destination: 1, sync: true } });
     return pino(base, transport);
   }
