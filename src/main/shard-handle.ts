@@ -55,8 +55,12 @@ export class ShardHandle {
   #worker: Worker | null = null;
   #port: MessagePort | null = null;
   #api: Comlink.Remote<ShardApi> | null = null;
-  /** Rejects when the current worker dies; every call races against it. */
-  #death: Promise<never> = new Promise(() => {});
+  /**
+   * How to fail each call in flight, when the worker dies. Not a race against a "death" promise:
+   * a promise that stays pending keeps every reaction ever added to it, and with it every call's
+   * answer (a snapshot's specs, each publish) for the life of the worker.
+   */
+  readonly #inFlight = new Set<(err: HostError) => void>();
   #ready = false;
   #closing = false;
   #crashTimes: number[] = [];
@@ -96,9 +100,6 @@ export class ShardHandle {
     this.#worker = worker;
     this.#port = port1;
     this.#api = Comlink.wrap<ShardApi>(portEndpoint(port1));
-    let rejectDeath!: (err: Error) => void;
-    this.#death = new Promise<never>((_, reject) => (rejectDeath = reject));
-    this.#death.catch(() => {}); // observed through call(); never an unhandled rejection
     let lastError = 'exited';
 
     return new Promise((resolve, reject) => {
@@ -134,7 +135,8 @@ export class ShardHandle {
         const wasReady = this.#ready;
         this.#ready = false;
         port1.close();
-        rejectDeath(new HostError(ErrorCode.WORKER_CRASHED, `worker thread of shard ${this.index} ${lastError} (exit code ${code})`));
+        const death = new HostError(ErrorCode.WORKER_CRASHED, `worker thread of shard ${this.index} ${lastError} (exit code ${code})`);
+        for (const fail of [...this.#inFlight]) fail(death);
         if (!wasReady) reject(new HostError(ErrorCode.WORKER_CRASHED, `shard ${this.index} failed to start: ${lastError}`));
         if (!this.#closing) this.#scheduleRestart(lastError);
       });
@@ -170,11 +172,24 @@ export class ShardHandle {
     if (!this.#ready || !this.#api) {
       return Promise.reject(new HostError(ErrorCode.WORKER_CRASHED, `shard ${this.index} is restarting`));
     }
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new HostError(ErrorCode.INTERNAL, `shard ${this.index} did not answer within ${timeoutMs} ms`)), timeoutMs);
+    const api = this.#api;
+    return new Promise<T>((resolve, reject) => {
+      const settle = (): void => {
+        clearTimeout(timer);
+        this.#inFlight.delete(fail);
+      };
+      // What comlink rejects with is the worker's error, as thrown there.
+      const fail = (err: unknown): void => {
+        settle();
+        reject(err as Error);
+      };
+      const timer = setTimeout(() => fail(new HostError(ErrorCode.INTERNAL, `shard ${this.index} did not answer within ${timeoutMs} ms`)), timeoutMs);
+      this.#inFlight.add(fail);
+      fn(api).then((value) => {
+        settle();
+        resolve(value);
+      }, fail);
     });
-    return Promise.race([fn(this.#api), this.#death, timeout]).finally(() => clearTimeout(timer));
   }
 
   /** Stop polling, close every plugin connection and end the worker. Idempotent. */

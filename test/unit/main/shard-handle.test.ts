@@ -5,6 +5,8 @@
  */
 import { afterEach, describe, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { Worker } from 'node:worker_threads';
 import { ErrorCode, HostError } from '../../../src/shared/errors.js';
 import type { LogEvent, PluginAssignment, PluginState, StatsEvent } from '../../../src/shared/protocol.js';
@@ -53,6 +55,12 @@ class ScriptedListener implements ShardListener {
       w.resolve(args);
     }
   }
+}
+
+/** V8's collector, callable without starting the test process with --expose-gc. */
+function collector(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
 }
 
 describe('ShardHandle', () => {
@@ -157,5 +165,35 @@ describe('ShardHandle', () => {
     mock.timers.tick(999);
     mock.timers.tick(1);
     await assert.rejects(never, (err: HostError) => err.code === ErrorCode.INTERNAL && /within 1000 ms/.test(err.message));
+  });
+  test('a call in flight when the worker dies fails with HOST_WORKER_CRASHED', async () => {
+    const workers = watchShardWorkers();
+    try {
+      const listener = new ScriptedListener();
+      const handle = new ShardHandle(0, shardConfig, listener);
+      handles.push(handle);
+      await handle.start();
+      const pending = handle.call(() => new Promise<never>(() => {}), 60_000);
+      await workers.get(0)!.terminate();
+      await assert.rejects(pending, (err: HostError) => err.code === ErrorCode.WORKER_CRASHED && /exit code/.test(err.message));
+    } finally {
+      workers.stop();
+    }
+  });
+
+  test('a settled call keeps nothing: its result can be collected while the worker lives', async () => {
+    const listener = new ScriptedListener();
+    const handle = new ShardHandle(0, shardConfig, listener);
+    handles.push(handle);
+    await handle.start();
+    const gc = collector();
+    const results: WeakRef<object>[] = [];
+    for (let i = 0; i < 20; i++) {
+      // Like a snapshot: the plugins' specs come back in the answer, once per publish.
+      results.push(new WeakRef(await handle.call(async (api) => ({ answer: await api.readout(0), specs: new Array(1_000).fill(i) }))));
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    assert.equal(results.filter((r) => r.deref() !== undefined).length, 0, 'results still reachable after their calls settled');
   });
 });
