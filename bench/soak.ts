@@ -11,13 +11,18 @@
  *     of the last third of the run is compared with the middle third (the first third is warm-up);
  *   - the host process is still the same one (restarts = 0) and how many shard workers restarted;
  * and prints one progress line. It ends with a summary and exits 1 if a check failed.
+ *
+ * The host publishes to a real Scope app every 3 s when upstream's binary is found (as the tests
+ * find it), so a publish's snapshot, build and send are soaked too; `--no-app` leaves it out.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fakeId, startFleet, type PluginSpec } from './fleet/client.js';
-import { startHost, type Target } from './harness/targets.js';
+import { scopeBinary } from '../test/helpers/scope-binary.js';
+import { startScopeApp, type ScopeProcess } from './harness/scope-processes.js';
+import { freePort, startHost, type Target } from './harness/targets.js';
 import { closeHttp, getJson } from './measure/http.js';
 import { readMemory } from './measure/proc.js';
 
@@ -38,6 +43,7 @@ const { values } = parseArgs({
     churn: { type: 'string', default: '5' },
     'hung-percent': { type: 'string', default: '1' },
     'check-every': { type: 'string', default: '20' },
+    'no-app': { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -109,6 +115,7 @@ async function main(): Promise<number> {
   for (const s of initial) live.set(s.id, s);
   const fleet = startFleet({ root, plugins: initial });
   let host: Target | undefined;
+  let app: ScopeProcess | null = null;
   const rss: { t: number; bytes: number }[] = [];
   let sampler: NodeJS.Timeout | undefined;
   const events = { added: 0, removed: 0, restarted: 0, failedOps: 0 };
@@ -118,7 +125,11 @@ async function main(): Promise<number> {
   try {
     const ready = await fleet.ready;
     console.log(`fleet: ${ready.ids.length} plugins listening in ${(ready.listenMs / 1000).toFixed(1)} s (pid ${fleet.pid})`);
-    host = await startHost({ root, workDir: work, settings: { pollIntervalMs: 1000, timeoutMs: 500, rescanIntervalMs: RESCAN_MS } }, 'soak-host');
+    const bin = values['no-app'] ? null : scopeBinary();
+    if (bin && 'path' in bin) app = await startScopeApp(bin.path, await freePort(), join(work, 'app.log'));
+    console.log(app ? `app: publishing every 3 s to ${app.url}` : `app: none${bin && 'skip' in bin ? ` (${bin.skip})` : ''}; the host publishes nowhere`);
+    const settings = { pollIntervalMs: 1000, timeoutMs: 500, rescanIntervalMs: RESCAN_MS };
+    host = await startHost({ root, workDir: work, settings, appUrl: app?.url }, 'soak-host');
     const hostPid = host.pid;
     const url = host.url;
     console.log(`host: pid ${hostPid}, ${url}`);
@@ -234,6 +245,7 @@ async function main(): Promise<number> {
   } finally {
     if (sampler) clearInterval(sampler);
     await host?.stop();
+    await app?.stop();
     await fleet.stop();
     closeHttp();
     rmSync(work, { recursive: true, force: true });
