@@ -41,7 +41,6 @@ import { PluginActor, type ActorContext } from './plugin-actor.js';
 import type { ControlBody } from '../shared/control-body.js';
 import { PollSlots } from './poll-slots.js';
 import type { Piscina } from 'piscina';
-import { backgroundPool } from '../shared/background-pool.js';
 
 /** How long after a plugin's state changes (status, not counters) it is sent to main, with any others changed meanwhile. */
 const STATE_FLUSH_MS = 200;
@@ -63,8 +62,11 @@ class Shard implements ShardApi {
   #elu = performance.eventLoopUtilization();
   /** `PluginState.seq` of the last change any actor here announced. */
   #seq = 0;
-  /** Created on the first large report; one thread, so large reports cost at most one core. */
-  #largePool: Piscina | null = null;
+  /**
+   * Created on the first large report, and piscina loaded only then (most shards never see one);
+   * one thread, so large reports cost at most one core.
+   */
+  #largePool: Promise<Piscina> | null = null;
   /** Starts as workerData's; a config reload replaces it (`configure`). */
   #config: ShardConfig;
 
@@ -87,18 +89,16 @@ class Shard implements ShardApi {
       nextSeq() {
         return ++shard.#seq;
       },
-      validateLarge(task: LargeReportTask): Promise<LargeReportResult> {
-        shard.#largePool ??= backgroundPool('large-report-task', { nice: data.config.backgroundNice });
+      async validateLarge(task: LargeReportTask): Promise<LargeReportResult> {
+        const pool = await shard.#large();
         // The body's memory is moved when it owns it (large Buffers do), else a copy is.
         const body = movable(task.body);
-        return shard.#largePool.run({ ...task, body }, { transferList: [body.buffer as ArrayBuffer] }) as Promise<LargeReportResult>;
+        return (await pool.run({ ...task, body }, { transferList: [body.buffer as ArrayBuffer] })) as LargeReportResult;
       },
-      summarizeLarge(task: LargeSummaryTask): Promise<TopologyContribution[]> {
-        shard.#largePool ??= backgroundPool('large-report-task', { nice: data.config.backgroundNice });
+      async summarizeLarge(task: LargeSummaryTask): Promise<TopologyContribution[]> {
+        const pool = await shard.#large();
         // The parts are copies (never the actor's own buffer), so each owns its memory and moves.
-        return shard.#largePool.run(task, { name: 'summarizeLargeReport', transferList: task.parts.map((t) => t.buffer as ArrayBuffer) }) as Promise<
-          TopologyContribution[]
-        >;
+        return (await pool.run(task, { name: 'summarizeLargeReport', transferList: task.parts.map((t) => t.buffer as ArrayBuffer) })) as TopologyContribution[];
       },
       polled(outcome, latencyMs) {
         shard.#outcomes[outcome] = (shard.#outcomes[outcome] ?? 0) + 1;
@@ -180,7 +180,7 @@ class Shard implements ShardApi {
     const actors = [...this.#actors.values()];
     this.#actors.clear();
     await Promise.all(actors.map((a) => a.stop()));
-    await this.#largePool?.destroy();
+    await (await this.#largePool)?.destroy();
     // Let the reply to this call go out before the port closes (the worker then exits on its own).
     setImmediate(() => {
       this.#data.api.close();
@@ -216,6 +216,13 @@ class Shard implements ShardApi {
     });
     this.#outcomes = {};
     this.#latencies = [];
+  }
+
+  #large(): Promise<Piscina> {
+    this.#largePool ??= import('../shared/background-pool.js').then(({ backgroundPool }) =>
+      backgroundPool('large-report-task', { nice: this.#data.config.backgroundNice }),
+    );
+    return this.#largePool;
   }
 
   #log(level: LogLevel, msg: string, fields: Record<string, string | number | boolean | null>): void {
