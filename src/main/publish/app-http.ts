@@ -34,7 +34,7 @@ export function appRequest(url: string, request: AppRequest): Promise<IncomingMe
       agent: request.agent ?? false,
     });
     req.once('response', resolve);
-    req.once('error', reject);
+    req.on('error', reject); // not once: a second error after the first must not go unhandled
     req.end(request.body);
   });
 }
