@@ -6,8 +6,9 @@ import type { Logger } from 'pino';
  * File watches on the directories below the plugin root that are worth watching, at most
  * `maxDirs` of them: those that hold sockets (per the last scan), and for `youngMs` those that
  * just appeared or just lost their last socket (a plugin creating its directory, or restarting).
- * Any event in one of them asks for a rescan; the rescan stays the source of truth, so a
- * directory left unwatched costs latency (until the periodic rescan), never correctness.
+ * Any event in one of them asks for a rescan, naming the entry it was about, so that a new socket
+ * can be added at once; the rescan stays the source of truth, so a directory left unwatched costs
+ * latency (until the periodic rescan), never correctness.
  *
  * Why not one recursive watcher: a watch costs memory per directory for as long as the directory
  * exists, so anyone who can write below the root could make the host grow without bound with
@@ -24,8 +25,8 @@ export interface DirWatchesOptions {
   /** How long a directory without sockets stays watched after it appeared or emptied. */
   youngMs: number;
   logger: Logger;
-  /** Something changed below a watched directory: rescan soon. */
-  onChange(): void;
+  /** Something changed below a watched directory (at `path`, when the event named it): rescan soon. */
+  onChange(path?: string): void;
 }
 
 interface Watched {
@@ -102,8 +103,13 @@ export class DirWatches {
     } catch {
       return;
     }
-    // Symlinked directories are left to the scan: following them here could walk a loop.
-    for (const e of entries) if (e.isDirectory() && !this.#dirs.has(join(dir, e.name))) this.#addTree(join(dir, e.name), expires);
+    // Symlinked directories are left to the scan: following them here could walk a loop. Sockets
+    // made before the watch began get no event of their own.
+    for (const e of entries) {
+      const path = join(dir, e.name);
+      if (e.isDirectory() && !this.#dirs.has(path)) this.#addTree(path, expires);
+      else if (e.isSocket()) this.#o.onChange(path);
+    }
   }
 
   #add(dir: string, expires: number): boolean {
@@ -132,9 +138,12 @@ export class DirWatches {
   #onEvent(dir: string, name: string | Buffer | null): void {
     if (this.#closed) return;
     if (typeof name === 'string' && name !== '') {
-      this.onEntry(join(dir, name));
+      const path = join(dir, name);
+      this.onEntry(path);
       // The watched directory itself was removed (the event names it).
       if (name === basename(dir) && !exists(dir)) this.#remove(dir);
+      this.#o.onChange(path);
+      return;
     }
     this.#o.onChange();
   }

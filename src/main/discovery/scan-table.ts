@@ -50,6 +50,23 @@ export function nextTable(previous: ReadonlyMap<string, DiscoveredSocket>, scan:
   return { table: sorted, diff: diffTables(previous, sorted), rootFailed: false };
 }
 
+/** `scan` with `extra` sockets where it has none at their path, in path order as a scan lists them. */
+export function withSockets(scan: ScanResult, extra: Iterable<DiscoveredSocket>): ScanResult {
+  const candidates = [...extra];
+  if (candidates.length === 0) return scan;
+  const have = new Set(scan.sockets.map((s) => s.path));
+  const more = candidates.filter((s) => !have.has(s.path));
+  if (more.length === 0) return scan;
+  return { ...scan, sockets: [...scan.sockets, ...more].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) };
+}
+
+/** The table with one socket added (or replacing the one at its path), in path order. */
+export function tableWith(previous: ReadonlyMap<string, DiscoveredSocket>, socket: DiscoveredSocket): ReadonlyMap<string, DiscoveredSocket> {
+  const table = new Map(previous);
+  table.set(socket.path, socket);
+  return sortedByPath(table);
+}
+
 export function diffTables(before: ReadonlyMap<string, DiscoveredSocket>, after: ReadonlyMap<string, DiscoveredSocket>): DiscoveryDiff {
   const added: DiscoveredSocket[] = [];
   const removed: DiscoveredSocket[] = [];

@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
 import { pino } from 'pino';
 import { ErrorCode } from '../../../../src/shared/errors.js';
-import { Discovery, EVENT_SCAN_SPACING, rescanDelay, type DiscoveryDiff, type DiscoveryOptions } from '../../../../src/main/discovery/discovery.js';
+import {
+  Discovery,
+  EVENT_SCAN_SPACING,
+  QUICK_ADDS_PER_SCAN,
+  rescanDelay,
+  type DiscoveryDiff,
+  type DiscoveryOptions,
+} from '../../../../src/main/discovery/discovery.js';
 import { tempDir } from '../../../helpers/tmp.js';
 import { waitFor } from '../../../helpers/wait.js';
 
@@ -96,6 +103,37 @@ describe('Discovery', () => {
     await mkdir(join(r, 'late/deeper'), { recursive: true });
     await listen(join(r, 'late/deeper/p.sock'));
     await waitFor('socket in new sub-directory discovered', () => discovery.current.has(join(r, 'late/deeper/p.sock')), 3000);
+  });
+
+  it('adds a socket a watch event names at once, before the rescan the event asks for; that rescan changes nothing', async (t) => {
+    const r = await root();
+    // A debounce far longer than the test's waits: only the event's own check can add the socket.
+    const { discovery, diffs } = await startDiscovery(t, { root: r, debounceMs: 30_000 });
+    await discovery.rescanNow(); // the one rescan a new watcher asks for, out of the way
+    const scans = discovery.scans;
+    await mkdir(join(r, 'fresh'));
+    await waitFor('the new directory watched', () => discovery.watchedDirs.watched === 1, 3000);
+    await listen(join(r, 'fresh/quick.sock'));
+    await listen(join(r, 'rooted.sock'));
+    await waitFor('both sockets added', () => discovery.current.size === 2, 3000);
+    assert.equal(discovery.scans, scans, 'added without a scan');
+    assert.deepEqual(added(diffs).sort(), [join(r, 'fresh/quick.sock'), join(r, 'rooted.sock')]);
+    await discovery.rescanNow();
+    assert.equal(diffs.length, 2, 'the scan agrees: no removal, no re-add');
+    assert.deepEqual(removed(diffs), []);
+  });
+
+  it('adds a burst of sockets from events up to a cap, and the rest with the scan', async (t) => {
+    const r = await root();
+    const { discovery, diffs } = await startDiscovery(t, { root: r, debounceMs: 30_000 });
+    await discovery.rescanNow();
+    const paths = Array.from({ length: QUICK_ADDS_PER_SCAN + 16 }, (_, i) => join(r, `p${String(i).padStart(3, '0')}.sock`));
+    for (const path of paths) await listen(path);
+    await waitFor('the events handled', () => discovery.current.size >= QUICK_ADDS_PER_SCAN, 3000);
+    assert.equal(discovery.current.size, QUICK_ADDS_PER_SCAN, 'no more between two scans');
+    await discovery.rescanNow();
+    assert.deepEqual([...discovery.current.keys()], paths, 'all of them, in path order');
+    assert.deepEqual(removed(diffs), []);
   });
 
   it('keeps rescanning periodically without a watcher, each scan after the last', async (t) => {
