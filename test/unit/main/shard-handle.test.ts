@@ -70,6 +70,14 @@ describe('ShardHandle', () => {
     await Promise.all(handles.splice(0).map((h) => h.close()));
   });
 
+  /** A started handle of shard 0 with a scripted listener, closed after the test. */
+  async function started(): Promise<ShardHandle> {
+    const handle = new ShardHandle(0, shardConfig, new ScriptedListener());
+    handles.push(handle);
+    await handle.start();
+    return handle;
+  }
+
   test('start resolves once the worker is ready and hands it the assigned plugins; call reaches the api', async () => {
     const listener = new ScriptedListener();
     const handle = new ShardHandle(3, { ...shardConfig, shardIndex: 3 }, listener);
@@ -156,23 +164,18 @@ describe('ShardHandle', () => {
   });
 
   test('a call the worker does not answer in time fails with HOST_INTERNAL', async () => {
-    const listener = new ScriptedListener();
-    const handle = new ShardHandle(0, shardConfig, listener);
-    handles.push(handle);
-    await handle.start();
+    const handle = await started();
     mock.timers.enable({ apis: ['setTimeout'] });
     const never = handle.call(() => new Promise<never>(() => {}), 1_000);
     mock.timers.tick(999);
     mock.timers.tick(1);
     await assert.rejects(never, (err: HostError) => err.code === ErrorCode.INTERNAL && /within 1000 ms/.test(err.message));
   });
+
   test('a call in flight when the worker dies fails with HOST_WORKER_CRASHED', async () => {
     const workers = watchShardWorkers();
     try {
-      const listener = new ScriptedListener();
-      const handle = new ShardHandle(0, shardConfig, listener);
-      handles.push(handle);
-      await handle.start();
+      const handle = await started();
       const pending = handle.call(() => new Promise<never>(() => {}), 60_000);
       await workers.get(0)!.terminate();
       await assert.rejects(pending, (err: HostError) => err.code === ErrorCode.WORKER_CRASHED && /exit code/.test(err.message));
@@ -182,10 +185,7 @@ describe('ShardHandle', () => {
   });
 
   test('a settled call keeps nothing: its result can be collected while the worker lives', async () => {
-    const listener = new ScriptedListener();
-    const handle = new ShardHandle(0, shardConfig, listener);
-    handles.push(handle);
-    await handle.start();
+    const handle = await started();
     const gc = collector();
     const results: WeakRef<object>[] = [];
     for (let i = 0; i < 20; i++) {
