@@ -439,8 +439,13 @@ export class Discovery {
     if (this.#closed || this.#table.has(path) || this.#quickAdds.size >= QUICK_ADDS_PER_SCAN) return;
     const id = pluginIdFromPath(path);
     if (!isValidPluginId(id)) return;
-    // stat, as the scan does: a symlink to a socket is that socket.
-    const st = statSync(path, { throwIfNoEntry: false });
+    let st;
+    try {
+      // stat, as the scan does: a symlink to a socket is that socket.
+      st = statSync(path, { throwIfNoEntry: false });
+    } catch {
+      return; // a symlink loop, a permission: the scan reports what it finds
+    }
     if (st === undefined || !st.isSocket()) return;
     const socket: DiscoveredSocket = { path, id, dev: st.dev, ino: st.ino, birthtimeMs: st.birthtimeMs };
     this.#quickAdds.set(path, socket);
@@ -451,14 +456,15 @@ export class Discovery {
 
   /** Coalesces a burst of events: the first arms a timer, later ones ride on it (no starvation). */
   #trigger(path?: string): void {
+    if (!this.#closed && this.#debounce === undefined) {
+      this.#debounce = setTimeout(
+        () => {
+          this.#debounce = undefined;
+          void this.rescanNow();
+        },
+        rescanDelay(this.#debounceMs, this.#lastScanMs, EVENT_SCAN_SPACING),
+      ).unref();
+    }
     if (path !== undefined) this.#quickAdd(path);
-    if (this.#closed || this.#debounce !== undefined) return;
-    this.#debounce = setTimeout(
-      () => {
-        this.#debounce = undefined;
-        void this.rescanNow();
-      },
-      rescanDelay(this.#debounceMs, this.#lastScanMs, EVENT_SCAN_SPACING),
-    ).unref();
   }
 }

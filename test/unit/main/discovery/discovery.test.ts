@@ -123,6 +123,17 @@ describe('Discovery', () => {
     assert.deepEqual(removed(diffs), []);
   });
 
+  it('an event naming a symlink loop adds nothing and throws nothing; the rescan still comes', async (t) => {
+    const r = await root();
+    const { discovery } = await startDiscovery(t, { root: r, debounceMs: 0 });
+    const scans = discovery.scans;
+    await symlink('loop.sock', join(r, 'loop.sock'));
+    await waitFor('a rescan after the event', () => discovery.scans > scans, 3000);
+    assert.equal(discovery.current.size, 0);
+    await listen(join(r, 'after.sock'));
+    await waitFor('a socket after the loop', () => discovery.current.has(join(r, 'after.sock')), 3000);
+  });
+
   it('adds a burst of sockets from events up to a cap, and the rest with the scan', async (t) => {
     const r = await root();
     const { discovery, diffs } = await startDiscovery(t, { root: r, debounceMs: 30_000 });
