@@ -2,7 +2,7 @@
  * A comlink endpoint over a Node MessagePort that listens with `on('message')`. Comlink's default,
  * the port's `addEventListener`, makes Node wrap each message in a DOM MessageEvent, whose class
  * lives in Node's bundled fetch stack: the first message then loads undici, http, tls and http2
- * into the thread (1.5 MB of heap and 1.4 MB of external memory in a shard) for one event class.
+ * into the thread for one event class (docs/decisions/069-fixed-cost-of-a-thread.md).
  */
 import type { Endpoint } from 'comlink';
 import type { MessagePort, TransferListItem } from 'node:worker_threads';

@@ -1,7 +1,7 @@
 /**
  * Reason phrases for status lines that arrive without one, and the error a non-200 answer
  * becomes. A table of our own rather than node:http's STATUS_CODES: importing node:http in a
- * shard loads Node's whole HTTP stack, 2.7 MB of heap per shard for one lookup.
+ * shard loads Node's whole HTTP stack for one lookup (docs/decisions/069-fixed-cost-of-a-thread.md).
  */
 import { ErrorCode, errorData, type ErrorData } from '../shared/errors.js';
 

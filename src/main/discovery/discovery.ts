@@ -17,9 +17,9 @@ export type { DiscoveredSocket } from './socket-scanner.js';
  * trigger a debounced full rescan so a change is seen well before `rescanIntervalMs`; a missed
  * event, a failed watch or an inotify limit cost latency, never correctness, because the periodic
  * rescan runs anyway. An event that names a new socket also adds it at once (a few of them per
- * scan): the rescan after an event waits ten times the last scan's duration, ≈ 300 ms for 1000
- * plugins on a busy machine, and the scan that follows finds the same socket, so nothing changes.
- * Removals wait for the scan.
+ * scan), because the rescan after an event waits ten times the last scan's duration; the scan
+ * that follows finds the same socket, so nothing changes. Removals wait for the scan
+ * (docs/decisions/085-sockets-added-from-watch-events.md).
  *
  * What is watched (dir-watches.ts): the root, the directories that hold sockets, and for a while
  * the directories that just appeared or just lost their sockets, at most `maxWatchedDirs` besides
