@@ -76,8 +76,10 @@ export function reasonPhrase(statusCode: number, sent: string): string {
   return sent || (REASONS[statusCode] ?? '');
 }
 
-/** The status a plugin gets for answering anything but 200, worded as upstream words it. */
+/**
+ * The status a plugin gets for answering anything but 200, worded as upstream words it.
+ * `statusText` is an answer's as the attempt gave it: already `reasonPhrase`'s.
+ */
 export function statusError(statusCode: number, statusText: string): ErrorData {
-  const reason = reasonPhrase(statusCode, statusText);
-  return errorData(ErrorCode.HTTP_STATUS, `plugin returned non-200 status code: ${statusCode} ${reason}`.trimEnd());
+  return errorData(ErrorCode.HTTP_STATUS, `plugin returned non-200 status code: ${statusCode} ${statusText}`.trimEnd());
 }
