@@ -1,4 +1,4 @@
-import type { DiscoveredSocket, ScanResult } from './socket-scanner.js';
+import { byPath, type DiscoveredSocket, type ScanResult } from './socket-scanner.js';
 
 /**
  * Turns one scan into the next plugin table, given the previous one. Pure, so the policy for
@@ -57,7 +57,7 @@ export function withSockets(scan: ScanResult, extra: Iterable<DiscoveredSocket>)
   const have = new Set(scan.sockets.map((s) => s.path));
   const more = candidates.filter((s) => !have.has(s.path));
   if (more.length === 0) return scan;
-  return { ...scan, sockets: [...scan.sockets, ...more].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) };
+  return { ...scan, sockets: [...scan.sockets, ...more].sort(byPath) };
 }
 
 /** The table with one socket added (or replacing the one at its path), in path order. */
@@ -78,7 +78,6 @@ export function diffTables(before: ReadonlyMap<string, DiscoveredSocket>, after:
     const old = before.get(path);
     if (old === undefined || !sameSocket(old, now)) added.push(now);
   }
-  const byPath = (a: DiscoveredSocket, b: DiscoveredSocket): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
   return { added: added.sort(byPath), removed: removed.sort(byPath) };
 }
 

@@ -261,7 +261,7 @@ function tooDeep(path: string, maxDepth: number): ScanProblem {
   return { path, code: MAX_DEPTH_CODE, message: `directory deeper than maxDepth ${maxDepth}; not scanned` };
 }
 
-function byPath(a: { path: string }, b: { path: string }): number {
+export function byPath(a: { path: string }, b: { path: string }): number {
   // Code-unit order, like Go's sort of byte strings: plugins are kept in ascending path order.
   return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
