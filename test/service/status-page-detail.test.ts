@@ -269,6 +269,10 @@ describe('status page header and plugin detail in headless Chromium', { skip: BR
         async () => (await detail.locator('[data-control="iowait~switchToIOWait"] button:not([disabled])').count()) === 1,
         10_000,
       );
+      // Once a poll's report has the clicked control off the node, its result stays beside it.
+      const toIdleRow = detail.locator('[data-control="iowait~switchToIdle"]');
+      await waitFor('switchToIdle active on no node', async () => (await toIdleRow.locator('button[disabled]').count()) === 1, 10_000);
+      assert.equal(await toIdleRow.locator('.ctl-result.ok').textContent(), `${IOWAIT_NODE}: done`);
       await detail.locator('[data-control="iowait~switchToIOWait"] button').click();
       await waitFor('plugin switched back', () => iowait.mode === 'iowait', 10_000);
 

@@ -159,6 +159,15 @@ function controlView(ctl) {
     var res = detail.results[key];
     if (res) row.appendChild(el('span', 'ctl-result ' + res.cls, res.text));
   });
+  // A click's result stays in view when the click moved the control off its node: a plugin that
+  // swaps its controls answers with a report where this one is no longer active there.
+  Object.keys(detail.results).forEach(function (key) {
+    var cut = key.indexOf('\\u0000');
+    var node = key.slice(cut + 1);
+    if (key.slice(0, cut) !== ctl.id || ctl.nodes.indexOf(node) !== -1) return;
+    var res = detail.results[key];
+    row.appendChild(el('span', 'ctl-result ' + res.cls, clip(node) + ': ' + res.text));
+  });
   return row;
 }
 function clickControl(ctl, node, key) {
