@@ -68,7 +68,7 @@ export const DEFAULTS: DeepReadonly<Omit<HostConfig, 'probeId' | 'workers'>> = d
   maxNodesPerReport: 20_000,
   rescanIntervalMs: 5000,
   maxWatchedDirs: 10_000,
-  pluginsPerWorker: 1000,
+  pluginsPerWorker: 3000,
   maxConcurrentPollsPerWorker: 128,
   backgroundNice: 10,
   handshake: { retryInitialMs: 1000, retryMaxMs: 15_000 },

@@ -61,7 +61,7 @@ test('defaults: no flags, no file gives every documented default', async () => {
     rescanIntervalMs: 5000,
     maxWatchedDirs: 10000,
     workers: 3,
-    pluginsPerWorker: 1000,
+    pluginsPerWorker: 3000,
     maxConcurrentPollsPerWorker: 128,
     backgroundNice: 10,
     handshake: { retryInitialMs: 1000, retryMaxMs: 15_000 },
