@@ -22,6 +22,18 @@ const MAIN_SEMI_SPACE = '--max-semi-space-size=1';
 export const MAIN_THREAD_NODE_FLAGS: readonly string[] = [MAIN_SEMI_SPACE];
 
 /**
+ * Environment for the process that runs cli.js: glibc's malloc with a fixed mmap threshold.
+ *
+ * By default glibc raises the threshold to the size of the largest mapped block freed so far (up
+ * to 32 MB), so after the first multi-MB snapshot pack or merged report has come and gone, the
+ * next ones of that size are carved from the threads' malloc arenas, whose freed middles stay
+ * resident. At 1 MiB every such block gets a mapping of its own that free() returns at once,
+ * while the many small allocations (socket reads, one report each) stay in the arenas
+ * (docs/decisions/086-fixed-mmap-threshold.md). Other C libraries ignore the variable.
+ */
+export const HOST_PROCESS_ENV: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: String(1024 * 1024) };
+
+/**
  * Call before the first worker starts. Does nothing unless the process was started with
  * MAIN_THREAD_NODE_FLAGS; returns whether it reset anything.
  */

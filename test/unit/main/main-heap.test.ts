@@ -12,7 +12,7 @@ import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { MAIN_THREAD_NODE_FLAGS } from '../../../src/main/main-heap.js';
+import { HOST_PROCESS_ENV, MAIN_THREAD_NODE_FLAGS } from '../../../src/main/main-heap.js';
 
 /**
  * Runs in the child: the young generation, MB, each worker's isolate was created with. Read from
@@ -59,13 +59,20 @@ test('started without the flags: nothing is reset', () => {
   assert.equal(r.own, 12);
 });
 
-test('the CLI starts through its shebang on this release, with the flags `npm start` passes, and serves a report', async () => {
+test('the CLI starts through its shebang on this release, with the flags and environment `npm start` passes, and serves a report', async () => {
   const cli = fileURLToPath(new URL('../../../dist/main/cli.js', import.meta.url));
-  const shebang = /^#!\/usr\/bin\/env -S (node(?: \S+)*)\n/.exec(readFileSync(cli, 'utf8'));
-  assert.ok(shebang, 'cli.js starts with "#!/usr/bin/env -S node ..."');
-  assert.deepEqual(shebang[1]!.split(' ').slice(1), MAIN_THREAD_NODE_FLAGS);
+  const shebang = /^#!\/usr\/bin\/env -S ((?:\S+=\S* )*node(?: \S+)*)\n/.exec(readFileSync(cli, 'utf8'));
+  assert.ok(shebang, 'cli.js starts with "#!/usr/bin/env -S [NAME=value ...] node ..."');
+  const words = shebang[1]!.split(' ');
+  const nodeAt = words.indexOf('node');
+  const assignments = words.slice(0, nodeAt).join(' ');
+  const expected = Object.entries(HOST_PROCESS_ENV)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  assert.equal(assignments, expected);
+  assert.deepEqual(words.slice(nodeAt + 1), MAIN_THREAD_NODE_FLAGS);
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
-  assert.ok(pkg.scripts['start']!.endsWith(`node ${MAIN_THREAD_NODE_FLAGS.join(' ')} dist/main/cli.js`), pkg.scripts['start']);
+  assert.ok(pkg.scripts['start']!.endsWith(`${expected} node ${MAIN_THREAD_NODE_FLAGS.join(' ')} dist/main/cli.js`), pkg.scripts['start']);
 
   // As the kernel runs the file; `env` finds the node of this release first on PATH.
   const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}` };
@@ -85,6 +92,9 @@ test('the CLI starts through its shebang on this release, with the flags `npm st
       }
     }
     assert.ok(url, `ready line; stderr: ${stderr}`);
+    // `env` execs node in its own process: the running host has the environment.
+    const environ = readFileSync(`/proc/${child.pid}/environ`, 'utf8').split('\0');
+    for (const [k, v] of Object.entries(HOST_PROCESS_ENV)) assert.ok(environ.includes(`${k}=${v}`), `${k}=${v} in the host's environment`);
     const res = await fetch(`${url}/api/report`);
     assert.equal(res.status, 200);
     assert.deepEqual(((await res.json()) as { Plugins: unknown[] }).Plugins, []);
