@@ -172,22 +172,34 @@ export class PartBuffer {
     this.#ends.push(used + size);
   }
 
-  /** Drop the oldest part (a bounded accumulation that nobody drained). */
-  shift(): void {
-    if (this.#ends.length === 0) return;
+  /** Where part `i` starts (the byte length when `i` is the count). */
+  offsetOf(i: number): number {
+    return i === 0 ? 0 : this.#ends[i - 1]!;
+  }
+
+  /** Drops the oldest `n` parts, moving the rest to the front. */
+  dropFirst(n: number): void {
+    if (n <= 0) return;
+    if (n >= this.#ends.length) return this.clear();
     const used = this.byteLength;
-    const first = this.#ends.shift()!;
+    const first = this.#ends[n - 1]!;
     this.#bytes.copyWithin(0, first, used);
+    this.#ends.splice(0, n);
     for (let i = 0; i < this.#ends.length; i++) this.#ends[i]! -= first;
   }
 
-  /** Adds this buffer's parts to a packer (in `count` then `add` passes). */
-  countInto(packer: PartPacker): void {
-    packer.count(this.byteLength, this.#ends.length);
+  /** Adds this buffer's parts from part `from` on to a packer, as one group (in `count` then `add` passes). */
+  countInto(packer: PartPacker, from = 0): void {
+    packer.count(this.byteLength - this.offsetOf(from), this.#ends.length - from);
   }
 
-  addInto(packer: PartPacker): void {
-    for (const part of slices(this.#bytes, this.#ends)) packer.add(part);
+  addInto(packer: PartPacker, from = 0): void {
+    let start = this.offsetOf(from);
+    for (let i = from; i < this.#ends.length; i++) {
+      const end = this.#ends[i]!;
+      packer.add(this.#bytes.subarray(start, end));
+      start = end;
+    }
   }
 
   /** The parts as views of this buffer: valid until the next write. */

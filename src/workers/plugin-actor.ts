@@ -26,7 +26,8 @@ import type {
   ShardConfig,
 } from '../shared/protocol.js';
 import { sameSpec, sameState } from '../shared/plugin-state.js';
-import { PartBuffer, type PartPacker } from '../shared/parts.js';
+import { ActorReports } from './actor-reports.js';
+import type { PartPacker } from '../shared/parts.js';
 import { encodeReport, nowTimestamp, rewriteControls, type PluginSpec, type TopologyContribution } from '../shared/report/index.js';
 import { interpretHandshake } from './handshake.js';
 import { PluginClient } from './plugin-client.js';
@@ -88,15 +89,13 @@ export class PluginActor {
   #spec: PluginSpec;
   #handshakeSpec: PluginSpec | undefined;
   /**
-   * The last good report as wire JSON bytes (plus shortcut reports since), empty while failing: a
-   * failing plugin contributes only its spec. Kept as bytes in a buffer of the actor's own that the
-   * next poll overwrites, not as decoded objects or strings: the merge happens on the report
-   * builder thread, and a report that lives one interval on the V8 heap gets promoted and fills
-   * old space with garbage (src/shared/parts.ts).
+   * The last good report as wire JSON bytes (plus shortcut reports since; none while failing: a
+   * failing plugin contributes only its spec), and what was good since the last drain, at most
+   * `config.accumulate` reports. Kept as bytes in a buffer of the actor's own, not as decoded
+   * objects or strings: the merge happens on the report builder thread, and a report that lives
+   * one interval on the V8 heap gets promoted and fills old space with garbage (src/shared/parts.ts).
    */
-  readonly #current = new PartBuffer();
-  /** What was good since the last drain, oldest first, at most `config.accumulate` reports. */
-  readonly #pending = new PartBuffer();
+  readonly #reports = new ActorReports();
   #controls: readonly string[] = NO_CONTROLS;
 
   #timer: NodeJS.Timeout | null = null;
@@ -185,8 +184,8 @@ export class PluginActor {
 
   /** Everything the detail view shows; the contribution is decoded from the stored report now (on a click, not per poll). */
   async detail(): Promise<PluginDetailData> {
-    const parts = this.#current.views();
-    const bytes = this.#current.byteLength;
+    const parts = this.#reports.currentViews();
+    const bytes = this.#reports.currentBytes;
     let contribution: PluginDetailData['contribution'] = null;
     let contributionError: ErrorData | null = null;
     if (parts.length > 0) {
@@ -214,31 +213,11 @@ export class PluginActor {
    * `add` pass restarts the accumulation. The shard runs both passes synchronously, back to back.
    */
   countInto(packer: PartPacker, mode: 'current' | 'drain'): void {
-    this.#snapshotSource(mode).countInto(packer);
+    this.#reports.countInto(packer, mode);
   }
 
   addInto(packer: PartPacker, mode: 'current' | 'drain'): void {
-    const source = this.#snapshotSource(mode);
-    source.addInto(packer);
-    if (source === this.#pending) this.#pending.clear();
-  }
-
-  #snapshotSource(mode: 'current' | 'drain'): PartBuffer {
-    return mode === 'drain' && this.#pending.count > 0 ? this.#pending : this.#current;
-  }
-
-  #accumulate(text: string | Uint8Array): void {
-    const limit = this.#ctx.config.accumulate;
-    if (limit === 0) return;
-    // Not drained in time (the publish build fell behind): keep the newest, bounded.
-    this.#keepPending(limit - 1);
-    this.#pending.push(text);
-  }
-
-  /** Drops the oldest pending reports until at most `max` are left. */
-  #keepPending(max: number): void {
-    if (max === 0) this.#pending.clear();
-    else while (this.#pending.count > max) this.#pending.shift();
+    this.#reports.addInto(packer, mode);
   }
 
   control(body: ControlBody): Promise<ControlReply> {
@@ -303,7 +282,6 @@ export class PluginActor {
     // Keep the stored object when nothing changed: a new one per poll lives a whole interval, so
     // it is promoted to old space and becomes garbage that only a mark-compact collects.
     if (!sameSpec(this.#spec, outcome.spec)) this.#spec = outcome.spec;
-    this.#current.clear();
     if (outcome.ok) {
       let text: string | Uint8Array;
       if ('encoded' in outcome) {
@@ -318,13 +296,14 @@ export class PluginActor {
         text = result.answered ? result.body : '';
         this.#controls = NO_CONTROLS;
       }
-      this.#current.set(text);
-      this.#accumulate(text);
+      // Not drained in time (the publish build fell behind): the newest are kept, bounded.
+      this.#reports.polled(text, this.#ctx.config.accumulate);
       this.#succeed(result.latencyMs);
     } else {
       // A failing plugin contributes only its spec, and its control handlers vanish until the next
       // good poll (docs/spec/plugin-protocol.md#control-handlers).
       this.#controls = NO_CONTROLS;
+      this.#reports.failed();
       this.#fail(outcome.error, result.latencyMs);
     }
     this.#announce();
@@ -413,8 +392,7 @@ export class PluginActor {
       if (reply.shortcutReport) {
         this.#controls = reply.shortcutReport.controlIds.length > 0 ? reply.shortcutReport.controlIds : this.#controls;
         // In the host's view at once, until the next poll replaces it.
-        this.#current.push(reply.shortcutReport.encoded);
-        this.#accumulate(reply.shortcutReport.encoded);
+        this.#reports.shortcut(reply.shortcutReport.encoded, this.#ctx.config.accumulate);
       }
     }
     this.#announce();
@@ -459,7 +437,7 @@ export class PluginActor {
     const { timeoutMs, maxResponseBytes, accumulate } = this.#ctx.config;
     this.#poller.setLimits({ timeoutMs, maxResponseBytes });
     // Publishing turned off (0): nobody drains any more, so what was kept for it goes.
-    this.#keepPending(accumulate);
+    this.#reports.keepPending(accumulate);
   }
 
   #newClient(): PluginClient {

@@ -74,26 +74,36 @@ test('packs arrive intact after being moved to a worker thread', async () => {
   }
 });
 
-test('PartBuffer: set replaces, push appends, shift drops the oldest', () => {
+test('PartBuffer: set replaces, push appends, dropFirst drops the oldest, a packer takes the parts from any index', () => {
   const b = new PartBuffer();
   b.set('{"n":1}');
   b.set('{"n":2}');
   assert.deepEqual(b.parts(), ['{"n":2}']);
   b.push(Buffer.from('{"shortcut":true}'));
   b.push('{"ü":1}');
-  assert.deepEqual(b.parts(), ['{"n":2}', '{"shortcut":true}', '{"ü":1}']);
-  b.shift();
-  assert.deepEqual(b.parts(), ['{"shortcut":true}', '{"ü":1}']);
-  assert.equal(b.byteLength, Buffer.byteLength('{"shortcut":true}{"ü":1}'));
+  b.push('{"last":1}');
+  assert.deepEqual(b.parts(), ['{"n":2}', '{"shortcut":true}', '{"ü":1}', '{"last":1}']);
+  b.dropFirst(1);
+  assert.deepEqual(b.parts(), ['{"shortcut":true}', '{"ü":1}', '{"last":1}']);
+  assert.equal(b.byteLength, Buffer.byteLength('{"shortcut":true}{"ü":1}{"last":1}'));
+  assert.equal(b.offsetOf(1), Buffer.byteLength('{"shortcut":true}'));
   const packer = new PartPacker();
   b.countInto(packer);
+  b.countInto(packer, 1);
+  b.countInto(packer, 3); // no parts: no group
   packer.allocate();
   b.addInto(packer);
-  assert.deepEqual(textsOf([packer.done()]), ['{"shortcut":true}', '{"ü":1}']);
-  b.clear();
+  b.addInto(packer, 1);
+  b.addInto(packer, 3);
+  const packed = packer.done();
+  assert.deepEqual(textsOf([packed]), ['{"shortcut":true}', '{"ü":1}', '{"last":1}', '{"ü":1}', '{"last":1}']);
+  assert.deepEqual([...packed.groupEnds], [3, 5]);
+  b.dropFirst(2);
+  assert.deepEqual(b.parts(), ['{"last":1}']);
+  b.dropFirst(5); // more than it holds: empty
   assert.equal(b.count, 0);
   assert.equal(b.byteLength, 0);
-  b.shift(); // nothing to drop: no error
+  b.dropFirst(1); // nothing to drop: no error
   assert.deepEqual(b.parts(), []);
 });
 
