@@ -5,8 +5,8 @@
  * Keeping them apart stored each report twice, one copy per poll more than needed.
  *
  * The buffer holds parts [0, count); current is [#currentFrom, count), pending
- * [#pendingFrom, count). Parts older than both are dropped, so the buffer never holds more than
- * the pending limit plus one part, and a drain keeps only the current parts.
+ * [#pendingFrom, count). Parts older than both are dropped at once, so the buffer holds only what
+ * a snapshot may still ask for, and after a drain only the current parts.
  */
 import { PartBuffer, type PartPacker } from '../shared/parts.js';
 

@@ -296,7 +296,7 @@ export class PluginActor {
         text = result.answered ? result.body : '';
         this.#controls = NO_CONTROLS;
       }
-      // Not drained in time (the publish build fell behind): the newest are kept, bounded.
+      // Kept for the next publish too: at most `accumulate`, the newest when a publish is late.
       this.#reports.polled(text, this.#ctx.config.accumulate);
       this.#succeed(result.latencyMs);
     } else {
