@@ -1,8 +1,8 @@
 /**
  * An actor's reports in one buffer: the *current* ones (the last good poll and the shortcut
  * reports since, what `GET /api/report` and the detail view show) and the *pending* ones (every
- * good report since the last publish drained them). The two overlap: the newest report is both.
- * Keeping them apart stored each report twice, one copy per poll more than needed.
+ * good report since the last publish drained them). One buffer because the two overlap: the
+ * newest report is both, and two stores would hold and copy it twice.
  *
  * The buffer holds parts [0, count); current is [#currentFrom, count), pending
  * [#pendingFrom, count). Parts older than both are dropped at once, so the buffer holds only what
