@@ -110,6 +110,7 @@ export async function startService(config: HostConfig, logger: Logger, options: 
     if (changed.has('logLevel')) logger.level = next.logLevel;
     if (changed.has('rescanIntervalMs')) discovery?.setRescanInterval(next.rescanIntervalMs);
     if (changed.has('metrics.perPlugin')) stateMetrics.setPerPlugin(next.metrics.perPlugin);
+    if (changed.has('pluginsPerWorker')) core.setPluginsPerWorker(next.pluginsPerWorker);
     const shards = liveShardConfig(next);
     if (JSON.stringify(shards) !== JSON.stringify(liveShardConfig(reloader.current))) await core.configure(shards);
     if (live.some((k) => k.startsWith('publish.'))) {

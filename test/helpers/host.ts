@@ -5,7 +5,7 @@
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { DEFAULTS, type HostConfig } from '../../src/main/config/schema.js';
-import { startService, type RunningService } from '../../src/main/service.js';
+import { startService, type RunningService, type ServiceOptions } from '../../src/main/service.js';
 
 export interface LogLine {
   level: number;
@@ -52,9 +52,9 @@ export function captureLogger(logs: LogLine[]): Logger {
   return pino({ level: 'debug' }, stream);
 }
 
-export async function startTestHost(overrides: ConfigOverrides = {}): Promise<TestHost> {
+export async function startTestHost(overrides: ConfigOverrides = {}, options: ServiceOptions = {}): Promise<TestHost> {
   const logs: LogLine[] = [];
-  const service = await startService(testConfig(overrides), captureLogger(logs));
+  const service = await startService(testConfig(overrides), captureLogger(logs), options);
   const url = service.url;
   return {
     url,

@@ -6,7 +6,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { servePlugin, type PluginServer } from '../../src/kit/index.js';
-import { startTestHost, type TestHost } from '../helpers/host.js';
+import { startTestHost, testConfig, type TestHost } from '../helpers/host.js';
 import { watchShardWorkers } from '../helpers/shard-workers.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
@@ -99,6 +99,35 @@ describe('shard workers started on demand', () => {
       await waitFor('4 ok', () => allOk(host, 4));
       assert.equal(shards(host).get(plugins[3]!.socketPath), 1);
       assert.deepEqual(workers.started(), [0, 1]);
+    } finally {
+      workers.stop();
+      await host.close();
+      await Promise.all(plugins.map((p) => p.close()));
+      await dir.cleanup();
+    }
+  });
+
+  test('a reload that lowers pluginsPerWorker starts the next shard for the plugins added after it; none moves', async () => {
+    const dir = await tempDir();
+    const workers = watchShardWorkers();
+    const plugins = [await plugin(dir.path, 'a-0'), await plugin(dir.path, 'a-1')];
+    const settings = { pluginsRoot: dir.path, pollIntervalMs: 200, rescanIntervalMs: 200, workers: 2, pluginsPerWorker: 10 };
+    let file = testConfig(settings);
+    const host = await startTestHost(settings, { loadConfig: async () => file });
+    try {
+      await waitFor('2 ok', () => allOk(host, 2));
+      const before = shards(host);
+      file = testConfig({ ...settings, pluginsPerWorker: 2 });
+      const reload = await host.service.reload('test');
+      assert.deepEqual(reload, { ok: true, changed: ['pluginsPerWorker'], restartRequired: [] });
+      assert.deepEqual(workers.started(), [0], 'nothing moves at the reload');
+
+      plugins.push(await plugin(dir.path, 'b-0'));
+      await waitFor('3 ok', () => allOk(host, 3));
+      assert.deepEqual(workers.started(), [0, 1]);
+      const after = shards(host);
+      for (const [key, shard] of before) assert.equal(after.get(key), shard, `${key} moved`);
+      assert.equal(after.get(plugins[2]!.socketPath), 1);
     } finally {
       workers.stop();
       await host.close();

@@ -90,6 +90,12 @@ export class HostCore {
   configure(change: ShardConfigChange): Promise<void> {
     return this.#supervisor.configure(change);
   }
+
+  /** A new `pluginsPerWorker` (a config reload), for the sockets added from now on. */
+  setPluginsPerWorker(count: number): void {
+    this.#supervisor.setPluginsPerWorker(count);
+  }
+
   /** Plugins past the open-file budget are listed but not polled (plugin-admission.ts); call before the first diff. */
   admit(admission: PluginAdmission): void {
     this.#supervisor.admit(admission);

@@ -54,6 +54,8 @@ export class Supervisor {
   readonly #log: Logger;
   readonly #table: PluginTable;
   readonly #shards: ShardHandle[] = [];
+  /** `pluginsPerWorker`, which a config reload may change. */
+  #pluginsPerWorker: number;
   /** Per shard, the `seq` of its last counters answer: main holds every state up to it. */
   readonly #statesRead: number[] = [];
   #listing: Promise<readonly PluginRow[]> | null = null;
@@ -66,6 +68,7 @@ export class Supervisor {
 
   constructor(options: SupervisorOptions) {
     this.#options = options;
+    this.#pluginsPerWorker = options.pluginsPerWorker;
     this.#table = options.table;
     this.#log = options.logger.child({ component: 'supervisor' });
     this.#listener = this.#listenerFor();
@@ -114,7 +117,7 @@ export class Supervisor {
       if (seen.has(socket.path) || (this.#table.get(socket.path) && !gone.has(socket.path))) continue;
       seen.add(socket.path);
       let shard = indexOfMin(sizes);
-      if (sizes[shard]! >= this.#options.pluginsPerWorker && sizes.length < this.#options.workers) {
+      if (sizes[shard]! >= this.#pluginsPerWorker && sizes.length < this.#options.workers) {
         this.#addShard();
         shard = sizes.push(0) - 1;
       }
@@ -157,6 +160,11 @@ export class Supervisor {
   }
 
   /** New live shard settings for every worker (a config reload); actors keep their state. */
+  /** Applies to the sockets added from now on: plugins never move, so a shard above the new count keeps them. */
+  setPluginsPerWorker(count: number): void {
+    this.#pluginsPerWorker = count;
+  }
+
   async configure(change: ShardConfigChange): Promise<void> {
     await Promise.all(this.#shards.map((s) => s.configure(change)));
   }
