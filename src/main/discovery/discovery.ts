@@ -5,7 +5,7 @@ import { ErrorCode, HostError } from '../../shared/errors.js';
 import { DirWatches } from './dir-watches.js';
 import { isValidPluginId, pluginIdFromPath } from './plugin-id.js';
 import { nextTable, tableWith, withSockets, type DiscoveryDiff } from './scan-table.js';
-import { DEFAULT_MAX_DEPTH, scanSockets, type DiscoveredSocket, type ScanProblem, type ScanResult } from './socket-scanner.js';
+import { DEFAULT_MAX_DEPTH, discoveredSocket, scanSockets, type DiscoveredSocket, type ScanProblem, type ScanResult } from './socket-scanner.js';
 
 export type { DiscoveryDiff } from './scan-table.js';
 export type { DiscoveredSocket } from './socket-scanner.js';
@@ -439,18 +439,16 @@ export class Discovery {
     if (this.#closed || this.#table.has(path) || this.#quickAdds.size >= QUICK_ADDS_PER_SCAN) return;
     const id = pluginIdFromPath(path);
     if (!isValidPluginId(id)) return;
-    let st;
+    let socket: DiscoveredSocket | undefined;
     try {
-      // stat, as the scan does: a symlink to a socket is that socket.
-      st = statSync(path, { throwIfNoEntry: false });
+      socket = discoveredSocket(path, id, statSync(path, { throwIfNoEntry: false }));
     } catch {
       return; // a symlink loop, a permission: the scan reports what it finds
     }
-    if (st === undefined || !st.isSocket()) return;
-    const socket: DiscoveredSocket = { path, id, dev: st.dev, ino: st.ino, birthtimeMs: st.birthtimeMs };
+    if (socket === undefined) return;
     this.#quickAdds.set(path, socket);
     this.#table = tableWith(this.#table, socket);
-    this.#log.debug({ path, id, ino: st.ino }, 'plugin socket added');
+    this.#log.debug({ path, id, ino: socket.ino }, 'plugin socket added');
     this.#notify({ added: [socket], removed: [] });
   }
 

@@ -131,11 +131,8 @@ export async function scanSockets(root: string, options: ScanOptions = {}): Prom
       continue;
     }
     await walk.slice();
-    // The inode of the socket itself: stat follows a symlink to the socket it names.
-    const st = walk.stat(entry.path, false);
-    if (st === undefined || !st.isSocket()) continue;
-    const { dev, ino, birthtimeMs } = st;
-    result.sockets.push({ path: entry.path, id, dev, ino, birthtimeMs });
+    const socket = discoveredSocket(entry.path, id, walk.stat(entry.path, false));
+    if (socket !== undefined) result.sockets.push(socket);
   }
   result.problems.sort(byPath);
   return result;
@@ -259,6 +256,16 @@ function problemOf(path: string, err: unknown): ScanProblem {
 
 function tooDeep(path: string, maxDepth: number): ScanProblem {
   return { path, code: MAX_DEPTH_CODE, message: `directory deeper than maxDepth ${maxDepth}; not scanned` };
+}
+
+/**
+ * What discovery lists for the entry at `path`, given its plugin id and its `stat` (which follows
+ * a symlink to the socket it names, so the inode is the socket's own): nothing unless a socket.
+ */
+export function discoveredSocket(path: string, id: string, st: Stats | undefined): DiscoveredSocket | undefined {
+  if (st === undefined || !st.isSocket()) return undefined;
+  const { dev, ino, birthtimeMs } = st;
+  return { path, id, dev, ino, birthtimeMs };
 }
 
 export function byPath(a: { path: string }, b: { path: string }): number {
