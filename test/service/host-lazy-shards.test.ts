@@ -32,6 +32,19 @@ async function allOk(host: TestHost, n: number): Promise<Row[] | undefined> {
   return rows.length === n && rows.every((r) => r.status === 'ok' && r.polls > 0) ? rows : undefined;
 }
 
+/** Stops watching the shard workers and closes the host, then its plugins and their directory. */
+async function closeAll(
+  workers: ReturnType<typeof watchShardWorkers>,
+  host: TestHost,
+  plugins: readonly PluginServer[],
+  dir: Awaited<ReturnType<typeof tempDir>>,
+): Promise<void> {
+  workers.stop();
+  await host.close();
+  await Promise.all(plugins.map((p) => p.close()));
+  await dir.cleanup();
+}
+
 describe('shard workers started on demand', () => {
   test('10 plugins run on one shard thread of the two allowed', async () => {
     const dir = await tempDir();
@@ -45,10 +58,7 @@ describe('shard workers started on demand', () => {
       assert.deepEqual(new Set(shards(host).values()), new Set([0]));
       assert.deepEqual(host.service.core.workerRestarts(), [0]);
     } finally {
-      workers.stop();
-      await host.close();
-      await Promise.all(plugins.map((p) => p.close()));
-      await dir.cleanup();
+      await closeAll(workers, host, plugins, dir);
     }
   });
 
@@ -100,10 +110,7 @@ describe('shard workers started on demand', () => {
       assert.equal(shards(host).get(plugins[3]!.socketPath), 1);
       assert.deepEqual(workers.started(), [0, 1]);
     } finally {
-      workers.stop();
-      await host.close();
-      await Promise.all(plugins.map((p) => p.close()));
-      await dir.cleanup();
+      await closeAll(workers, host, plugins, dir);
     }
   });
 
@@ -129,10 +136,7 @@ describe('shard workers started on demand', () => {
       for (const [key, shard] of before) assert.equal(after.get(key), shard, `${key} moved`);
       assert.equal(after.get(plugins[2]!.socketPath), 1);
     } finally {
-      workers.stop();
-      await host.close();
-      await Promise.all(plugins.map((p) => p.close()));
-      await dir.cleanup();
+      await closeAll(workers, host, plugins, dir);
     }
   });
 });
