@@ -32,6 +32,26 @@ async function allOk(host: TestHost, n: number): Promise<Row[] | undefined> {
   return rows.length === n && rows.every((r) => r.status === 'ok' && r.polls > 0) ? rows : undefined;
 }
 
+/**
+ * Adds plugin `b-0`, which must start shard 1 and land on it, every earlier plugin staying on its
+ * shard (`before`); returns the assignment after it.
+ */
+async function addStartingShard1(
+  host: TestHost,
+  workers: ReturnType<typeof watchShardWorkers>,
+  root: string,
+  plugins: PluginServer[],
+  before: ReadonlyMap<string, number>,
+): Promise<Map<string, number>> {
+  plugins.push(await plugin(root, 'b-0'));
+  await waitFor(`${plugins.length} ok`, () => allOk(host, plugins.length));
+  assert.deepEqual(workers.started(), [0, 1]);
+  const after = shards(host);
+  for (const [key, shard] of before) assert.equal(after.get(key), shard, `${key} moved`);
+  assert.equal(after.get(plugins[plugins.length - 1]!.socketPath), 1);
+  return after;
+}
+
 /** Stops watching the shard workers and closes the host, then its plugins and their directory. */
 async function closeAll(
   workers: ReturnType<typeof watchShardWorkers>,
@@ -75,12 +95,7 @@ describe('shard workers started on demand', () => {
       assert.deepEqual(new Set(before.values()), new Set([0]));
 
       // A fourth plugin: every started shard holds 3, so shard 1 starts and takes it.
-      plugins.push(await plugin(dir.path, 'b-0'));
-      await waitFor('4 ok', () => allOk(host, 4));
-      assert.deepEqual(workers.started(), [0, 1]);
-      const after = shards(host);
-      for (const [key, shard] of before) assert.equal(after.get(key), shard, `${key} moved`);
-      assert.equal(after.get(plugins[3]!.socketPath), 1);
+      const after = await addStartingShard1(host, workers, dir.path, plugins, before);
       // Their actors lived on: a moved plugin's poll count would start again from 0.
       const rows = (await host.get<Row[]>('/api/plugins')).body;
       for (const row of first) assert.ok(rows.find((r) => r.socket === row.socket)!.polls >= row.polls, `${row.id} polls went back`);
@@ -129,12 +144,7 @@ describe('shard workers started on demand', () => {
       assert.deepEqual(reload, { ok: true, changed: ['pluginsPerWorker'], restartRequired: [] });
       assert.deepEqual(workers.started(), [0], 'nothing moves at the reload');
 
-      plugins.push(await plugin(dir.path, 'b-0'));
-      await waitFor('3 ok', () => allOk(host, 3));
-      assert.deepEqual(workers.started(), [0, 1]);
-      const after = shards(host);
-      for (const [key, shard] of before) assert.equal(after.get(key), shard, `${key} moved`);
-      assert.equal(after.get(plugins[2]!.socketPath), 1);
+      await addStartingShard1(host, workers, dir.path, plugins, before);
     } finally {
       await closeAll(workers, host, plugins, dir);
     }
