@@ -55,11 +55,11 @@ describe('builderHeapLimitMb', () => {
 });
 
 describe('builderYoungGenerationMb', () => {
-  test('8 MB up to SMALL_BUILD_MAX_BYTES of input, then 64 MB', () => {
+  test('8 MB up to SMALL_BUILD_MAX_BYTES of input, then 16 MB', () => {
     assert.equal(builderYoungGenerationMb(0), 8);
     assert.equal(builderYoungGenerationMb(6 * MB), 8, '3000 × 2 KB plugins');
     assert.equal(builderYoungGenerationMb(SMALL_BUILD_MAX_BYTES), 8);
-    assert.equal(builderYoungGenerationMb(SMALL_BUILD_MAX_BYTES + 1), 64);
+    assert.equal(builderYoungGenerationMb(SMALL_BUILD_MAX_BYTES + 1), 16);
   });
 });
 
@@ -87,9 +87,9 @@ describe('ReportBuilder thread heap', () => {
       await build(builder, texts);
       assert.deepEqual(
         events.map((e) => [e.reason, e.maxYoungGenerationSizeMb]),
-        [['grown', 64]],
+        [['grown', 16]],
       );
-      assert.equal(builderThread(builder).resourceLimits!.maxYoungGenerationSizeMb, 64);
+      assert.equal(builderThread(builder).resourceLimits!.maxYoungGenerationSizeMb, 16);
       await build(builder, reports(10, 4));
       assert.equal(events.length, 1, 'and it keeps it for small builds again');
     } finally {
@@ -142,8 +142,8 @@ describe('ReportBuilder thread heap', () => {
       assert.deepEqual(
         events.map((e) => [e.reason, e.maxOldGenerationSizeMb, e.maxYoungGenerationSizeMb]),
         [
-          ['grown', 16, 64],
-          ['out of memory', null, 64],
+          ['grown', 16, 16],
+          ['out of memory', null, 16],
         ],
       );
 
