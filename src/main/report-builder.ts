@@ -2,15 +2,17 @@
  * Builds the host's merged report from the shards' snapshots on a piscina thread (see
  * src/workers/report-task.ts for why). One small pool: the work is bursty (an API request, a
  * publish every few seconds), so one thread that idles in between is enough, and its CPU does not
- * compete with the shards more than the burst needs. A build of a few plugins' reports runs on
- * the calling thread instead: it takes well under a millisecond, less than handing it over, and
- * a host with few plugins then never pays for the builder's thread and heap.
+ * compete with the shards more than the burst needs. A build of up to a few hundred plugins'
+ * reports runs on the calling thread instead, in slices between which its event loop goes on: a
+ * host of that size then never pays for the builder's thread and heap.
  */
+import { setImmediate } from 'node:timers/promises';
 import type { Worker } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import { backgroundPool } from '../shared/background-pool.js';
-import { buildReportBytes } from '../shared/report/build-report.js';
-import { transferablesOf, type PackedParts } from '../shared/parts.js';
+import { finishBuild, mergePluginReports } from '../shared/report/build-report.js';
+import type { Report } from '../shared/report/index.js';
+import { eachGroup, transferablesOf, type PackedParts } from '../shared/parts.js';
 import type { ReportTask, ReportTaskResult } from '../shared/protocol.js';
 
 /** What a build was for: `GET /api/report`, a periodic publication, or a shortcut report. */
@@ -42,16 +44,39 @@ export interface ReportBuilderOptions {
   readonly observer?: BuildObserver;
   /** Builds of at most this many bytes of plugin reports run on the calling thread (default INLINE_BUILD_MAX_BYTES; 0: never). */
   readonly inlineMaxBytes?: number;
+  /** How long such a build holds the calling thread before it lets other work run (default BUILD_SLICE_MS; 0: after every plugin). */
+  readonly sliceMs?: number;
 }
 
-/**
- * ≈ 15 plugins of 2 KB with a publish's 4 polls each: a build of that size takes ≈ 2 ms of the
- * calling thread. A host of 10 plugins then never starts the builder's thread, however its polls
- * fall between two publishes.
- */
-export const INLINE_BUILD_MAX_BYTES = 128 * 1024;
-
 const MB = 1024 * 1024;
+
+/**
+ * ≈ 250 plugins of 2 KB with a publish's 4 polls each. Built on main in slices, such a build
+ * holds main for at most a few milliseconds at a time, and a host of that size does without the
+ * builder thread's heap, stack and malloc arena (≈ 25 MB at 200 plugins; docs/decisions/088-builds-on-main-in-slices.md).
+ */
+export const INLINE_BUILD_MAX_BYTES = 2 * MB;
+
+/** A build on the calling thread yields to its event loop after this long. */
+export const BUILD_SLICE_MS = 2;
+
+/**
+ * A build on the calling thread: the per-plugin merges (most of the work) in slices of `sliceMs`,
+ * each followed by a turn of the event loop, so that API requests, clicks and discovery wait at
+ * most a slice; then the big merge, encoding and gzip in one go (a few ms at 2 MB of input).
+ */
+async function buildInSlices(task: ReportTask, sliceMs: number): Promise<Uint8Array> {
+  const perPlugin: Report[] = [];
+  let sliceEnd = performance.now() + sliceMs;
+  for (const group of eachGroup(task.parts)) {
+    perPlugin.push(mergePluginReports(group));
+    if (performance.now() >= sliceEnd) {
+      await setImmediate();
+      sliceEnd = performance.now() + sliceMs;
+    }
+  }
+  return finishBuild(perPlugin, task);
+}
 
 /**
  * The builder thread's old-generation limit, MB, for a build of `inputBytes` of plugin reports, one
@@ -133,7 +158,7 @@ export class ReportBuilder {
     if (inputBytes <= (this.#options.inlineMaxBytes ?? INLINE_BUILD_MAX_BYTES)) {
       let ok = false;
       try {
-        const result = buildReportBytes(task);
+        const result = await buildInSlices(task, this.#options.sliceMs ?? BUILD_SLICE_MS);
         ok = true;
         return result;
       } finally {

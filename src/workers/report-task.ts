@@ -1,7 +1,8 @@
 /**
  * Piscina task: the final merge of the shards' packed reports (src/shared/report/build-report.ts).
  * This is the CPU-heavy burst of the host (a publish of thousands of plugins' data), so it runs on
- * a piscina thread, never on the main thread that serves the API and supervises actors.
+ * a piscina thread, not on the main thread that serves the API and supervises actors (which builds
+ * only a few hundred plugins' reports itself, in slices: src/main/report-builder.ts).
  */
 import { Piscina } from 'piscina';
 import type { ReportTask, ReportTaskResult } from '../shared/protocol.js';

@@ -2,22 +2,43 @@
  * The merged report from the shards' packed reports: decoded, merged, listed with every plugin's
  * spec, stamped, encoded and optionally gzipped. A pure function of its task, so it runs on
  * whichever thread the report builder picks: the piscina thread (src/workers/report-task.ts) for
- * most builds, the calling thread for a few plugins' reports (src/main/report-builder.ts).
+ * most builds, the calling thread in slices for a few hundred plugins' reports
+ * (src/main/report-builder.ts).
  */
 import { constants, gzipSync } from 'node:zlib';
 import { eachGroup } from '../parts.js';
 import type { ReportTask } from '../protocol.js';
 import { compareStrings } from './strings.js';
-import { decodeReport, emptyReport, encodeReport, mergeReports, readyControlsForApp, stampReport, timestampFromEpochNs, type PluginSpec } from './index.js';
+import {
+  decodeReport,
+  emptyReport,
+  encodeReport,
+  mergeReports,
+  readyControlsForApp,
+  stampReport,
+  timestampFromEpochNs,
+  type PluginSpec,
+  type Report,
+} from './index.js';
 
 /** The build itself; the bytes are a view that may be a slice of Node's pool (src/shared/transfer.ts). */
 export function buildReportBytes(task: ReportTask): Uint8Array {
+  return finishBuild(Array.from(eachGroup(task.parts), mergePluginReports), task);
+}
+
+/**
+ * A build's first step, one plugin at a time: that plugin's reports since the last publish,
+ * decoded and merged. The big merge then holds one report per plugin, and the rest is garbage
+ * before it is ever promoted.
+ */
+export function mergePluginReports(group: readonly Uint8Array[]): Report {
   // Bytes the shard validated at poll time: decoding cannot fail here unless the two disagree.
-  // A plugin's reports since the last publish are merged first: the big merge then holds one
-  // report per plugin, and the rest is garbage before it is ever promoted.
-  let reports = Array.from(eachGroup(task.parts), (group) =>
-    group.length === 1 ? decodeReport(group[0]!) : mergeReports(...group.map((part) => decodeReport(part))),
-  );
+  return group.length === 1 ? decodeReport(group[0]!) : mergeReports(...group.map((part) => decodeReport(part)));
+}
+
+/** The rest of the build, from every plugin's merged reports (`mergePluginReports`) in pack order. */
+export function finishBuild(perPlugin: Report[], task: ReportTask): Uint8Array {
+  let reports = perPlugin;
   // The plugins' own Plugins sections are dropped: the list is every plugin's current spec and status.
   if (task.specs !== undefined) reports = reports.map((r) => (r.Plugins.length === 0 ? r : { ...r, Plugins: [] }));
   let merged = mergeReports(...reports);

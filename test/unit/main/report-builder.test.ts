@@ -1,6 +1,6 @@
 /**
- * ReportBuilder (src/main/report-builder.ts) on real piscina threads: a few plugins' reports are
- * built on the calling thread without starting the builder thread, larger ones on it; the builder
+ * ReportBuilder (src/main/report-builder.ts) on real piscina threads: a few hundred plugins' reports
+ * are built on the calling thread in slices without starting the builder thread, larger ones on it; the builder
  * thread runs with the old-generation limit its input needs, gets a larger one when the plugins'
  * data grows, and after running out of memory builds on a thread with V8's default limit. Every
  * build's bytes are checked, not only that it finished.
@@ -171,13 +171,40 @@ describe('small builds', () => {
       assert.equal(threaded.threads.length, 1);
       assert.deepEqual(a, b);
 
-      const many = reports(400, 10);
+      const many = reports(1000, 30);
       assert.ok(many.reduce((n, t) => n + Buffer.byteLength(t), 0) > INLINE_BUILD_MAX_BYTES);
       const big = await build(inline, many);
-      assert.equal(Object.keys(big['Host'].nodes).length, 400);
+      assert.equal(Object.keys(big['Host'].nodes).length, 1000);
       assert.equal(inline.threads.length, 1, 'the builder thread starts when the reports call for it');
     } finally {
       await inline.close();
+      await threaded.close();
+    }
+  });
+
+  test('a build on the calling thread lets the event loop run between its slices, and builds the same bytes', async () => {
+    const sliced = new ReportBuilder({ nice: 0, sliceMs: 0 });
+    const threaded = new ReportBuilder({ nice: 0, inlineMaxBytes: 0 });
+    let turns = 0;
+    let counting = true;
+    const count = (): void => {
+      turns++;
+      if (counting) setImmediate(count);
+    };
+    try {
+      const texts = reports(50, 4);
+      const stamp = { specs: [], tsEpochNs: '1796616000000000000' };
+      setImmediate(count);
+      const a = await sliced.gzipped([packGroups(texts.map((t) => [t, t]))], stamp);
+      counting = false;
+      assert.equal(sliced.threads.length, 0, 'built on this thread');
+      // Slices of 0 ms end after every plugin: 49 turns of the loop before the last plugin.
+      assert.ok(turns >= 49, `the event loop turned ${turns} times during the build`);
+      const b = await threaded.gzipped([packGroups(texts.map((t) => [t, t]))], stamp);
+      assert.deepEqual(a, b);
+    } finally {
+      counting = false;
+      await sliced.close();
       await threaded.close();
     }
   });
