@@ -52,8 +52,8 @@ const MB = 1024 * 1024;
 
 /**
  * ≈ 250 plugins of 2 KB with a publish's 4 polls each. Built on main in slices, such a build
- * holds main for at most a few milliseconds at a time, and a host of that size does without the
- * builder thread's heap, stack and malloc arena (≈ 25 MB at 200 plugins; docs/decisions/088-builds-on-main-in-slices.md).
+ * holds main no longer than its last step, a fraction of the whole, and a host of that size does
+ * without the builder thread's heap, stack and malloc arena (docs/decisions/088-builds-on-main-in-slices.md).
  */
 export const INLINE_BUILD_MAX_BYTES = 2 * MB;
 
@@ -63,7 +63,7 @@ export const BUILD_SLICE_MS = 2;
 /**
  * A build on the calling thread: the per-plugin merges (most of the work) in slices of `sliceMs`,
  * each followed by a turn of the event loop, so that API requests, clicks and discovery wait at
- * most a slice; then the big merge, encoding and gzip in one go (a few ms at 2 MB of input).
+ * most a slice; then the big merge, encoding and gzip in one go.
  */
 async function buildInSlices(task: ReportTask, sliceMs: number): Promise<Uint8Array> {
   const perPlugin: Report[] = [];
