@@ -3,11 +3,12 @@
  * request bodies capped, large replies gzipped for clients that accept it; every error body is
  * JSON `{"error": "...", "code": "..."}`. The routes themselves are in ./routes.ts.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { Logger } from 'pino';
+import { http } from '../node-http.js';
 import { API_SERVER_OPTIONS, ConnectionLimiter, type ConnectionStats } from './http-limits.js';
 
 const gzipAsync = promisify(gzip);
@@ -39,7 +40,7 @@ export class ApiServer {
   /** `maxConnections`: client connections kept open at most (fd-budget.ts decides how many). */
   constructor(logger: Logger, maxConnections = 1024) {
     this.#log = logger.child({ component: 'api' });
-    this.#server = createServer(API_SERVER_OPTIONS, (req, res) => void this.#handle(req, res));
+    this.#server = http.createServer(API_SERVER_OPTIONS, (req, res) => void this.#handle(req, res));
     this.#limiter = new ConnectionLimiter(this.#server, maxConnections);
   }
 

@@ -3,9 +3,9 @@
  * click to its owner. Main already loads node:http for its API and ws loads node:https, so this
  * costs no module of its own (docs/decisions/069-fixed-cost-of-a-thread.md).
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
 import { finished } from 'node:stream/promises';
+import { http, https } from '../node-http.js';
 
 export interface AppRequest {
   readonly method: 'GET' | 'POST';
@@ -20,12 +20,12 @@ export interface AppRequest {
 /** One keep-alive connection to `url`'s origin: requests through it go one at a time, in order. */
 export function keepAliveAgent(url: string): HttpAgent {
   const options = { keepAlive: true, maxSockets: 1 };
-  return new URL(url).protocol === 'https:' ? new HttpsAgent(options) : new HttpAgent(options);
+  return new URL(url).protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
 }
 
 /** Sends the request; resolves with the answer's head once it arrives, its body still to read. */
 export function appRequest(url: string, request: AppRequest): Promise<IncomingMessage> {
-  const send = new URL(url).protocol === 'https:' ? httpsRequest : httpRequest;
+  const send = new URL(url).protocol === 'https:' ? https.request : http.request;
   return new Promise((resolve, reject) => {
     const req = send(url, {
       method: request.method,
