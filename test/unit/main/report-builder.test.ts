@@ -1,9 +1,9 @@
 /**
- * ReportBuilder (src/main/report-builder.ts) on real piscina threads: a few hundred plugins' reports
- * are built on the calling thread in slices without starting the builder thread, larger ones on it; the builder
- * thread runs with the old-generation limit its input needs, gets a larger one when the plugins'
- * data grows, and after running out of memory builds on a thread with V8's default limit. Every
- * build's bytes are checked, not only that it finished.
+ * ReportBuilder (src/main/report-builder.ts) on real piscina threads: a few hundred plugins'
+ * reports are built on the calling thread in slices without starting the builder thread, larger
+ * ones on it; the builder thread runs with the old-generation limit its input needs, gets a larger
+ * one when the plugins' data grows, and after running out of memory builds on a thread with V8's
+ * default limit. Every build's bytes are checked, not only that it finished.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
