@@ -22,7 +22,12 @@ export default async function* summaryReporter(source) {
   yield `\n${passed} passed, ${failed} failed, ${skipped} skipped\n`;
 }
 
-const SLACK = 1;
+/**
+ * How far above the floor coverage must be before the run suggests raising it, in points. Line
+ * coverage of the same code moves by about 4 points from run to run (Node merges the coverage of
+ * worker threads and child processes unevenly); branch coverage by a few tenths.
+ */
+const SLACK = { lines: 5, branches: 1 };
 
 /** Totals over the files under src/ (tests, benches and dependencies are not what we measure). */
 export function srcCoverage(summary) {
@@ -54,9 +59,9 @@ function coverageLines(summary) {
     process.exitCode = 1;
     out += `coverage: below the floor in coverage-floor.json: ${below.map((k) => `${k} ${c[k]} % < ${floor[k]} %`).join(', ')}\n`;
   } else {
-    const risen = ['lines', 'branches'].filter((k) => c[k] > floor[k] + SLACK);
+    const risen = ['lines', 'branches'].filter((k) => c[k] > floor[k] + SLACK[k]);
     if (risen.length > 0) {
-      out += `coverage: above the floor by more than ${SLACK} point; raise it in coverage-floor.json: ${risen.map((k) => `${k} ${Math.floor(c[k])}`).join(', ')}\n`;
+      out += `coverage: above the floor by more than its run-to-run spread; raise it in coverage-floor.json: ${risen.map((k) => `${k} ${Math.floor(c[k] - SLACK[k] + 1)}`).join(', ')}\n`;
     }
   }
   return out;
