@@ -2,7 +2,7 @@
  * `node:http` and `node:https` for the main thread, loaded with `require`. Imported as ES modules
  * (Node 22 and 24), node:http's module namespace reads its lazy `WebSocket`, `CloseEvent` and
  * `MessageEvent` exports, which loads Node's bundled undici and http2 into main for nothing
- * (≈ 8 MB of RSS; docs/decisions/069-fixed-cost-of-a-thread.md). `require` leaves them unread.
+ * (docs/decisions/069-fixed-cost-of-a-thread.md). `require` leaves them unread.
  */
 import { createRequire } from 'node:module';
 import type * as Http from 'node:http';

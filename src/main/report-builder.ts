@@ -119,8 +119,8 @@ export const SMALL_BUILD_MAX_BYTES = 8 * MB;
  * The builder thread's young generation, MB, for a build of `inputBytes`. V8's default (on Node 24,
  * up to 128 MB) stays committed between builds. Most of a build's garbage is one plugin's parsed
  * reports, dead once merged: a build of a few MB runs as fast in 8 MB. A larger one promotes more
- * in 16 MB and pays for it in CPU (≈ 3 points of a core at 3000 plugins), which costs less than
- * 64 MB of new space committed between publishes (docs/decisions/087-builder-young-generation.md).
+ * in 16 MB and pays for it in CPU, which costs less than a larger new space committed between
+ * publishes (docs/decisions/087-builder-young-generation.md).
  */
 export function builderYoungGenerationMb(inputBytes: number): number {
   return inputBytes <= SMALL_BUILD_MAX_BYTES ? 8 : 16;
