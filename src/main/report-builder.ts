@@ -19,7 +19,7 @@ import type { ReportTask, ReportTaskResult } from '../shared/protocol.js';
 export type BuildPurpose = 'api' | 'publish' | 'shortcut';
 
 export interface BuildObserver {
-  /** One build finished (or failed): its wall time on the builder thread, queueing included. */
+  /** One build finished (or failed): its wall time, queueing and (on main) the work between its slices included. */
   reportBuild(purpose: BuildPurpose, seconds: number, ok: boolean): void;
 }
 

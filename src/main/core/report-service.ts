@@ -1,6 +1,6 @@
 /**
- * The merged reports the host serves and publishes, built by the report builder thread from the
- * shards' snapshots: the current report (`GET /api/report`), the periodic publication with its
+ * The merged reports the host serves and publishes, built by the report builder from the shards'
+ * snapshots: the current report (`GET /api/report`), the periodic publication with its
  * window, and a plugin's shortcut report. Owns the publication window and the report timestamps.
  */
 import { packParts } from '../../shared/parts.js';

@@ -76,7 +76,7 @@ export class HostMetrics implements CoreObserver, BuildObserver {
     // The largest cost with thousands of plugins after polling itself (docs/benchmarks.md).
     this.#builds = new Histogram({
       name: `${PREFIX}report_build_seconds`,
-      help: 'Builds of the merged report (merge, encode, gzip) by purpose: api (GET /api/report), publish, shortcut; wall time on the builder thread.',
+      help: 'Builds of the merged report (merge, encode, gzip) by purpose: api (GET /api/report), publish, shortcut; wall time, on the builder thread or, for small builds, on main.',
       labelNames: ['purpose'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
