@@ -23,11 +23,12 @@ export default async function* summaryReporter(source) {
 }
 
 /**
- * How far above the floor coverage must be before the run suggests raising it, in points. Line
- * coverage of the same code moves by about 4 points from run to run (Node merges the coverage of
- * worker threads and child processes unevenly); branch coverage by a few tenths.
+ * How much one run's coverage of unchanged code can sit above another's, in points: Node merges
+ * the coverage of worker threads and child processes unevenly, which moves lines by up to about
+ * 5 points between runs and branches by a few tenths (docs/decisions/120-lint-format-coverage.md).
+ * A floor raised to a run's figure less this spread holds on the next run.
  */
-const SLACK = { lines: 5, branches: 1 };
+const SPREAD = { lines: 6, branches: 1 };
 
 /** Totals over the files under src/ (tests, benches and dependencies are not what we measure). */
 export function srcCoverage(summary) {
@@ -59,9 +60,10 @@ function coverageLines(summary) {
     process.exitCode = 1;
     out += `coverage: below the floor in coverage-floor.json: ${below.map((k) => `${k} ${c[k]} % < ${floor[k]} %`).join(', ')}\n`;
   } else {
-    const risen = ['lines', 'branches'].filter((k) => c[k] > floor[k] + SLACK[k]);
+    const raise = (k) => Math.floor(c[k] - SPREAD[k]);
+    const risen = ['lines', 'branches'].filter((k) => raise(k) > floor[k]);
     if (risen.length > 0) {
-      out += `coverage: above the floor by more than its run-to-run spread; raise it in coverage-floor.json: ${risen.map((k) => `${k} ${Math.floor(c[k] - SLACK[k] + 1)}`).join(', ')}\n`;
+      out += `coverage: above the floor by more than its run-to-run spread; raise it in coverage-floor.json: ${risen.map((k) => `${k} ${raise(k)}`).join(', ')}\n`;
     }
   }
   return out;
