@@ -62,8 +62,9 @@ export const BUILD_SLICE_MS = 2;
 
 /**
  * A build on the calling thread: the per-plugin merges (most of the work) in slices of `sliceMs`,
- * each followed by a turn of the event loop, so that API requests, clicks and discovery wait at
- * most a slice; then the big merge, encoding and gzip in one go.
+ * each followed by a turn of the event loop, so that API requests, clicks and discovery wait for a
+ * slice (or one plugin's merge, when that is longer) rather than the whole build; then the big
+ * merge, encoding and gzip in one go.
  */
 async function buildInSlices(task: ReportTask, sliceMs: number): Promise<Uint8Array> {
   const perPlugin: Report[] = [];
