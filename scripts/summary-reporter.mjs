@@ -23,12 +23,13 @@ export default async function* summaryReporter(source) {
 }
 
 /**
- * How much one run's coverage of unchanged code can sit above another's, in points: Node merges
- * the coverage of worker threads and child processes unevenly, which moves lines by up to about
- * 5 points between runs and branches by a few tenths (docs/decisions/120-lint-format-coverage.md).
- * A floor raised to a run's figure less this spread holds on the next run.
+ * How much one run's coverage of unchanged code can sit above another's, in points, with a margin:
+ * Node merges the coverage of worker threads and child processes unevenly, which has moved lines
+ * by up to 5.4 points between runs and branches by a few tenths
+ * (docs/decisions/120-lint-format-coverage.md). A floor raised to a run's figure less this spread
+ * holds on the next run.
  */
-const SPREAD = { lines: 6, branches: 1 };
+const SPREAD = { lines: 8, branches: 1 };
 
 /** Totals over the files under src/ (tests, benches and dependencies are not what we measure). */
 export function srcCoverage(summary) {
