@@ -25,7 +25,7 @@ export default async function* summaryReporter(source) {
 /**
  * How much one run's coverage of unchanged code can sit above another's, in points, with a margin:
  * Node merges the coverage of worker threads and child processes unevenly, which has moved lines
- * by up to 5.4 points between runs and branches by a few tenths
+ * by up to 5.7 points between runs and branches by a few tenths
  * (docs/decisions/120-lint-format-coverage.md). A floor raised to a run's figure less this spread
  * holds on the next run.
  */
