@@ -3,9 +3,10 @@
  * pool on main) and the check of a large plugin report (large-report-task, one pool per shard). Each
  * is one thread that idles between bursts and runs at a lower CPU priority (thread-priority.ts).
  */
+import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { BackgroundThreadData } from './protocol.js';
-import { workerPath } from './worker-url.js';
+import { rawWorkerTarget } from './worker-url.js';
 
 export interface BackgroundPoolOptions {
   /** Linux nice value of the thread (config `backgroundNice`). */
@@ -17,9 +18,11 @@ export interface BackgroundPoolOptions {
 }
 
 export function backgroundPool(task: 'report-task' | 'large-report-task', options: BackgroundPoolOptions): Piscina {
+  const { file, extraWorkerData } = rawWorkerTarget(task);
+  const data: BackgroundThreadData = { nice: options.nice };
   return new Piscina({
-    filename: workerPath(task),
-    workerData: { nice: options.nice } satisfies BackgroundThreadData,
+    filename: fileURLToPath(file),
+    workerData: { ...data, ...extraWorkerData },
     resourceLimits: {
       ...(options.maxYoungGenerationSizeMb !== undefined ? { maxYoungGenerationSizeMb: options.maxYoungGenerationSizeMb } : {}),
       ...(options.maxOldGenerationSizeMb !== undefined ? { maxOldGenerationSizeMb: options.maxOldGenerationSizeMb } : {}),

@@ -1,7 +1,7 @@
 /**
  * Where a worker entry lives. Built code (dist/*.js) points at the sibling .js file. Under tsx
- * (tests and `npx tsx`), the same code runs from src/*.ts, and a raw Worker needs the bootstrap in
- * scripts/ (see its comment); piscina workers inherit `--import tsx` from execArgv and need nothing.
+ * (tests and `npx tsx`), the same code runs from src/*.ts, and a raw Worker or a piscina pool
+ * starts through the bootstrap in scripts/ (see its comment).
  */
 import { fileURLToPath } from 'node:url';
 
@@ -14,7 +14,7 @@ export function workerEntry(name: string): URL {
 }
 
 /**
- * What to hand `new Worker(...)` for a raw worker: the entry itself when built, or the tsx
+ * What to hand `new Worker(...)` or piscina for a worker: the entry itself when built, or the tsx
  * bootstrap with the entry in `workerData.__entry` when running from source.
  */
 export function rawWorkerTarget(name: string): { file: URL; extraWorkerData: Record<string, string> } {
