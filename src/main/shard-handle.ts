@@ -23,7 +23,7 @@ import {
   type ShardWorkerData,
   type StatsEvent,
 } from '../shared/protocol.js';
-import { rawWorkerTarget } from '../shared/worker-url.js';
+import { workerTarget } from '../shared/worker-url.js';
 
 export interface ShardListener {
   /** The plugins this shard hosts, for a (re)started worker to resume. */
@@ -84,7 +84,7 @@ export class ShardHandle {
   /** Resolves once the worker said Ready with our protocol version. */
   start(): Promise<void> {
     const { port1, port2 } = new MessageChannel();
-    const target = rawWorkerTarget('shard');
+    const target = workerTarget('shard');
     const data: ShardWorkerData & Record<string, unknown> = {
       protocolVersion: PROTOCOL_VERSION,
       config: this.#config,

@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { BackgroundThreadData } from './protocol.js';
-import { rawWorkerTarget } from './worker-url.js';
+import { workerTarget } from './worker-url.js';
 
 export interface BackgroundPoolOptions {
   /** Linux nice value of the thread (config `backgroundNice`). */
@@ -18,7 +18,7 @@ export interface BackgroundPoolOptions {
 }
 
 export function backgroundPool(task: 'report-task' | 'large-report-task', options: BackgroundPoolOptions): Piscina {
-  const { file, extraWorkerData } = rawWorkerTarget(task);
+  const { file, extraWorkerData } = workerTarget(task);
   const data: BackgroundThreadData = { nice: options.nice };
   return new Piscina({
     filename: fileURLToPath(file),

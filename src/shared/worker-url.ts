@@ -17,7 +17,7 @@ export function workerEntry(name: string): URL {
  * What to hand `new Worker(...)` or piscina for a worker: the entry itself when built, or the tsx
  * bootstrap with the entry in `workerData.__entry` when running from source.
  */
-export function rawWorkerTarget(name: string): { file: URL; extraWorkerData: Record<string, string> } {
+export function workerTarget(name: string): { file: URL; extraWorkerData: Record<string, string> } {
   const entry = workerEntry(name);
   if (!runningFromSource) return { file: entry, extraWorkerData: {} };
   return {
