@@ -159,12 +159,12 @@ export class Supervisor {
     this.#options.observer?.discovery(found.added.length, found.removed.length);
   }
 
-  /** New live shard settings for every worker (a config reload); actors keep their state. */
   /** Applies to the sockets added from now on: plugins never move, so a shard above the new count keeps them. */
   setPluginsPerWorker(count: number): void {
     this.#pluginsPerWorker = count;
   }
 
+  /** New live shard settings for every worker (a config reload); actors keep their state. */
   async configure(change: ShardConfigChange): Promise<void> {
     await Promise.all(this.#shards.map((s) => s.configure(change)));
   }
