@@ -178,11 +178,11 @@ describe('scanSockets', () => {
         // Root ignores directory permissions, so scan from an unprivileged child process instead.
         await chmod(r, 0o755);
         const child = runScanAs(65534, r);
-        if (child === undefined) {
-          t.skip('running as root and cannot drop to uid 65534: permission denial not testable here');
+        if ('failed' in child) {
+          t.skip(`running as root, and a scan as uid 65534 did not run (${child.failed}): permission denial not testable here`);
           return;
         }
-        result = child;
+        result = child.result;
       } else {
         result = await scanSockets(r);
       }
@@ -206,13 +206,15 @@ describe('scanSockets', () => {
 });
 
 /** Runs scanSockets(root) in a child process with the given uid; undefined if that is impossible. */
-function runScanAs(uid: number, scanRoot: string): ScanResult | undefined {
+/** The scan of `scanRoot` by a child process running as `uid`, or why that child did not give one. */
+function runScanAs(uid: number, scanRoot: string): { result: ScanResult } | { failed: string } {
   const scanner = new URL('../../../../src/main/discovery/socket-scanner.ts', import.meta.url).href;
   const code = `import(${JSON.stringify(scanner)}).then(async (m) => console.log(JSON.stringify(await m.scanSockets(${JSON.stringify(scanRoot)}))))`;
   const cwd = fileURLToPath(new URL('../../../..', import.meta.url));
   const child = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { uid, gid: uid, cwd, encoding: 'utf8', timeout: 30_000 });
-  if (child.error !== undefined || child.status !== 0) return undefined;
-  return JSON.parse(child.stdout) as ScanResult;
+  if (child.error !== undefined) return { failed: child.error.message };
+  if (child.status !== 0) return { failed: `exit ${child.status ?? child.signal}: ${child.stderr.trim().split('\n').pop() ?? ''}` };
+  return { result: JSON.parse(child.stdout) as ScanResult };
 }
 
 describe('nextTable: what a scan does to the plugin table', () => {
