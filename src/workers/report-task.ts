@@ -8,11 +8,16 @@ import { Piscina } from 'piscina';
 import type { ReportTask, ReportTaskResult } from '../shared/protocol.js';
 import { buildReportBytes } from '../shared/report/build-report.js';
 import { movable } from '../shared/transfer.js';
+import { collectGarbage } from './full-collection.js';
 import { niceThisPiscinaThread } from './thread-priority.js';
 
 // Bulk work: polls go first when CPU is short (thread-priority.ts).
 niceThisPiscinaThread();
 
 export default function buildReport(task: ReportTask): ReportTaskResult {
-  return Piscina.move(movable(buildReportBytes(task))) as unknown as Uint8Array;
+  const bytes = buildReportBytes(task);
+  // Runs once the result is posted: this build's reports and packs are garbage by then, and the
+  // thread idles until the next publish (docs/decisions/089-builder-collects-after-a-build.md).
+  setImmediate(collectGarbage);
+  return Piscina.move(movable(bytes)) as unknown as Uint8Array;
 }

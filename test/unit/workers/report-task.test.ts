@@ -1,0 +1,38 @@
+/**
+ * The builder's task (src/workers/report-task.ts) in a real worker thread: once a build's result
+ * is handed back, the thread collects that build's garbage, instead of keeping it until the next
+ * publish makes it allocate again. Getting V8's collector must not give `gc` to other contexts.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import { workerTarget } from '../../../src/shared/worker-url.js';
+
+const MB = 1024 * 1024;
+
+interface Idle {
+  afterBuild: number;
+  idle: number;
+  gcInNewContext: string;
+  gcHere: string;
+}
+
+test('after a build the builder thread collects its garbage before it idles', async () => {
+  const { file } = workerTarget('report-task');
+  const entry = new URL('../../fixtures/threads/build-then-idle.ts', import.meta.url);
+  const worker = new Worker(file, { workerData: { __entry: entry.href, plugins: 3000 } });
+  try {
+    const got = await new Promise<Idle>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    // 3000 plugins × 4 reports: the decoded reports and the merged one are tens of MB right after
+    // the build, and no allocation in between could have triggered V8's own collection.
+    assert.ok(got.afterBuild > 40 * MB, `heap right after the build: ${(got.afterBuild / MB).toFixed(1)} MB`);
+    assert.ok(got.idle < got.afterBuild / 3, `heap once idle ${(got.idle / MB).toFixed(1)} MB of ${(got.afterBuild / MB).toFixed(1)} MB`);
+    assert.equal(got.gcInNewContext, 'undefined', 'a context created afterwards has no gc');
+    assert.equal(got.gcHere, 'undefined', "the thread's own global has no gc");
+  } finally {
+    await worker.terminate();
+  }
+});
