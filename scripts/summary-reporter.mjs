@@ -1,6 +1,7 @@
 // A node:test reporter that ends the run with one plain line, "N passed, N failed, N skipped",
-// which CI reads. Suites are not counted, only the tests inside them. With --experimental-test-coverage
-// it also prints the coverage of src/ and fails the run below the floor in coverage-floor.json.
+// which CI reads. Suites are not counted, only the tests inside them (a suite skipped whole counts
+// as one skipped test). With --experimental-test-coverage it also prints the coverage of src/ and
+// fails the run below the floor in coverage-floor.json.
 import { readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 
@@ -14,8 +15,10 @@ export default async function* summaryReporter(source) {
       continue;
     }
     if (event.type !== 'test:pass' && event.type !== 'test:fail') continue;
-    if (event.data.details?.type === 'suite') continue;
-    if (event.data.skip || event.data.todo) skipped++;
+    const skip = Boolean(event.data.skip || event.data.todo);
+    // A suite is not a test, except one skipped whole: none of its tests run or report.
+    if (event.data.details?.type === 'suite' && !skip) continue;
+    if (skip) skipped++;
     else if (event.type === 'test:pass') passed++;
     else failed++;
   }
