@@ -205,7 +205,6 @@ describe('scanSockets', () => {
   });
 });
 
-/** Runs scanSockets(root) in a child process with the given uid; undefined if that is impossible. */
 /** The scan of `scanRoot` by a child process running as `uid`, or why that child did not give one. */
 function runScanAs(uid: number, scanRoot: string): { result: ScanResult } | { failed: string } {
   const scanner = new URL('../../../../src/main/discovery/socket-scanner.ts', import.meta.url).href;
