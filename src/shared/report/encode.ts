@@ -171,7 +171,7 @@ export function encodeFixedRows(rows: TableTemplate['fixedRows']): string {
   if (rows === null) return 'null';
   const out: Out = [];
   mapObject(out, rows, (o, v) => o.push(q(v)));
-  return out.join('').replace(/[<>&\u2028\u2029]/g, (c) => GO_ESCAPES[c]!);
+  return goEscaped(out.join(''));
 }
 
 export function encodeTableTemplate(t: TableTemplate): string {
@@ -292,6 +292,17 @@ export function canonicalPlugins(specs: readonly PluginSpec[]): readonly PluginS
 }
 
 const GO_ESCAPES: Record<string, string> = { '<': '\\u003c', '>': '\\u003e', '&': '\\u0026', '\u2028': '\\u2028', '\u2029': '\\u2029' };
+const GO_UNSAFE = /[<>&\u2028\u2029]/g;
+const EMPTY_MATCH = /^/;
+
+/** The characters Go's encoder escapes in JSON (`<`, `>`, `&`, U+2028, U+2029), escaped as Go does. */
+function goEscaped(json: string): string {
+  const escaped = json.replace(GO_UNSAFE, (c) => GO_ESCAPES[c]!);
+  // V8 keeps the subject of a thread's last match reachable (`RegExp.input`): a whole report, until
+  // that thread matches again, which an idle builder thread never does before its next build.
+  EMPTY_MATCH.exec('');
+  return escaped;
+}
 
 /** The report as HEAD wire JSON; equal reports give byte-identical text. */
 export function encodeReport(report: Report): string {
@@ -307,5 +318,5 @@ export function encodeReport(report: Report): string {
   out.push(',"Sampling":{"Count":', goIntText(report.Sampling.Count), ',"Total":', goIntText(report.Sampling.Total), '}');
   out.push(',"Window":', String(report.Window), ',"Shortcut":', report.Shortcut ? 'true' : 'false');
   out.push(',"Plugins":[', canonicalPlugins(report.Plugins).map(encodeSpec).join(','), '],"ID":', q(report.ID), '}');
-  return out.join('').replace(/[<>&\u2028\u2029]/g, (c) => GO_ESCAPES[c]!);
+  return goEscaped(out.join(''));
 }

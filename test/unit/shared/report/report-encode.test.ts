@@ -68,6 +68,15 @@ describe('encodeReport: wire format', () => {
     );
   });
 
+  it('leaves no reference to the report text in the last-match state, where an idle builder thread would keep it', () => {
+    const r = decodeReport('{"Host":{"nodes":{"x;<host>":{"latest":{"k":{"value":"' + 'v'.repeat(4096) + '"}}}}}}');
+    const text = encodeReport(r);
+    assert.ok(text.includes('\\u003chost\\u003e'));
+    // RegExp.input is V8's handle on the last match's subject: the unescaped report, before the fix.
+    const lastSubject = (RegExp as unknown as { input: string }).input;
+    assert.ok(lastSubject.length < 100, `the last match still holds ${lastSubject.length} characters`);
+  });
+
   it('writes full nodes, controls and templates with upstream keys and omitempty rules', () => {
     const r = decodeReport(
       JSON.stringify({
