@@ -215,10 +215,11 @@ export class PartBuffer {
   #reserve(needed: number): void {
     const cap = this.#bytes.length;
     if (needed <= cap && !(cap > SHRINK_ABOVE_BYTES && needed * 4 <= cap)) return;
-    // Headroom for reports that grow a little from poll to poll, and doubling when growing, so
-    // reports accumulated between two publishes do not reallocate on every push. An owned
-    // allocation (not the Buffer pool): a small buffer never pins an 8 KB slab shared with others.
-    const size = Math.max(needed + (needed >> 3), needed > cap ? cap * 2 : 0, 256);
+    // Headroom for reports that grow a little from poll to poll, but no doubling: the buffer is
+    // kept between publishes, so it grows only while it first meets the most reports one interval
+    // accumulates, and doubling would keep up to twice that for every plugin. An owned allocation
+    // (not the Buffer pool): a small buffer never pins an 8 KB slab shared with others.
+    const size = Math.max(needed + (needed >> 3), 256);
     const next = Buffer.allocUnsafeSlow(size);
     this.#bytes.copy(next, 0, 0, this.byteLength);
     this.#bytes = next;
