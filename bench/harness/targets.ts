@@ -9,7 +9,7 @@ import { closeSync, cpSync, existsSync, openSync, rmSync, writeFileSync } from '
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HOST_PROCESS_ENV, MAIN_THREAD_NODE_FLAGS } from '../../src/main/main-heap.js';
+import { HOST_PROCESS_ENV, HOST_NODE_FLAGS } from '../../src/main/main-heap.js';
 import { http } from '../measure/http.js';
 import { PUBLISH_INTERVAL_MS, startUpstreamProbe } from './scope-processes.js';
 
@@ -129,7 +129,7 @@ export async function startHost(o: StartOptions, label = 'host'): Promise<Target
   const log = openSync(logFile, 'w');
   const execArgv = [...(o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', join(o.workDir, 'prof')] : []), ...(o.nodeArgs ?? [])];
   // The flags and environment `npm start` and the scope-plugin-host command run with (src/main/main-heap.ts).
-  const child = spawn(process.execPath, [...MAIN_THREAD_NODE_FLAGS, ...execArgv, hostCli, '--config', configFile], {
+  const child = spawn(process.execPath, [...HOST_NODE_FLAGS, ...execArgv, hostCli, '--config', configFile], {
     stdio: ['ignore', log, log],
     env: { ...process.env, ...HOST_PROCESS_ENV },
   });

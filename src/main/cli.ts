@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=1048576 node --max-semi-space-size=1
+#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=1048576 node --max-semi-space-size=1 --heap-growing-percent=100
 /**
  * The `scope-plugin-host` command. Bad flags or config: one line per problem on stderr naming the
  * key, exit 2 (config-loader.ts). Cannot start (address taken): one line on stderr, exit 1.

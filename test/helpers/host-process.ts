@@ -6,7 +6,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { LogLine } from './host.js';
-import { HOST_PROCESS_ENV, MAIN_THREAD_NODE_FLAGS } from '../../src/main/main-heap.js';
+import { HOST_PROCESS_ENV, HOST_NODE_FLAGS } from '../../src/main/main-heap.js';
 
 const CLI = fileURLToPath(new URL('../../dist/main/cli.js', import.meta.url));
 
@@ -32,7 +32,7 @@ export async function startHostProcess(
   args: readonly string[],
   options: { nofile?: number; readyTimeoutMs?: number; measuredMemory?: boolean } = {},
 ): Promise<HostProcess> {
-  const node = [process.execPath, ...MAIN_THREAD_NODE_FLAGS, CLI, '--listen', '127.0.0.1:0', ...args];
+  const node = [process.execPath, ...HOST_NODE_FLAGS, CLI, '--listen', '127.0.0.1:0', ...args];
   const env = { ...process.env, ...HOST_PROCESS_ENV };
   if (options.measuredMemory === true) delete env['NODE_V8_COVERAGE'];
   const child: ChildProcess =

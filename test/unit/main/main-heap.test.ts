@@ -1,6 +1,6 @@
 /**
  * The main thread's small young generation stays on the main thread (src/main/main-heap.ts): in a
- * real node process started with MAIN_THREAD_NODE_FLAGS, a worker started before the reset gets
+ * real node process started with HOST_NODE_FLAGS, a worker started before the reset gets
  * main's 1 MB semi-spaces (V8 applies the flag to every isolate), and workers started after it get
  * V8's default or their own resourceLimits. Read back from each thread's V8 heap statistics. And the
  * CLI starts with those flags through its shebang on the Node release that runs the tests.
@@ -12,7 +12,7 @@ import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { HOST_PROCESS_ENV, MAIN_THREAD_NODE_FLAGS } from '../../../src/main/main-heap.js';
+import { HOST_PROCESS_ENV, HOST_NODE_FLAGS } from '../../../src/main/main-heap.js';
 
 /**
  * Runs in the child: the young generation, MB, each worker's isolate was created with. Read from
@@ -44,8 +44,8 @@ function probe(nodeFlags: readonly string[]): { reset: boolean; before: number; 
   return JSON.parse(out);
 }
 
-test('started with MAIN_THREAD_NODE_FLAGS: workers started after the reset size their own young generation', () => {
-  const r = probe(MAIN_THREAD_NODE_FLAGS);
+test('started with HOST_NODE_FLAGS: workers started after the reset size their own young generation', () => {
+  const r = probe(HOST_NODE_FLAGS);
   assert.equal(r.reset, true);
   assert.equal(r.before, 3, "before the reset a worker gets main's 1 MB semi-spaces (3 MB young generation)");
   assert.ok(r.after >= 24, `after it, V8's default (48 MB on 64-bit): ${r.after}`);
@@ -70,9 +70,9 @@ test('the CLI starts through its shebang on this release, with the flags and env
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
   assert.equal(assignments, expected);
-  assert.deepEqual(words.slice(nodeAt + 1), MAIN_THREAD_NODE_FLAGS);
+  assert.deepEqual(words.slice(nodeAt + 1), HOST_NODE_FLAGS);
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
-  assert.ok(pkg.scripts['start']!.endsWith(`${expected} node ${MAIN_THREAD_NODE_FLAGS.join(' ')} dist/main/cli.js`), pkg.scripts['start']);
+  assert.ok(pkg.scripts['start']!.endsWith(`${expected} node ${HOST_NODE_FLAGS.join(' ')} dist/main/cli.js`), pkg.scripts['start']);
 
   // As the kernel runs the file; `env` finds the node of this release first on PATH.
   const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}` };
