@@ -124,7 +124,7 @@ test('PartBuffer keeps its bytes when it grows and gives memory back after one h
   assert.equal(b.capacity, capacity, 'reports of the usual size reuse the buffer');
 
   // Accumulating between publishes: capacity is what the most reports of one interval need, plus
-  // an eighth, and the next intervals reuse it (doubling held 18 KB for five 2 KB reports).
+  // an eighth, and the next intervals reuse it.
   const acc = new PartBuffer();
   // As ActorReports uses it: a drain keeps the current report, which the next poll replaces.
   const interval = (): void => {

@@ -72,7 +72,7 @@ describe('encodeReport: wire format', () => {
     const r = decodeReport('{"Host":{"nodes":{"x;<host>":{"latest":{"k":{"value":"' + 'v'.repeat(4096) + '"}}}}}}');
     const text = encodeReport(r);
     assert.ok(text.includes('\\u003chost\\u003e'));
-    // RegExp.input is V8's handle on the last match's subject: the unescaped report, before the fix.
+    // RegExp.input is V8's handle on the last match's subject.
     const lastSubject = (RegExp as unknown as { input: string }).input;
     assert.ok(lastSubject.length < 100, `the last match still holds ${lastSubject.length} characters`);
   });
