@@ -16,6 +16,7 @@ import { tempDir } from '../../helpers/tmp.js';
 import { waitFor } from '../../helpers/wait.js';
 
 const config: ShardConfig = { ...shardConfig, pollIntervalMs: 100 };
+const COST_LOGS = new Set(['plugin report is expensive; polling it less often', 'plugin report cost back to normal']);
 
 function context(logs: string[] = [], changed: (state: PluginState) => void = () => {}): ActorContext {
   let seq = 0;
@@ -252,8 +253,10 @@ describe('PluginActor', () => {
       await waitFor('decode failure', () => actor.state.lastError?.code === ErrorCode.DECODE, 5_000);
       mode = 'ok';
       await waitFor('recovered', () => actor.state.spec.status === 'ok', 5_000);
+      // Whether a poll's processing counted as expensive depends on the machine's load at the time
+      // (one slow decode under load tips a 100 ms interval), so those lines are not this test's.
       assert.deepEqual(
-        logs.filter((m) => m !== 'plugin handshake done'),
+        logs.filter((m) => m !== 'plugin handshake done' && !COST_LOGS.has(m)),
         ['plugin failing', 'plugin failing', 'plugin recovered'],
       );
     } finally {
